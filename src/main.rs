@@ -1,0 +1,17 @@
+//! The `smsmerge` binary: parse the command line, run, map the outcome to an exit code.
+
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = smsmerge::cli::Cli::parse();
+    match smsmerge::run(cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            // `{:#}` prints the whole chain of context on one line.
+            let _ = writeln!(std::io::stderr(), "smsmerge: error: {err:#}");
+            smsmerge::Exit::BadInput.into()
+        }
+    }
+}

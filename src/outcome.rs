@@ -1,0 +1,243 @@
+//! What happened to each row, and the totals over a run.
+//!
+//! This is the boundary between the stages that decide (plan, and from part 2 on, dispatch)
+//! and the stage that reports: the report and the exit code are built only from these values.
+
+use crate::plan::{Plan, Verdict};
+use crate::sms::Encoding;
+use chrono::{DateTime, FixedOffset};
+
+/// A row's status word, exactly as it appears in the results workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Would be sent (dry run), or is about to be.
+    Ready,
+    /// Accepted by the gateway.
+    Sent,
+    /// Refused by the gateway, or still failing after the retries.
+    Failed,
+    /// May or may not have reached the gateway; never re-sent on a guess.
+    Uncertain,
+    /// Cannot be sent as it is (bad number, blank placeholder, too long, ...).
+    Invalid,
+    /// The same recipient and text as an earlier row.
+    Duplicate,
+    /// Deliberately left out (opt-outs).
+    Skipped,
+    /// Sendable but not sent (the batch stopped, `--limit`, an interrupt).
+    NotSent,
+}
+
+/// How a status cell is coloured: the four colours a person scans for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Green.
+    Good,
+    /// Red.
+    Bad,
+    /// Amber.
+    Warning,
+    /// Grey.
+    Neutral,
+}
+
+impl Status {
+    /// Every status, in the order the Summary lists them.
+    pub const ALL: [Status; 8] = [
+        Status::Ready,
+        Status::Sent,
+        Status::Failed,
+        Status::Uncertain,
+        Status::Invalid,
+        Status::Duplicate,
+        Status::Skipped,
+        Status::NotSent,
+    ];
+
+    /// The status word, as users filter on it in Excel.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ready => "READY",
+            Status::Sent => "SENT",
+            Status::Failed => "FAILED",
+            Status::Uncertain => "UNCERTAIN",
+            Status::Invalid => "INVALID",
+            Status::Duplicate => "DUPLICATE",
+            Status::Skipped => "SKIPPED",
+            Status::NotSent => "NOT SENT",
+        }
+    }
+
+    /// The colour of the status cell.
+    pub fn tone(self) -> Tone {
+        match self {
+            Status::Ready | Status::Sent => Tone::Good,
+            Status::Failed | Status::Invalid => Tone::Bad,
+            Status::Uncertain | Status::Duplicate => Tone::Warning,
+            Status::Skipped | Status::NotSent => Tone::Neutral,
+        }
+    }
+
+    /// Whether a row with this status makes the run end with exit code 1: something the
+    /// user wanted sent was not (a duplicate or an opt-out was left out on purpose).
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            Status::Failed | Status::Uncertain | Status::Invalid | Status::NotSent
+        )
+    }
+
+    fn index(self) -> usize {
+        Status::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of one row, in table order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowOutcome {
+    /// The status word.
+    pub status: Status,
+    /// Why, for every row that is not READY or SENT; empty otherwise.
+    pub detail: String,
+    /// Requests made for this row; `None` when it was never dispatched.
+    pub attempts: Option<u32>,
+    /// When the gateway accepted it.
+    pub sent_at: Option<DateTime<FixedOffset>>,
+    /// The gateway's answer for an accepted message, kept as its reference.
+    pub reference: Option<String>,
+}
+
+impl RowOutcome {
+    /// An outcome with only a status and a reason.
+    pub fn new(status: Status, detail: impl Into<String>) -> RowOutcome {
+        RowOutcome {
+            status,
+            detail: detail.into(),
+            attempts: None,
+            sent_at: None,
+            reference: None,
+        }
+    }
+}
+
+/// The outcome of every row before anything is sent: READY, INVALID or DUPLICATE, straight
+/// from the plan. A dry run reports exactly this.
+pub fn from_plan(plan: &Plan) -> Vec<RowOutcome> {
+    plan.rows
+        .iter()
+        .map(|row| match &row.verdict {
+            Verdict::Ready { .. } => RowOutcome::new(Status::Ready, ""),
+            Verdict::Invalid(reason) => RowOutcome::new(Status::Invalid, reason.clone()),
+            Verdict::Duplicate { of_row } => RowOutcome::new(
+                Status::Duplicate,
+                format!("same recipient and message as row {of_row}"),
+            ),
+        })
+        .collect()
+}
+
+/// Messages and segments of one encoding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EncodingTotals {
+    /// Messages.
+    pub messages: usize,
+    /// Segments, which is what the provider bills.
+    pub segments: usize,
+}
+
+/// The totals a person wants before and after a run, computed once for the terminal and the
+/// Summary sheet alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Rows read (every row of the results).
+    pub rows: usize,
+    counts: [usize; 8],
+    /// READY or SENT messages in GSM-7.
+    pub gsm7: EncodingTotals,
+    /// READY or SENT messages in UCS-2.
+    pub ucs2: EncodingTotals,
+}
+
+impl Totals {
+    /// Counts statuses, and messages and segments of the rows that are (or would be) sent.
+    pub fn new(plan: &Plan, outcomes: &[RowOutcome]) -> Totals {
+        let mut totals = Totals {
+            rows: outcomes.len(),
+            ..Totals::default()
+        };
+        for (row, outcome) in plan.rows.iter().zip(outcomes) {
+            totals.counts[outcome.status.index()] += 1;
+            if matches!(outcome.status, Status::Ready | Status::Sent)
+                && let Some(sms) = row.sms
+            {
+                let slot = match sms.encoding {
+                    Encoding::Gsm7 => &mut totals.gsm7,
+                    Encoding::Ucs2 => &mut totals.ucs2,
+                };
+                slot.messages += 1;
+                slot.segments += sms.segments;
+            }
+        }
+        totals
+    }
+
+    /// Rows with this status.
+    pub fn count(&self, status: Status) -> usize {
+        self.counts[status.index()]
+    }
+
+    /// Messages counted in the encoding totals.
+    pub fn messages(&self) -> usize {
+        self.gsm7.messages + self.ucs2.messages
+    }
+
+    /// Segments counted in the encoding totals.
+    pub fn segments(&self) -> usize {
+        self.gsm7.segments + self.ucs2.segments
+    }
+
+    /// True when some row needs the user's attention (exit code 1).
+    pub fn needs_attention(&self) -> bool {
+        Status::ALL
+            .iter()
+            .any(|s| s.needs_attention() && self.count(*s) > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_words_are_exact() {
+        let words: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "READY",
+                "SENT",
+                "FAILED",
+                "UNCERTAIN",
+                "INVALID",
+                "DUPLICATE",
+                "SKIPPED",
+                "NOT SENT"
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_and_skips_do_not_need_attention() {
+        assert!(!Status::Duplicate.needs_attention());
+        assert!(!Status::Skipped.needs_attention());
+        assert!(!Status::Ready.needs_attention());
+        assert!(Status::Invalid.needs_attention());
+        assert!(Status::NotSent.needs_attention());
+    }
+}

@@ -1,0 +1,460 @@
+//! Turning rows into messages: each row of the table becomes a job that can be sent
+//! (recipient, sender, text, encoding, segments, key) or a rejection with its reason.
+//!
+//! Pure: no I/O, no clock. Rows are rendered in parallel (rayon); duplicates are then found
+//! in one pass in row order, so "DUPLICATE of row N" always points at the earliest row.
+
+use crate::book::{Row, Table};
+use crate::phone::{self, CountryCode, RawNumber};
+use crate::sms::{self, SmsInfo};
+use crate::template::{BoundTemplate, Template};
+use crate::value::{Value, ValueFormat};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Where each row's message template comes from.
+#[derive(Debug, Clone)]
+pub enum MessageSource {
+    /// One template for all rows (`--template`, `--template-file`).
+    Global(BoundTemplate),
+    /// Each row's own template, in this column.
+    PerRow {
+        /// Column index.
+        column: usize,
+    },
+}
+
+/// Everything planning needs, already checked against the sheet's header.
+#[derive(Debug, Clone)]
+pub struct PlanSettings {
+    /// Column holding the recipient number.
+    pub recipient_column: usize,
+    /// The message template(s).
+    pub message: MessageSource,
+    /// A `sender` column whose non-empty cells override the default sender.
+    pub sender_column: Option<usize>,
+    /// `--sender`, already checked.
+    pub default_sender: Option<String>,
+    /// `--country-code`.
+    pub country: Option<CountryCode>,
+    /// `--allow-duplicates`.
+    pub allow_duplicates: bool,
+    /// `--max-segments`: longer messages are INVALID.
+    pub max_segments: usize,
+    /// How cell values print.
+    pub format: ValueFormat,
+}
+
+/// The identity of a message: a hash of recipient, sender and text. It recognises a message
+/// across runs even when the workbook was edited or reordered (journal and resume use it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageKey([u8; 16]);
+
+impl MessageKey {
+    /// Hashes the three parts with separators, so ("ab","c") and ("a","bc") differ.
+    pub fn new(recipient: &str, sender: &str, text: &str) -> MessageKey {
+        let mut hasher = blake3::Hasher::new();
+        for part in [recipient, sender, text] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+        MessageKey(key)
+    }
+}
+
+impl fmt::Display for MessageKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+/// What planning decided for one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Sendable.
+    Ready {
+        /// The message's identity.
+        key: MessageKey,
+    },
+    /// Not sendable; the reason is for a person.
+    Invalid(String),
+    /// The same recipient and text as an earlier row (its spreadsheet row number).
+    Duplicate {
+        /// Row number of the first occurrence.
+        of_row: u32,
+    },
+}
+
+/// One row's plan. The fields are filled as far as the row got, so an INVALID row still shows
+/// the recipient or the text that could be worked out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedRow {
+    /// The spreadsheet row number.
+    pub row_number: u32,
+    /// Normalized recipient (digits, country code first).
+    pub recipient: Option<String>,
+    /// Sender id.
+    pub sender: Option<String>,
+    /// The rendered text, exactly as it would be sent.
+    pub text: Option<String>,
+    /// Encoding and segments of `text`.
+    pub sms: Option<SmsInfo>,
+    /// The decision.
+    pub verdict: Verdict,
+}
+
+impl PlannedRow {
+    /// True when the row would be sent.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.verdict, Verdict::Ready { .. })
+    }
+}
+
+/// The plan for a whole table: one entry per row, in table order.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Same length and order as `table.rows`.
+    pub rows: Vec<PlannedRow>,
+}
+
+/// Plans every row of the table.
+pub fn build(table: &Table, settings: &PlanSettings) -> Plan {
+    let mut rows: Vec<PlannedRow> = table
+        .rows
+        .par_iter()
+        .map(|row| plan_row(table, row, settings))
+        .collect();
+    if !settings.allow_duplicates {
+        mark_duplicates(&mut rows);
+    }
+    Plan { rows }
+}
+
+fn mark_duplicates(rows: &mut [PlannedRow]) {
+    let mut first_seen: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut duplicates = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let (true, Some(to), Some(text)) = (row.is_ready(), &row.recipient, &row.text) {
+            match first_seen.get(&(to.as_str(), text.as_str())) {
+                Some(&of_row) => duplicates.push((i, of_row)),
+                None => {
+                    first_seen.insert((to, text), row.row_number);
+                }
+            }
+        }
+    }
+    for (i, of_row) in duplicates {
+        rows[i].verdict = Verdict::Duplicate { of_row };
+    }
+}
+
+fn plan_row(table: &Table, row: &Row, settings: &PlanSettings) -> PlannedRow {
+    let mut problems: Vec<String> = Vec::new();
+    let recipient = recipient_of(row, settings, table)
+        .map_err(|e| problems.push(e))
+        .ok();
+    let sender = sender_of(row, settings).map_err(|e| problems.push(e)).ok();
+    let text = text_of(row, settings, table)
+        .map_err(|e| problems.push(e))
+        .ok();
+    let sms = text.as_deref().map(sms::analyze);
+    if let Some(info) = sms
+        && info.segments > settings.max_segments
+    {
+        problems.push(format!(
+            "message is {} segments ({} {} characters), more than --max-segments {}",
+            info.segments, info.units, info.encoding, settings.max_segments
+        ));
+    }
+    let verdict = match (&recipient, &sender, &text) {
+        (Some(to), Some(from), Some(text)) if problems.is_empty() => Verdict::Ready {
+            key: MessageKey::new(to, from, text),
+        },
+        _ => Verdict::Invalid(problems.join("; ")),
+    };
+    PlannedRow {
+        row_number: row.number,
+        recipient,
+        sender,
+        text,
+        sms,
+        verdict,
+    }
+}
+
+fn recipient_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<String, String> {
+    let column = &table.headers.names()[settings.recipient_column];
+    let raw = match &row.cells[settings.recipient_column] {
+        Value::Empty => RawNumber::Text(""),
+        Value::Text(s) => RawNumber::Text(s),
+        Value::Number(n) => RawNumber::Number(*n),
+        // i64 → f64 is exact for every real phone number (at most 15 digits).
+        Value::Int(i) => RawNumber::Number(*i as f64),
+        Value::Error(code) => return Err(format!("{column:?} holds the error {code}")),
+        other => {
+            let shown = settings.format.display(other);
+            return Err(format!(
+                "{column:?} holds {shown:?}, which is not a phone number"
+            ));
+        }
+    };
+    phone::normalize(raw, settings.country.as_ref()).map_err(|e| e.to_string())
+}
+
+fn sender_of(row: &Row, settings: &PlanSettings) -> Result<String, String> {
+    let from_column = settings
+        .sender_column
+        .map(|c| &row.cells[c])
+        .filter(|v| !v.is_blank())
+        .map(|v| settings.format.display(v));
+    match (from_column, &settings.default_sender) {
+        (Some(own), _) => check_sender(&own).map_err(|e| format!("sender: {e}")),
+        (None, Some(default)) => Ok(default.clone()),
+        (None, None) => Err("no sender: fill the sender column or give --sender".to_owned()),
+    }
+}
+
+fn text_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<String, String> {
+    let rendered = match &settings.message {
+        MessageSource::Global(template) => template.render(&row.cells, &settings.format),
+        MessageSource::PerRow { column } => {
+            let cell = &row.cells[*column];
+            if cell.is_blank() {
+                let name = &table.headers.names()[*column];
+                return Err(format!("no message: {name:?} is empty"));
+            }
+            let source = settings.format.display(cell);
+            let template = Template::parse(&source)
+                .and_then(|t| t.bind(&table.headers))
+                .map_err(|e| format!("message template: {e}"))?;
+            template.render(&row.cells, &settings.format)
+        }
+    };
+    let text = rendered.map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("the message is empty".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
+/// Checks a sender id as operators accept it: up to 11 letters, digits and spaces for a
+/// name, or up to 15 digits (with an optional leading `+`) for a number.
+pub fn check_sender(sender: &str) -> Result<String, String> {
+    let sender = sender.trim();
+    if sender.is_empty() {
+        return Err("the sender id is empty".to_owned());
+    }
+    let digits = sender.strip_prefix('+').unwrap_or(sender);
+    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        if digits.len() > 15 {
+            return Err(format!(
+                "numeric sender id {sender:?} is longer than 15 digits"
+            ));
+        }
+        return Ok(sender.to_owned());
+    }
+    let length = sender.chars().count();
+    if length > 11 {
+        return Err(format!(
+            "sender id {sender:?} is {length} characters; a name may have at most 11"
+        ));
+    }
+    if let Some(bad) = sender.chars().find(|c| !sms::is_gsm7(*c)) {
+        return Err(format!(
+            "sender id {sender:?} contains {bad:?}; use Latin letters, digits and spaces"
+        ));
+    }
+    Ok(sender.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::Headers;
+    use std::path::PathBuf;
+
+    fn table(rows: Vec<Vec<Value>>) -> Table {
+        Table {
+            path: PathBuf::from("t.xlsx"),
+            sheet: "S".into(),
+            headers: Headers::new(vec!["Phone".into(), "Name".into(), "Message".into()]),
+            rows: rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, cells)| Row {
+                    number: i as u32 + 2,
+                    cells,
+                })
+                .collect(),
+            cells_outside_header: 0,
+        }
+    }
+
+    fn settings(table: &Table, template: &str) -> PlanSettings {
+        PlanSettings {
+            recipient_column: 0,
+            message: MessageSource::Global(
+                Template::parse(template)
+                    .unwrap()
+                    .bind(&table.headers)
+                    .unwrap(),
+            ),
+            sender_column: None,
+            default_sender: Some("OTSMS".into()),
+            country: Some("961".parse().unwrap()),
+            allow_duplicates: false,
+            max_segments: 10,
+            format: ValueFormat::default(),
+        }
+    }
+
+    fn t(s: &str) -> Value {
+        Value::text(s)
+    }
+
+    #[test]
+    fn a_good_row_is_ready_with_everything_filled() {
+        let tb = table(vec![vec![
+            Value::Number(9613123456.0),
+            t("Ali"),
+            Value::Empty,
+        ]]);
+        let plan = build(&tb, &settings(&tb, "Hi {{Name}}"));
+        let row = &plan.rows[0];
+        assert!(row.is_ready());
+        assert_eq!(row.recipient.as_deref(), Some("9613123456"));
+        assert_eq!(row.text.as_deref(), Some("Hi Ali"));
+        assert_eq!(row.sender.as_deref(), Some("OTSMS"));
+        assert_eq!(row.sms.unwrap().segments, 1);
+        assert_eq!(row.row_number, 2);
+    }
+
+    #[test]
+    fn invalid_rows_list_every_problem() {
+        let tb = table(vec![vec![t("12"), Value::Empty, Value::Empty]]);
+        let plan = build(&tb, &settings(&tb, "Hi {{Name}}"));
+        let Verdict::Invalid(reason) = &plan.rows[0].verdict else {
+            panic!("expected INVALID");
+        };
+        assert!(reason.contains("digits"), "{reason}");
+        assert!(reason.contains("\"Name\" is empty"), "{reason}");
+    }
+
+    #[test]
+    fn duplicates_point_at_the_first_row() {
+        let row = || vec![t("+961 3 123456"), t("Ali"), Value::Empty];
+        let other = vec![t("+961 3 123457"), t("Ali"), Value::Empty];
+        let tb = table(vec![row(), other, row(), row()]);
+        let plan = build(&tb, &settings(&tb, "Hi {{Name}}"));
+        assert!(plan.rows[0].is_ready());
+        assert!(plan.rows[1].is_ready());
+        assert_eq!(plan.rows[2].verdict, Verdict::Duplicate { of_row: 2 });
+        assert_eq!(plan.rows[3].verdict, Verdict::Duplicate { of_row: 2 });
+    }
+
+    #[test]
+    fn allow_duplicates_keeps_them_ready() {
+        let row = || vec![t("+9613123456"), t("Ali"), Value::Empty];
+        let tb = table(vec![row(), row()]);
+        let mut s = settings(&tb, "Hi {{Name}}");
+        s.allow_duplicates = true;
+        let plan = build(&tb, &s);
+        assert!(plan.rows.iter().all(PlannedRow::is_ready));
+    }
+
+    #[test]
+    fn same_number_different_text_is_not_a_duplicate() {
+        let tb = table(vec![
+            vec![t("+9613123456"), t("Ali"), Value::Empty],
+            vec![t("+9613123456"), t("Sam"), Value::Empty],
+        ]);
+        let plan = build(&tb, &settings(&tb, "Hi {{Name}}"));
+        assert!(plan.rows.iter().all(PlannedRow::is_ready));
+    }
+
+    #[test]
+    fn per_row_templates_and_their_errors() {
+        let tb = table(vec![
+            vec![t("+9613123456"), t("Ali"), t("Hello {{name}}")],
+            vec![t("+9613123457"), t("Ali"), t("Hello {{Nmae}}")],
+            vec![t("+9613123458"), t("Ali"), Value::Empty],
+        ]);
+        let mut s = settings(&tb, "");
+        s.message = MessageSource::PerRow { column: 2 };
+        let plan = build(&tb, &s);
+        assert_eq!(plan.rows[0].text.as_deref(), Some("Hello Ali"));
+        let reasons: Vec<_> = plan.rows[1..]
+            .iter()
+            .map(|r| match &r.verdict {
+                Verdict::Invalid(why) => why.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(
+            reasons[0].contains("unknown column \"Nmae\""),
+            "{}",
+            reasons[0]
+        );
+        assert_eq!(reasons[1], "no message: \"Message\" is empty");
+    }
+
+    #[test]
+    fn too_many_segments_is_invalid() {
+        let long = "x".repeat(161);
+        let tb = table(vec![vec![t("+9613123456"), t(&long), Value::Empty]]);
+        let mut s = settings(&tb, "{{Name}}");
+        s.max_segments = 1;
+        let plan = build(&tb, &s);
+        let Verdict::Invalid(reason) = &plan.rows[0].verdict else {
+            panic!("expected INVALID");
+        };
+        assert_eq!(
+            reason,
+            "message is 2 segments (161 GSM-7 characters), more than --max-segments 1"
+        );
+    }
+
+    #[test]
+    fn rendered_text_is_trimmed_and_blank_text_rejected() {
+        let tb = table(vec![vec![t("+9613123456"), t("  "), Value::Empty]]);
+        let plan = build(&tb, &settings(&tb, "  {{Name|}} \n"));
+        assert_eq!(
+            plan.rows[0].verdict,
+            Verdict::Invalid("the message is empty".into())
+        );
+    }
+
+    #[test]
+    fn sender_rules() {
+        assert_eq!(check_sender(" OTSMS ").unwrap(), "OTSMS");
+        assert_eq!(check_sender("+96170123456").unwrap(), "+96170123456");
+        assert!(check_sender("ABCDEFGHIJKL").is_err());
+        assert!(check_sender("ABCDEFGHIJK").is_ok());
+        assert!(check_sender("1234567890123456").is_err());
+        assert!(check_sender("").is_err());
+        assert!(check_sender("متجر").is_err());
+    }
+
+    #[test]
+    fn keys_separate_their_parts() {
+        assert_ne!(
+            MessageKey::new("ab", "c", "d"),
+            MessageKey::new("a", "bc", "d")
+        );
+        assert_eq!(
+            MessageKey::new("a", "b", "c"),
+            MessageKey::new("a", "b", "c")
+        );
+        assert_eq!(MessageKey::new("a", "b", "c").to_string().len(), 32);
+    }
+}

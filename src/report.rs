@@ -1,0 +1,522 @@
+//! The results file: every input row once, in input order, with its original columns (types
+//! kept) and what happened to it; plus a Summary sheet. `.xlsx` or `.csv`, chosen by the
+//! output's extension.
+//!
+//! The file is written to a temporary file in the destination folder and renamed into place,
+//! so a crash never leaves a half-written results file behind, and an existing results file
+//! is replaced only by a complete one.
+
+use crate::book::Table;
+use crate::outcome::{RowOutcome, Status, Tone, Totals};
+use crate::plan::{Plan, PlannedRow};
+use crate::value::{Value, ValueFormat};
+use chrono::{DateTime, FixedOffset, NaiveTime, Timelike};
+use rust_xlsxwriter::{Color, Format, FormatAlign, IgnoreError, Workbook, Worksheet, XlsxError};
+use std::borrow::Cow;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// The columns smsmerge adds after the original ones, in order.
+pub const RESULT_COLUMNS: [&str; 9] = [
+    "Status",
+    "Detail",
+    "Recipient",
+    "Message",
+    "Encoding",
+    "Segments",
+    "Attempts",
+    "Sent At",
+    "Gateway Reference",
+];
+
+/// Excel refuses longer cell texts (`MaxStringLengthExceeded`).
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// Facts about the run for the Summary sheet.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// What kind of run: "dry run (nothing sent)", later "sent", "simulated".
+    pub mode: String,
+    /// When the run started.
+    pub started: DateTime<FixedOffset>,
+    /// When the results were complete.
+    pub finished: DateTime<FixedOffset>,
+}
+
+/// Which file format to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// An Excel workbook with Results and Summary sheets.
+    Xlsx,
+    /// UTF-8 CSV with a BOM (so Excel shows Arabic correctly), Results only.
+    Csv,
+}
+
+impl OutputFormat {
+    /// The format a results path asks for, by extension.
+    pub fn from_path(path: &Path) -> Option<OutputFormat> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "xlsx" => Some(OutputFormat::Xlsx),
+            "csv" => Some(OutputFormat::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// Why the results could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{path}: cannot write the results: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot write the results workbook: {source}")]
+    Xlsx { path: PathBuf, source: XlsxError },
+    #[error("{path}: cannot write the results CSV: {source}")]
+    Csv { path: PathBuf, source: csv::Error },
+    #[error("{path}: cannot write the results: {source}")]
+    Persist {
+        path: PathBuf,
+        source: tempfile::PersistError,
+    },
+}
+
+/// Everything a results file is made from.
+pub struct Report<'a> {
+    /// The input table.
+    pub table: &'a Table,
+    /// Its plan, row by row.
+    pub plan: &'a Plan,
+    /// Its outcomes, row by row.
+    pub outcomes: &'a [RowOutcome],
+    /// Totals over the outcomes.
+    pub totals: &'a Totals,
+    /// Facts about the run.
+    pub run: &'a RunInfo,
+    /// How values print in CSV output.
+    pub format: &'a ValueFormat,
+}
+
+/// Writes the results to `path` atomically (temporary file, then rename).
+pub fn write(path: &Path, report: &Report<'_>) -> Result<(), ReportError> {
+    let format = OutputFormat::from_path(path).unwrap_or(OutputFormat::Xlsx);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let io = |source| ReportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".smsmerge-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    {
+        let mut out = BufWriter::new(temp.as_file());
+        match format {
+            OutputFormat::Xlsx => {
+                write_xlsx(&mut out, report).map_err(|source| ReportError::Xlsx {
+                    path: path.to_owned(),
+                    source,
+                })?
+            }
+            OutputFormat::Csv => {
+                write_csv(&mut out, report).map_err(|source| ReportError::Csv {
+                    path: path.to_owned(),
+                    source,
+                })?
+            }
+        }
+        out.flush().map_err(io)?;
+    }
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|source| ReportError::Persist {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(())
+}
+
+/// One cell of a results row, before it is given a file format.
+enum OutCell<'a> {
+    Blank,
+    Text(Cow<'a, str>),
+    Count(u64),
+    Original(&'a Value),
+    Status(Status),
+}
+
+fn header_row(table: &Table) -> impl Iterator<Item = &str> {
+    std::iter::once("Row")
+        .chain(table.headers.names().iter().map(String::as_str))
+        .chain(RESULT_COLUMNS)
+}
+
+/// The cells of one results row, in column order; the one place that decides what each
+/// column holds, for both xlsx and csv.
+fn row_cells<'a>(
+    cells: &'a [Value],
+    planned: &'a PlannedRow,
+    outcome: &'a RowOutcome,
+) -> impl Iterator<Item = OutCell<'a>> {
+    let text = |s: Option<&'a str>| s.map_or(OutCell::Blank, |s| OutCell::Text(Cow::Borrowed(s)));
+    let sms = planned.sms.filter(|_| planned.text.is_some());
+    let ours = [
+        OutCell::Status(outcome.status),
+        text(Some(outcome.detail.as_str()).filter(|d| !d.is_empty())),
+        text(planned.recipient.as_deref()),
+        text(planned.text.as_deref()),
+        sms.map_or(OutCell::Blank, |s| {
+            OutCell::Text(Cow::Borrowed(s.encoding.as_str()))
+        }),
+        sms.map_or(OutCell::Blank, |s| OutCell::Count(s.segments as u64)),
+        outcome
+            .attempts
+            .map_or(OutCell::Blank, |n| OutCell::Count(n.into())),
+        outcome.sent_at.map_or(OutCell::Blank, |t| {
+            OutCell::Text(Cow::Owned(
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            ))
+        }),
+        text(outcome.reference.as_deref()),
+    ];
+    std::iter::once(OutCell::Count(planned.row_number.into()))
+        .chain(cells.iter().map(OutCell::Original))
+        .chain(ours)
+}
+
+fn rows<'a>(report: &'a Report<'_>) -> impl Iterator<Item = impl Iterator<Item = OutCell<'a>>> {
+    report
+        .table
+        .rows
+        .iter()
+        .zip(&report.plan.rows)
+        .zip(report.outcomes)
+        .map(|((row, planned), outcome)| row_cells(&row.cells, planned, outcome))
+}
+
+fn write_csv(out: &mut impl Write, report: &Report<'_>) -> Result<(), csv::Error> {
+    // The BOM makes Excel read the file as UTF-8, so Arabic text is not garbled.
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(header_row(report.table))?;
+    let mut fields: Vec<String> = Vec::new();
+    for row in rows(report) {
+        fields.clear();
+        fields.extend(row.map(|cell| match cell {
+            OutCell::Blank => String::new(),
+            OutCell::Text(s) => s.into_owned(),
+            OutCell::Count(n) => n.to_string(),
+            OutCell::Original(v) => report.format.display(v),
+            OutCell::Status(s) => s.as_str().to_owned(),
+        }));
+        writer.write_record(&fields)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The formats of the Results sheet, made once.
+struct Styles {
+    header: Format,
+    date: Format,
+    date_time: Format,
+    time: Format,
+    time_seconds: Format,
+    duration: Format,
+    long_number: Format,
+    good: Format,
+    bad: Format,
+    warning: Format,
+    neutral: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let status = |fill: u32, font: u32| {
+            Format::new()
+                .set_background_color(Color::RGB(fill))
+                .set_font_color(Color::RGB(font))
+                .set_bold()
+                .set_align(FormatAlign::Center)
+        };
+        Styles {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xD9E1F2)),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            date_time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            time: Format::new().set_num_format("hh:mm"),
+            time_seconds: Format::new().set_num_format("hh:mm:ss"),
+            duration: Format::new().set_num_format("[h]:mm"),
+            // Phone numbers stored as numbers would otherwise show as 9.61712E+10.
+            long_number: Format::new().set_num_format("0"),
+            good: status(0xC6EFCE, 0x006100),
+            bad: status(0xFFC7CE, 0x9C0006),
+            warning: status(0xFFEB9C, 0x9C5700),
+            neutral: status(0xE7E6E6, 0x404040),
+        }
+    }
+
+    fn status(&self, status: Status) -> &Format {
+        match status.tone() {
+            Tone::Good => &self.good,
+            Tone::Bad => &self.bad,
+            Tone::Warning => &self.warning,
+            Tone::Neutral => &self.neutral,
+        }
+    }
+}
+
+fn write_xlsx(out: &mut (impl Write + Send), report: &Report<'_>) -> Result<(), XlsxError> {
+    let mut workbook = Workbook::new();
+    let styles = Styles::new();
+    let table = report.table;
+    let last_col = col_num(table.headers.len() + RESULT_COLUMNS.len());
+    let last_row = u32::try_from(table.rows.len()).unwrap_or(u32::MAX);
+    let recipient_col = col_num(table.headers.len() + 3);
+
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    sheet.set_name("Results")?;
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, last_row, last_col)?;
+    // Recipients are written as text so no digit is lost; don't let Excel flag each one.
+    sheet.ignore_error_range(
+        1,
+        recipient_col,
+        last_row.max(1),
+        recipient_col,
+        IgnoreError::NumberStoredAsText,
+    )?;
+    for (col, width) in column_widths(report).into_iter().enumerate() {
+        sheet.set_column_width(col_num(col), width)?;
+    }
+    for (col, title) in header_row(table).enumerate() {
+        sheet.write_string_with_format(0, col_num(col), title, &styles.header)?;
+    }
+    for (i, row) in rows(report).enumerate() {
+        let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        for (col, cell) in row.enumerate() {
+            write_cell(sheet, r, col_num(col), cell, &styles)?;
+        }
+    }
+
+    write_summary(workbook.add_worksheet(), report, &styles)?;
+    workbook.save_to_writer(out)
+}
+
+fn col_num(col: usize) -> u16 {
+    u16::try_from(col).unwrap_or(u16::MAX)
+}
+
+fn write_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    cell: OutCell<'_>,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    match cell {
+        OutCell::Blank => {}
+        OutCell::Text(s) => {
+            sheet.write_string(row, col, fit_cell(&s))?;
+        }
+        OutCell::Count(n) => {
+            sheet.write_number(row, col, n as f64)?;
+        }
+        OutCell::Status(status) => {
+            sheet.write_string_with_format(row, col, status.as_str(), styles.status(status))?;
+        }
+        OutCell::Original(value) => write_original(sheet, row, col, value, styles)?,
+    }
+    Ok(())
+}
+
+/// Writes an input cell back with its own type: numbers stay numbers, dates stay dates.
+fn write_original(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: &Value,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    match value {
+        Value::Empty => {}
+        Value::Text(s) | Value::Error(s) => {
+            sheet.write_string(row, col, fit_cell(s))?;
+        }
+        Value::Int(i) => write_number(sheet, row, col, *i as f64, styles)?,
+        Value::Number(n) => write_number(sheet, row, col, *n, styles)?,
+        Value::Bool(b) => {
+            sheet.write_boolean(row, col, *b)?;
+        }
+        Value::DateTime(dt) => {
+            let style = if dt.time() == NaiveTime::MIN {
+                &styles.date
+            } else {
+                &styles.date_time
+            };
+            sheet.write_datetime_with_format(row, col, dt, style)?;
+        }
+        Value::Time(t) => {
+            let style = if t.second() == 0 {
+                &styles.time
+            } else {
+                &styles.time_seconds
+            };
+            sheet.write_datetime_with_format(row, col, t, style)?;
+        }
+        Value::Duration(d) => {
+            let days = d.num_milliseconds() as f64 / 86_400_000.0;
+            sheet.write_number_with_format(row, col, days, &styles.duration)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_number(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    n: f64,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    if n.fract() == 0.0 && n.abs() >= 1e9 {
+        sheet.write_number_with_format(row, col, n, &styles.long_number)?;
+    } else {
+        sheet.write_number(row, col, n)?;
+    }
+    Ok(())
+}
+
+fn fit_cell(s: &str) -> &str {
+    match s.char_indices().nth(MAX_CELL_CHARS) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
+}
+
+/// Column widths from the header and the first rows, so a person can read the sheet
+/// without resizing; bounded so one long message does not make a column a screen wide.
+fn column_widths(report: &Report<'_>) -> Vec<f64> {
+    const SAMPLE_ROWS: usize = 500;
+    let mut widths: Vec<usize> = header_row(report.table)
+        .map(|h| h.chars().count() + 3)
+        .collect();
+    for row in rows(report).take(SAMPLE_ROWS) {
+        for (col, cell) in row.enumerate() {
+            let len = match cell {
+                OutCell::Blank => 0,
+                OutCell::Text(s) => s.chars().count(),
+                OutCell::Count(n) => n.to_string().len(),
+                OutCell::Original(v) => report.format.display(v).chars().count(),
+                OutCell::Status(s) => s.as_str().len() + 2,
+            };
+            if let Some(w) = widths.get_mut(col) {
+                *w = (*w).max(len + 1);
+            }
+        }
+    }
+    widths.into_iter().map(|w| w.clamp(6, 60) as f64).collect()
+}
+
+fn write_summary(
+    sheet: &mut Worksheet,
+    report: &Report<'_>,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name("Summary")?;
+    sheet.set_column_width(0, 28)?;
+    sheet.set_column_width(1, 50)?;
+    let totals = report.totals;
+    let run = report.run;
+    let duration = (run.finished - run.started).num_milliseconds() as f64 / 1000.0;
+    let facts: Vec<(&str, SummaryValue)> = vec![
+        ("Input file", report.table.path.display().to_string().into()),
+        ("Sheet", report.table.sheet.clone().into()),
+        ("Mode", run.mode.clone().into()),
+        (
+            "Started",
+            run.started
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+                .into(),
+        ),
+        (
+            "Finished",
+            run.finished
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+                .into(),
+        ),
+        ("Duration (s)", SummaryValue::Number(duration)),
+        ("Rows", totals.rows.into()),
+    ];
+    let mut r = 0;
+    sheet.write_string_with_format(r, 0, "Run", &styles.header)?;
+    sheet.write_string_with_format(r, 1, "", &styles.header)?;
+    for (label, value) in facts {
+        r += 1;
+        sheet.write_string(r, 0, label)?;
+        value.write(sheet, r, 1)?;
+    }
+    r += 2;
+    sheet.write_string_with_format(r, 0, "Status", &styles.header)?;
+    sheet.write_string_with_format(r, 1, "Rows", &styles.header)?;
+    for status in Status::ALL {
+        r += 1;
+        sheet.write_string_with_format(r, 0, status.as_str(), styles.status(status))?;
+        sheet.write_number(r, 1, totals.count(status) as f64)?;
+    }
+    r += 2;
+    for (col, title) in ["Encoding", "Messages", "Segments"].into_iter().enumerate() {
+        sheet.write_string_with_format(r, col_num(col), title, &styles.header)?;
+    }
+    sheet.set_column_width(2, 12)?;
+    for (name, t) in [
+        ("GSM-7", totals.gsm7),
+        ("UCS-2", totals.ucs2),
+        (
+            "Total",
+            crate::outcome::EncodingTotals {
+                messages: totals.messages(),
+                segments: totals.segments(),
+            },
+        ),
+    ] {
+        r += 1;
+        sheet.write_string(r, 0, name)?;
+        sheet.write_number(r, 1, t.messages as f64)?;
+        sheet.write_number(r, 2, t.segments as f64)?;
+    }
+    Ok(())
+}
+
+/// A value in the Summary sheet's Run table.
+enum SummaryValue {
+    Text(String),
+    Number(f64),
+}
+
+impl SummaryValue {
+    fn write(&self, sheet: &mut Worksheet, row: u32, col: u16) -> Result<(), XlsxError> {
+        match self {
+            SummaryValue::Text(s) => sheet.write_string(row, col, fit_cell(s))?,
+            SummaryValue::Number(n) => sheet.write_number(row, col, *n)?,
+        };
+        Ok(())
+    }
+}
+
+impl From<String> for SummaryValue {
+    fn from(s: String) -> SummaryValue {
+        SummaryValue::Text(s)
+    }
+}
+
+impl From<usize> for SummaryValue {
+    fn from(n: usize) -> SummaryValue {
+        SummaryValue::Number(n as f64)
+    }
+}

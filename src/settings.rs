@@ -1,0 +1,282 @@
+//! Checked settings: the raw flags of `cli` turned into domain values (country code, date
+//! format, template, sender, output path) before any workbook is read, then bound to the
+//! sheet's header once it is known. Every mistake a user can make in a flag is reported here,
+//! in one line that says how to fix it.
+
+use crate::book::{Headers, SheetChoice, Table};
+use crate::cli::SendArgs;
+use crate::phone::CountryCode;
+use crate::plan::{self, MessageSource, PlanSettings};
+use crate::report::OutputFormat;
+use crate::template::Template;
+use crate::value::ValueFormat;
+use anyhow::{Context, Result, anyhow, bail};
+use std::path::{Path, PathBuf};
+
+/// Header names recognised as the recipient column, in order of preference.
+pub const RECIPIENT_HEADERS: [&str; 8] = [
+    "phone",
+    "mobile",
+    "recipient",
+    "number",
+    "msisdn",
+    "to",
+    "cell",
+    "gsm",
+];
+
+/// The header of the optional per-row sender column.
+pub const SENDER_HEADER: &str = "sender";
+
+/// Everything `send` needs, checked.
+#[derive(Debug)]
+pub struct SendSettings {
+    /// The input workbook.
+    pub book: PathBuf,
+    /// Which sheet.
+    pub sheet: SheetChoice,
+    /// `--to`.
+    pub to: Option<String>,
+    /// The global template, parsed (not yet bound to a header).
+    pub template: Option<Template>,
+    /// `--message-column`: where per-row templates are when there is no global template.
+    pub message_column: String,
+    /// `--sender`, checked.
+    pub sender: Option<String>,
+    /// `--country-code`.
+    pub country: Option<CountryCode>,
+    /// `--date-format`, checked.
+    pub format: ValueFormat,
+    /// `--allow-duplicates`.
+    pub allow_duplicates: bool,
+    /// `--max-segments`.
+    pub max_segments: usize,
+    /// Where the results go.
+    pub output: PathBuf,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+impl SendSettings {
+    /// Checks every flag. Reads the template file, if any, but not the workbook.
+    pub fn from_args(args: &SendArgs) -> Result<SendSettings> {
+        let country = args
+            .country_code
+            .as_deref()
+            .map(|cc| {
+                cc.parse::<CountryCode>()
+                    .map_err(|e| anyhow!("--country-code {cc:?}: {e}"))
+            })
+            .transpose()?;
+        let format = ValueFormat::new(args.date_format.as_deref())?;
+        let template_text = match (&args.template, &args.template_file) {
+            (Some(text), _) => Some(text.clone()),
+            (None, Some(path)) => Some(read_template_file(path)?),
+            (None, None) => None,
+        };
+        let template = template_text
+            .map(|text| {
+                if text.trim().is_empty() {
+                    bail!("the template is empty");
+                }
+                Template::parse(&text).map_err(|e| anyhow!("template: {e}"))
+            })
+            .transpose()?;
+        let sender = args
+            .sender
+            .as_deref()
+            .map(|s| plan::check_sender(s).map_err(|e| anyhow!("--sender: {e}")))
+            .transpose()?;
+        let output = match &args.output {
+            Some(path) => path.clone(),
+            None => default_output(&args.book),
+        };
+        check_output(&output, &args.book)?;
+        Ok(SendSettings {
+            book: args.book.clone(),
+            sheet: args
+                .sheet
+                .clone()
+                .map_or(SheetChoice::Auto, SheetChoice::Named),
+            to: args.to.clone(),
+            template,
+            message_column: args.message_column.clone(),
+            sender,
+            country,
+            format,
+            allow_duplicates: args.allow_duplicates,
+            max_segments: usize::from(args.max_segments),
+            output,
+            dry_run: args.dry_run,
+            quiet: args.quiet,
+        })
+    }
+
+    /// The recipient column of a header: `--to`, else the first recognised name.
+    pub fn recipient_column(&self, headers: &Headers) -> Option<usize> {
+        match &self.to {
+            Some(name) => headers.find(name),
+            None => RECIPIENT_HEADERS.iter().find_map(|h| headers.find(h)),
+        }
+    }
+
+    /// Ties the settings to the sheet that was read: finds the columns, binds the global
+    /// template. An unknown column here stops the run before any row is planned.
+    pub fn bind(&self, table: &Table) -> Result<PlanSettings> {
+        let headers = &table.headers;
+        let recipient_column = self.recipient_column(headers).ok_or_else(|| {
+            let listing = headers.listing();
+            match &self.to {
+                Some(name) => anyhow!(
+                    "sheet {:?} has no column {name:?} (from --to); the headers are {listing}",
+                    table.sheet
+                ),
+                None => anyhow!(
+                    "sheet {:?} has no recipient column (one of {}); the headers are {listing}; name it with --to COLUMN",
+                    table.sheet,
+                    RECIPIENT_HEADERS.join(", ")
+                ),
+            }
+        })?;
+        let message = match &self.template {
+            Some(template) => MessageSource::Global(template.bind(headers).map_err(|e| {
+                anyhow!("template: {e}")
+            })?),
+            None => MessageSource::PerRow {
+                column: headers.find(&self.message_column).ok_or_else(|| {
+                    anyhow!(
+                        "no message: sheet {:?} has no {:?} column and no --template was given; the headers are {}; use --template TEXT, --template-file PATH or --message-column COLUMN",
+                        table.sheet,
+                        self.message_column,
+                        headers.listing()
+                    )
+                })?,
+            },
+        };
+        let sender_column = headers.find(SENDER_HEADER);
+        if sender_column.is_none() && self.sender.is_none() {
+            bail!(
+                "no sender id: give --sender ID, or add a {SENDER_HEADER:?} column to sheet {:?}",
+                table.sheet
+            );
+        }
+        Ok(PlanSettings {
+            recipient_column,
+            message,
+            sender_column,
+            default_sender: self.sender.clone(),
+            country: self.country.clone(),
+            allow_duplicates: self.allow_duplicates,
+            max_segments: self.max_segments,
+            format: self.format.clone(),
+        })
+    }
+}
+
+/// Reads a template file as UTF-8, without its BOM and its final line break (editors add
+/// one; it would cost a character in every message).
+fn read_template_file(path: &Path) -> Result<String> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("--template-file {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        anyhow!(
+            "--template-file {}: not UTF-8 text; save it as UTF-8",
+            path.display()
+        )
+    })?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    let text = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text);
+    Ok(text.to_owned())
+}
+
+/// `<input stem>.results.xlsx`, beside the input.
+pub fn default_output(book: &Path) -> PathBuf {
+    let stem = book
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "smsmerge".to_owned());
+    book.with_file_name(format!("{stem}.results.xlsx"))
+}
+
+/// Refuses an output that cannot work before any work is done: unknown extension, a
+/// folder that does not exist, or the input itself (the input is never modified).
+fn check_output(output: &Path, book: &Path) -> Result<()> {
+    if OutputFormat::from_path(output).is_none() {
+        bail!(
+            "-o {}: the results file must end in .xlsx or .csv",
+            output.display()
+        );
+    }
+    if output.is_dir() {
+        bail!("-o {}: is a folder; give a file name", output.display());
+    }
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "-o {}: the folder {} does not exist",
+            output.display(),
+            dir.display()
+        );
+    }
+    let same = match (std::fs::canonicalize(book), std::fs::canonicalize(output)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        bail!(
+            "-o {}: that is the input workbook; smsmerge never overwrites its input",
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_output_sits_beside_the_input() {
+        assert_eq!(
+            default_output(Path::new("/data/march.xlsx")),
+            PathBuf::from("/data/march.results.xlsx")
+        );
+        assert_eq!(
+            default_output(Path::new("list.csv")),
+            PathBuf::from("list.results.xlsx")
+        );
+    }
+
+    #[test]
+    fn recipient_headers_in_order() {
+        let args = crate::cli::SendArgs {
+            book: "b.xlsx".into(),
+            sheet: None,
+            to: None,
+            template: None,
+            template_file: None,
+            message_column: "message".into(),
+            sender: None,
+            country_code: None,
+            date_format: None,
+            allow_duplicates: false,
+            max_segments: 10,
+            output: None,
+            dry_run: true,
+            quiet: false,
+        };
+        let s = SendSettings::from_args(&args).unwrap();
+        let h = Headers::new(vec!["Name".into(), "GSM".into(), "Mobile".into()]);
+        assert_eq!(s.recipient_column(&h), Some(2));
+        let h = Headers::new(vec!["Name".into(), "Tel".into()]);
+        assert_eq!(s.recipient_column(&h), None);
+    }
+}
