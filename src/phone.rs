@@ -921,6 +921,7 @@ mod tests {
             text("971501234567", Some("961")),
             text_without_code("971501234567", "961")
         );
+        assert_eq!(text("12", Some("961")), text_without_code("12", "961"));
     }
 
     // ---- text: errors ----

@@ -149,10 +149,25 @@ enum OutCell<'a> {
     Status(Status),
 }
 
-fn header_row(table: &Table) -> impl Iterator<Item = &str> {
-    std::iter::once("Row")
-        .chain(table.headers.names().iter().map(String::as_str))
-        .chain(RESULT_COLUMNS)
+/// The results header: `Row`, the original titles, then ours. An original title that equals
+/// one of ours (an input `Message` column holding templates, say) gets " (input)" appended, so
+/// every column title is unique and ours always mean the same thing.
+fn header_row(table: &Table) -> Vec<Cow<'_, str>> {
+    let ours = |name: &str| {
+        let name = name.trim();
+        name.eq_ignore_ascii_case("Row")
+            || RESULT_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(name))
+    };
+    std::iter::once(Cow::Borrowed("Row"))
+        .chain(table.headers.names().iter().map(|name| {
+            if ours(name) {
+                Cow::Owned(format!("{name} (input)"))
+            } else {
+                Cow::Borrowed(name.as_str())
+            }
+        }))
+        .chain(RESULT_COLUMNS.map(Cow::Borrowed))
+        .collect()
 }
 
 /// The cells of one results row, in column order; the one place that decides what each
@@ -202,7 +217,7 @@ fn write_csv(out: &mut impl Write, report: &Report<'_>) -> Result<(), csv::Error
     // The BOM makes Excel read the file as UTF-8, so Arabic text is not garbled.
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(header_row(report.table))?;
+    writer.write_record(header_row(report.table).iter().map(|h| h.as_ref()))?;
     let mut fields: Vec<String> = Vec::new();
     for row in rows(report) {
         fields.clear();
@@ -294,8 +309,8 @@ fn write_xlsx(out: &mut (impl Write + Send), report: &Report<'_>) -> Result<(), 
     for (col, width) in column_widths(report).into_iter().enumerate() {
         sheet.set_column_width(col_num(col), width)?;
     }
-    for (col, title) in header_row(table).enumerate() {
-        sheet.write_string_with_format(0, col_num(col), title, &styles.header)?;
+    for (col, title) in header_row(table).iter().enumerate() {
+        sheet.write_string_with_format(0, col_num(col), title.as_ref(), &styles.header)?;
     }
     for (i, row) in rows(report).enumerate() {
         let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -404,6 +419,7 @@ fn fit_cell(s: &str) -> &str {
 fn column_widths(report: &Report<'_>) -> Vec<f64> {
     const SAMPLE_ROWS: usize = 500;
     let mut widths: Vec<usize> = header_row(report.table)
+        .iter()
         .map(|h| h.chars().count() + 3)
         .collect();
     for row in rows(report).take(SAMPLE_ROWS) {
