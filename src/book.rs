@@ -285,9 +285,7 @@ impl Book {
             .unwrap_or_default();
         let magic = sniff(path)?;
         let kind = match (magic, ext.as_str()) {
-            (Magic::Zip, "xlsb") => Kind::Xlsb(Box::new(open_calamine(path, xlsb_error)?)),
-            (Magic::Zip, "ods") => Kind::Ods(Box::new(open_calamine(path, ods_error)?)),
-            (Magic::Zip, _) => Kind::Xlsx(Box::new(open_calamine(path, xlsx_error)?)),
+            (Magic::Zip, ext) => open_zip(path, ext)?,
             (Magic::Cfb, _) => {
                 // Excel encrypts xlsx files into a CFB container, and .xls files are CFB too:
                 // calamine's xlsx opener recognises the first, its xls opener the second.
@@ -455,6 +453,31 @@ fn describe_non_workbook(path: &Path) -> Result<String, BookError> {
     } else {
         "its content is not a known spreadsheet format".to_owned()
     })
+}
+
+/// xlsx, xlsm, xlsb and ods are all zip archives: the extension says which reader to try
+/// first, and the others are tried when it fails, so a file saved under the wrong name still
+/// opens. When none can read it, the error of the reader the extension asked for is reported.
+fn open_zip(path: &Path, ext: &str) -> Result<Kind, BookError> {
+    type Opener = fn(&Path) -> Result<Kind, BookError>;
+    let xlsx: Opener = |p| Ok(Kind::Xlsx(Box::new(open_calamine(p, xlsx_error)?)));
+    let xlsb: Opener = |p| Ok(Kind::Xlsb(Box::new(open_calamine(p, xlsb_error)?)));
+    let ods: Opener = |p| Ok(Kind::Ods(Box::new(open_calamine(p, ods_error)?)));
+    let order = match ext {
+        "xlsb" => [xlsb, xlsx, ods],
+        "ods" => [ods, xlsx, xlsb],
+        _ => [xlsx, xlsb, ods],
+    };
+    let mut first_error = None;
+    for open in order {
+        match open(path) {
+            Ok(kind) => return Ok(kind),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| corrupt(path, "unreadable zip archive")))
 }
 
 fn open_calamine<R: Reader<Reading>>(
