@@ -152,8 +152,13 @@ pub enum BookError {
         sheet: String,
         header_row: u32,
     },
-    #[error("{path}: no sheet has the columns needed; {seen}")]
-    NoSheetWanted { path: PathBuf, seen: String },
+    #[error("{path}: no sheet has {wanted}: {seen}; {hint}")]
+    NoSheetWanted {
+        path: PathBuf,
+        wanted: String,
+        seen: String,
+        hint: String,
+    },
     #[error(
         "{path}: line {line} is not UTF-8 text; in Excel use Save As > \"CSV UTF-8 (Comma delimited)\""
     )]
@@ -166,14 +171,21 @@ pub enum BookError {
     Csv { path: PathBuf, detail: String },
 }
 
+/// What the caller looks for in a sheet's header when the sheet is chosen automatically, and
+/// how to say so when no sheet has it.
+pub struct Wanted<'a> {
+    /// True for a header the caller can work with.
+    pub test: &'a dyn Fn(&Headers) -> bool,
+    /// What is looked for, for the error: "a recipient column (phone, mobile, ...)".
+    pub description: String,
+    /// How to fix it, for the error: "name the column with --to COLUMN".
+    pub hint: String,
+}
+
 /// Reads the chosen sheet of `path`. With [`SheetChoice::Auto`] the first visible worksheet
-/// whose header satisfies `wanted` is taken; with a named sheet, `wanted` is not consulted
+/// whose header passes `wanted.test` is taken; with a named sheet, `wanted` is not consulted
 /// (the caller checks the columns and explains what is missing).
-pub fn read(
-    path: &Path,
-    choice: &SheetChoice,
-    wanted: &dyn Fn(&Headers) -> bool,
-) -> Result<Table, BookError> {
+pub fn read(path: &Path, choice: &SheetChoice, wanted: &Wanted<'_>) -> Result<Table, BookError> {
     let mut book = Book::open(path)?;
     let sheets = book.sheets();
     match choice {
@@ -183,18 +195,25 @@ pub fn read(
                 wanted: name.clone(),
                 sheets: list_names(&sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>()),
             })?;
-            let table = book.read_sheet(&sheet.name, None)?;
-            table.ok_or_else(|| BookError::EmptySheet {
-                path: path.to_owned(),
-                sheet: sheet.name.clone(),
-            })
+            match book.read_sheet(&sheet.name, None)? {
+                SheetRead::Table(table) => Ok(table),
+                SheetRead::Empty | SheetRead::Unwanted(_) => Err(BookError::EmptySheet {
+                    path: path.to_owned(),
+                    sheet: sheet.name.clone(),
+                }),
+            }
         }
         SheetChoice::Auto => {
             let mut seen = Vec::new();
             for sheet in sheets.iter().filter(|s| s.auto_candidate) {
-                match book.read_sheet(&sheet.name, Some(wanted))? {
-                    Some(table) => return Ok(table),
-                    None => seen.push(sheet.name.clone()),
+                match book.read_sheet(&sheet.name, Some(wanted.test))? {
+                    SheetRead::Table(table) => return Ok(table),
+                    SheetRead::Empty => {}
+                    SheetRead::Unwanted(headers) => seen.push(format!(
+                        "sheet {:?} has headers {}",
+                        sheet.name,
+                        headers.listing()
+                    )),
                 }
             }
             if seen.is_empty() {
@@ -204,10 +223,22 @@ pub fn read(
             }
             Err(BookError::NoSheetWanted {
                 path: path.to_owned(),
-                seen: book.describe_headers(&seen)?,
+                wanted: wanted.description.clone(),
+                seen: seen.join("; "),
+                hint: wanted.hint.clone(),
             })
         }
     }
+}
+
+/// What reading one sheet gave.
+enum SheetRead {
+    /// The sheet, read.
+    Table(Table),
+    /// Nothing in it.
+    Empty,
+    /// Its header is not what the caller wants; reading stopped there.
+    Unwanted(Headers),
 }
 
 /// A sheet's name and whether the automatic choice may pick it (visible worksheets only).
@@ -339,13 +370,13 @@ impl Book {
             .collect()
     }
 
-    /// Streams one sheet into a table. `None` when the sheet is empty or, with a predicate,
-    /// when its header is not the one wanted (reading stops right after the header).
+    /// Streams one sheet into a table; with a predicate, reading stops right after a header
+    /// that is not the one wanted.
     fn read_sheet(
         &mut self,
         sheet: &str,
         wanted: Option<&dyn Fn(&Headers) -> bool>,
-    ) -> Result<Option<Table>, BookError> {
+    ) -> Result<SheetRead, BookError> {
         let path = &self.path;
         let mut builder = TableBuilder::new(wanted);
         match &mut self.kind {
@@ -382,22 +413,6 @@ impl Book {
             Kind::Csv => read_csv(path, &mut builder)?,
         }
         builder.finish(path, sheet)
-    }
-
-    /// For the "no sheet has the columns needed" error: each sheet's header, so the user sees
-    /// what smsmerge saw.
-    fn describe_headers(&mut self, sheets: &[String]) -> Result<String, BookError> {
-        let mut parts = Vec::new();
-        for name in sheets {
-            let accept_all: &dyn Fn(&Headers) -> bool = &|_| true;
-            let headers = match self.read_sheet(name, Some(accept_all)) {
-                Ok(Some(t)) => t.headers.listing(),
-                Ok(None) | Err(BookError::OnlyHeader { .. }) => "no data".to_owned(),
-                Err(e) => return Err(e),
-            };
-            parts.push(format!("sheet {name:?} has headers {headers}"));
-        }
-        Ok(parts.join("; "))
     }
 }
 
@@ -613,7 +628,7 @@ struct TableBuilder<'a> {
     header_cells: Vec<(u32, Value)>,
     header_row: Option<u32>,
     headers: Option<Headers>,
-    rejected: bool,
+    rejected_headers: Option<Headers>,
     current_row: Option<u32>,
     current: Vec<Value>,
     current_has_data: bool,
@@ -628,7 +643,7 @@ impl<'a> TableBuilder<'a> {
             header_cells: Vec::new(),
             header_row: None,
             headers: None,
-            rejected: false,
+            rejected_headers: None,
             current_row: None,
             current: Vec::new(),
             current_has_data: false,
@@ -677,7 +692,7 @@ impl<'a> TableBuilder<'a> {
             if let Some(wanted) = self.wanted
                 && !wanted(&headers)
             {
-                self.rejected = true;
+                self.rejected_headers = Some(headers);
                 return Flow::Stop;
             }
             self.headers = Some(headers);
@@ -696,15 +711,15 @@ impl<'a> TableBuilder<'a> {
         Flow::Continue
     }
 
-    fn finish(mut self, path: &Path, sheet: &str) -> Result<Option<Table>, BookError> {
-        if !self.rejected {
+    fn finish(mut self, path: &Path, sheet: &str) -> Result<SheetRead, BookError> {
+        if self.rejected_headers.is_none() {
             self.end_row();
         }
-        if self.rejected {
-            return Ok(None);
-        }
-        let Some(headers) = self.headers else {
-            return Ok(None);
+        let Some(headers) = self.headers.take() else {
+            return Ok(match self.rejected_headers.take() {
+                Some(headers) => SheetRead::Unwanted(headers),
+                None => SheetRead::Empty,
+            });
         };
         if self.rows.is_empty() {
             return Err(BookError::OnlyHeader {
@@ -713,7 +728,7 @@ impl<'a> TableBuilder<'a> {
                 header_row: self.header_row.map_or(1, |r| r + 1),
             });
         }
-        Ok(Some(Table {
+        Ok(SheetRead::Table(Table {
             path: path.to_owned(),
             sheet: sheet.to_owned(),
             headers,
@@ -777,10 +792,15 @@ fn read_csv(path: &Path, builder: &mut TableBuilder<'_>) -> Result<(), BookError
         .delimiter(delimiter)
         .from_reader(input);
     let mut record = csv::ByteRecord::new();
-    // Excel shows every line, blank ones included, as a row; the csv crate skips blank lines,
-    // so the row number is worked out from line positions.
-    let mut next_row: u64 = 1;
-    let mut next_line: u64 = 1;
+    // Excel shows every line, blank ones included, as a row, and the csv crate skips blank
+    // lines; so each record's row number is worked out from where it ends: the line after it,
+    // minus the line breaks inside its quoted fields.
+    let file_len = std::fs::metadata(path)
+        .map_err(|e| io_error(path, e))?
+        .len();
+    let ends_with_newline = last_byte(path)? == Some(b'\n');
+    let mut row: u64 = 0;
+    let mut previous_end_line: u64 = 0;
     loop {
         let more = reader
             .read_byte_record(&mut record)
@@ -791,19 +811,22 @@ fn read_csv(path: &Path, builder: &mut TableBuilder<'_>) -> Result<(), BookError
         if !more {
             break;
         }
-        let line = record.position().map_or(next_line, |p| p.line());
-        let row = next_row + line.saturating_sub(next_line);
+        let end = reader.position();
         let newlines_inside: u64 = record
             .iter()
             .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
             .sum();
-        next_line = line + newlines_inside + 1;
-        next_row = row + 1;
+        let terminated = (end.byte() + bom as u64) < file_len || ends_with_newline;
+        let last_line = end.line() - u64::from(terminated);
+        let first_line = last_line - newlines_inside;
+        let blank_lines_before = first_line.saturating_sub(previous_end_line + 1);
+        row += blank_lines_before + 1;
+        previous_end_line = last_line;
         let row0 = u32::try_from(row - 1).unwrap_or(u32::MAX);
         for (col, field) in record.iter().enumerate() {
             let text = std::str::from_utf8(field).map_err(|_| BookError::NotUtf8 {
                 path: path.to_owned(),
-                line,
+                line: first_line,
             })?;
             let col = u32::try_from(col).unwrap_or(u32::MAX);
             if builder.push(row0, col, Value::text(text)) == Flow::Stop {
@@ -812,6 +835,17 @@ fn read_csv(path: &Path, builder: &mut TableBuilder<'_>) -> Result<(), BookError
         }
     }
     Ok(())
+}
+
+fn last_byte(path: &Path) -> Result<Option<u8>, BookError> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path).map_err(|e| io_error(path, e))?;
+    if file.seek(SeekFrom::End(-1)).is_err() {
+        return Ok(None);
+    }
+    let mut byte = [0u8; 1];
+    let n = read_up_to(&mut file, &mut byte).map_err(|e| io_error(path, e))?;
+    Ok((n == 1).then_some(byte[0]))
 }
 
 /// Picks the separator that occurs most often, outside quotes, in the first line; Excel in
@@ -882,7 +916,9 @@ mod tests {
         b.push(4, 1, Value::text("   "));
         b.push(6, 3, Value::text("Ali"));
         b.push(6, 9, Value::text("stray"));
-        let t = b.finish(Path::new("x"), "S").unwrap().unwrap();
+        let SheetRead::Table(t) = b.finish(Path::new("x"), "S").unwrap() else {
+            panic!("expected a table");
+        };
         assert_eq!(t.headers.names(), ["A", "Phone", "C", "Name"]);
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[0].number, 4);
@@ -897,6 +933,9 @@ mod tests {
         let mut b = TableBuilder::new(Some(wanted));
         assert_eq!(b.push(0, 0, Value::text("Notes")), Flow::Continue);
         assert_eq!(b.push(1, 0, Value::text("x")), Flow::Stop);
-        assert!(b.finish(Path::new("x"), "S").unwrap().is_none());
+        let SheetRead::Unwanted(headers) = b.finish(Path::new("x"), "S").unwrap() else {
+            panic!("expected an unwanted header");
+        };
+        assert_eq!(headers.names(), ["Notes"]);
     }
 }

@@ -58,8 +58,8 @@ fn send(args: &SendArgs) -> Result<Exit> {
             "sending is not available yet in this version; use --dry-run to check the workbook and write the results"
         );
     }
-    let wants = |headers: &book::Headers| settings.recipient_column(headers).is_some();
-    let table = book::read(&settings.book, &settings.sheet, &wants)?;
+    let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
+    let table = book::read(&settings.book, &settings.sheet, &settings.wanted(&test))?;
     if table.cells_outside_header > 0 {
         terminal::warn(format!(
             "{} cells right of the last header column of sheet {:?} have no header and are ignored",

@@ -3,7 +3,7 @@
 //! sheet's header once it is known. Every mistake a user can make in a flag is reported here,
 //! in one line that says how to fix it.
 
-use crate::book::{Headers, SheetChoice, Table};
+use crate::book::{Headers, SheetChoice, Table, Wanted};
 use crate::cli::SendArgs;
 use crate::phone::CountryCode;
 use crate::plan::{self, MessageSource, PlanSettings};
@@ -122,6 +122,23 @@ impl SendSettings {
         }
     }
 
+    /// What the automatic sheet choice looks for, worded for the error when no sheet has it.
+    pub fn wanted<'a>(&self, test: &'a dyn Fn(&Headers) -> bool) -> Wanted<'a> {
+        match &self.to {
+            Some(name) => Wanted {
+                test,
+                description: format!("a column {name:?} (from --to)"),
+                hint: "check the spelling, or choose the sheet with --sheet".to_owned(),
+            },
+            None => Wanted {
+                test,
+                description: format!("a recipient column ({})", RECIPIENT_HEADERS.join(", ")),
+                hint: "name the column with --to COLUMN, or choose the sheet with --sheet"
+                    .to_owned(),
+            },
+        }
+    }
+
     /// Ties the settings to the sheet that was read: finds the columns, binds the global
     /// template. An unknown column here stops the run before any row is planned.
     pub fn bind(&self, table: &Table) -> Result<PlanSettings> {
@@ -130,11 +147,13 @@ impl SendSettings {
             let listing = headers.listing();
             match &self.to {
                 Some(name) => anyhow!(
-                    "sheet {:?} has no column {name:?} (from --to); the headers are {listing}",
+                    "{}: sheet {:?} has no column {name:?} (from --to); the headers are {listing}",
+                    table.path.display(),
                     table.sheet
                 ),
                 None => anyhow!(
-                    "sheet {:?} has no recipient column (one of {}); the headers are {listing}; name it with --to COLUMN",
+                    "{}: sheet {:?} has no recipient column (one of {}); the headers are {listing}; name it with --to COLUMN",
+                    table.path.display(),
                     table.sheet,
                     RECIPIENT_HEADERS.join(", ")
                 ),
@@ -142,12 +161,13 @@ impl SendSettings {
         })?;
         let message = match &self.template {
             Some(template) => MessageSource::Global(template.bind(headers).map_err(|e| {
-                anyhow!("template: {e}")
+                anyhow!("{}: template: {e}", table.path.display())
             })?),
             None => MessageSource::PerRow {
                 column: headers.find(&self.message_column).ok_or_else(|| {
                     anyhow!(
-                        "no message: sheet {:?} has no {:?} column and no --template was given; the headers are {}; use --template TEXT, --template-file PATH or --message-column COLUMN",
+                        "{}: no message: sheet {:?} has no {:?} column and no --template was given; the headers are {}; use --template TEXT, --template-file PATH or --message-column COLUMN",
+                        table.path.display(),
                         table.sheet,
                         self.message_column,
                         headers.listing()
@@ -158,7 +178,8 @@ impl SendSettings {
         let sender_column = headers.find(SENDER_HEADER);
         if sender_column.is_none() && self.sender.is_none() {
             bail!(
-                "no sender id: give --sender ID, or add a {SENDER_HEADER:?} column to sheet {:?}",
+                "{}: no sender id: give --sender ID, or add a {SENDER_HEADER:?} column to sheet {:?}",
+                table.path.display(),
                 table.sheet
             );
         }
