@@ -9,6 +9,12 @@ Examples:
   Check a workbook and see what would be sent, without sending:
     smsmerge send customers.xlsx --sender MYSHOP --country-code 961 --dry-run
 
+  Try a real send against the built-in simulator (no account needed):
+    smsmerge send customers.xlsx --sender OTSMS --country-code 961 --simulate --yes
+
+  Send for real (credentials from OTSMS_UID, OTSMS_USERNAME, OTSMS_PASSWORD or the config file):
+    smsmerge send customers.xlsx --sender MYSHOP -j 8 --rate 20
+
   One template for every row, filled from the row's columns:
     smsmerge send customers.xlsx --sender MYSHOP --dry-run \\
         --template 'Dear {{Name}}, your order {{Order}} is ready.'
@@ -35,7 +41,98 @@ pub struct Cli {
 pub enum Command {
     /// Render every row of a workbook and send it (with --dry-run: only check and report).
     #[command(after_help = EXAMPLES)]
-    Send(SendArgs),
+    Send(Box<SendArgs>),
+    /// Print the account's balance.
+    Balance(BalanceArgs),
+    /// Serve a simulator of the OpenTech API on loopback, for trying smsmerge without an
+    /// account.
+    Simulate(SimulateArgs),
+}
+
+/// Where the gateway is and how to reach it; shared by `send` and `balance`.
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// Config file [default: ./smsmerge.toml, else the user's config dir
+    /// smsmerge/config.toml].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Gateway base URL [env: OTSMS_BASE_URL; default: http://www.ot-sms.com].
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Use a simulator started inside smsmerge instead of the real gateway: nothing leaves
+    /// this machine and no account is needed.
+    #[arg(long, conflicts_with = "base_url")]
+    pub simulate: bool,
+
+    /// Seconds a request may take before it counts as unanswered.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+}
+
+/// Flags of `smsmerge balance`.
+#[derive(Debug, Args)]
+pub struct BalanceArgs {
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+}
+
+/// Flags of `smsmerge simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Port on 127.0.0.1 (0: any free port; the address is printed first).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+
+    /// An account, UID:USERNAME:PASSWORD (append :disabled for a disabled one); repeatable
+    /// [default: 1000:demo:demo].
+    #[arg(long = "account", value_name = "UID:USER:PASS")]
+    pub accounts: Vec<String>,
+
+    /// A sender id activated on every account; repeatable [default: OTSMS, SMSMERGE, INFO].
+    #[arg(long = "sender-id", value_name = "ID")]
+    pub senders: Vec<String>,
+
+    /// Credit each account starts with; each accepted segment costs one.
+    #[arg(long, default_value_t = 10_000.0)]
+    pub balance: f64,
+
+    /// Append a JSON line per accepted message to this file.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Milliseconds before each answer.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+
+    /// Up to this many more milliseconds, at random.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter_ms: u64,
+
+    /// Share (0 to 1) of send requests answered 503 Service Unavailable.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub fail_rate: f64,
+
+    /// Share of send requests read and then closed with no answer.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub drop_rate: f64,
+
+    /// Share of send requests never answered.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub hang_rate: f64,
+
+    /// Answer the first N requests for each message 503 (repeatable retry tests).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fail_first: u32,
+
+    /// Drop the first N requests for each message with no answer.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub drop_first: u32,
+
+    /// Seed for the fault dice, for repeatable runs.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// Flags of `smsmerge send`.
@@ -103,6 +200,43 @@ pub struct SendArgs {
     /// Print nothing but errors and warnings.
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+
+    /// Send without asking for confirmation (needed when not on a terminal, e.g. cron).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Send only the first N READY rows (the rest are NOT SENT): a test send.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Send even when the balance is smaller than the segments needed.
+    #[arg(long)]
+    pub ignore_balance: bool,
+
+    /// Requests in flight at most [default: 8, or `concurrency` in the config file].
+    #[arg(short = 'j', long, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: Option<u16>,
+
+    /// Messages per second at most, in any one-second window [default: no limit, or `rate`
+    /// in the config file].
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+
+    /// Retries for failures that certainly did not send (refused connection, 5xx, 429).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Re-send, once, messages whose request got no answer; this may deliver them twice.
+    #[arg(long)]
+    pub retry_uncertain: bool,
+
+    /// First wait between retries in milliseconds; each retry doubles it, with jitter.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub backoff_ms: u64,
 }
 
 #[cfg(test)]

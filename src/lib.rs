@@ -7,21 +7,32 @@
 
 pub mod book;
 pub mod cli;
+pub mod config;
+pub mod connection;
+pub mod dispatch;
+pub mod gateway;
 pub mod outcome;
 pub mod phone;
 pub mod plan;
+pub mod progress;
 pub mod report;
+pub mod secret;
+pub mod send;
 pub mod settings;
 pub mod sms;
 pub mod template;
 pub mod terminal;
 pub mod value;
 
-use anyhow::{Result, bail};
-use chrono::Local;
-use cli::{Cli, Command, SendArgs};
-use settings::SendSettings;
+use anyhow::{Result, anyhow, bail};
+use cli::{BalanceArgs, Cli, Command, SimulateArgs};
+use connection::Connection;
+use gateway::Gateway;
+use gateway::simulator::{Simulator, SimulatorConfig};
+use settings::{GatewaySettings, SendSettings};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// How a run ended, as the process exit code scripts and cron read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,56 +56,72 @@ impl From<Exit> for ExitCode {
 /// Runs one command line; the error, if any, is for a person and means nothing was done.
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
-        Command::Send(args) => send(&args),
+        Command::Send(args) => send::run(&SendSettings::from_args(&args)?),
+        Command::Balance(args) => balance(&args),
+        Command::Simulate(args) => simulate(&args),
     }
 }
 
-/// `smsmerge send`: book → plan → report.
-fn send(args: &SendArgs) -> Result<Exit> {
-    let started = Local::now().fixed_offset();
-    let settings = SendSettings::from_args(args)?;
-    if !settings.dry_run {
-        bail!(
-            "sending is not available yet in this version; use --dry-run to check the workbook and write the results"
-        );
+/// `smsmerge balance`: prints the account's balance on stdout.
+fn balance(args: &BalanceArgs) -> Result<Exit> {
+    let config = config::load(args.gateway.config.as_deref())?;
+    let settings = GatewaySettings::from_args(&args.gateway, config.as_ref(), true)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let text = runtime.block_on(async {
+        let connection = Connection::open(&settings).await?;
+        let answer = connection.gateway.balance().await;
+        connection.close();
+        answer.map_err(|e| anyhow!("{}: {e}", connection.host))
+    })?;
+    println!("{text}");
+    Ok(Exit::Success)
+}
+
+/// `smsmerge simulate`: serves the simulator until Ctrl-C.
+fn simulate(args: &SimulateArgs) -> Result<Exit> {
+    let config = simulate_config(args)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+        let simulator = Simulator::start(config.clone(), addr).await?;
+        terminal::print_simulator(&simulator.url(), &config);
+        tokio::signal::ctrl_c().await?;
+        simulator.shutdown();
+        anyhow::Ok(())
+    })?;
+    Ok(Exit::Success)
+}
+
+fn simulate_config(args: &SimulateArgs) -> Result<SimulatorConfig> {
+    let mut config = SimulatorConfig::default();
+    if !args.accounts.is_empty() {
+        config.accounts = args
+            .accounts
+            .iter()
+            .map(|a| a.parse().map_err(|e| anyhow!("--account {a:?}: {e}")))
+            .collect::<Result<_>>()?;
     }
-    let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
-    let table = book::read(&settings.book, &settings.sheet, &settings.wanted(&test))?;
-    if table.cells_outside_header > 0 {
-        terminal::warn(format!(
-            "{} cells right of the last header column of sheet {:?} have no header and are ignored",
-            table.cells_outside_header, table.sheet
-        ));
+    if !args.senders.is_empty() {
+        config.senders = args.senders.clone();
     }
-    let plan_settings = settings.bind(&table)?;
-    let plan = plan::build(&table, &plan_settings);
-    let outcomes = outcome::from_plan(&plan);
-    let totals = outcome::Totals::new(&plan, &outcomes);
-    if !settings.quiet {
-        terminal::print_plan(&table, &totals);
+    for (name, p) in [
+        ("--fail-rate", args.fail_rate),
+        ("--drop-rate", args.drop_rate),
+        ("--hang-rate", args.hang_rate),
+    ] {
+        if !(0.0..=1.0).contains(&p) {
+            bail!("{name} {p}: give a share between 0 and 1");
+        }
     }
-    let run = report::RunInfo {
-        mode: "dry run: nothing was sent".to_owned(),
-        started,
-        finished: Local::now().fixed_offset(),
-    };
-    report::write(
-        &settings.output,
-        &report::Report {
-            table: &table,
-            plan: &plan,
-            outcomes: &outcomes,
-            totals: &totals,
-            run: &run,
-            format: &settings.format,
-        },
-    )?;
-    if !settings.quiet {
-        terminal::print_results_path(&settings.output);
-    }
-    Ok(if totals.needs_attention() {
-        Exit::Attention
-    } else {
-        Exit::Success
-    })
+    config.balance = args.balance;
+    config.latency = Duration::from_millis(args.latency_ms);
+    config.jitter = Duration::from_millis(args.jitter_ms);
+    config.fail_rate = args.fail_rate;
+    config.drop_rate = args.drop_rate;
+    config.hang_rate = args.hang_rate;
+    config.fail_first = args.fail_first;
+    config.drop_first = args.drop_first;
+    config.log = args.log.clone();
+    config.seed = args.seed;
+    Ok(config)
 }

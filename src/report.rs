@@ -35,12 +35,41 @@ const MAX_CELL_CHARS: usize = 32_767;
 /// Facts about the run for the Summary sheet.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
-    /// What kind of run: "dry run (nothing sent)", later "sent", "simulated".
+    /// What kind of run: dry run, simulated, or sent through the gateway.
     pub mode: String,
     /// When the run started.
     pub started: DateTime<FixedOffset>,
     /// When the results were complete.
     pub finished: DateTime<FixedOffset>,
+    /// The gateway's host (never its URL, which could carry credentials).
+    pub gateway: Option<String>,
+    /// The sender id, or "per row".
+    pub sender: Option<String>,
+    /// Messages handed to dispatch.
+    pub dispatched: usize,
+    /// Time from the first request to the last answer.
+    pub sending_seconds: Option<f64>,
+    /// The balance before sending, as the gateway wrote it.
+    pub balance_before: Option<String>,
+    /// The balance after sending.
+    pub balance_after: Option<String>,
+}
+
+impl RunInfo {
+    /// A run of this mode that started now-ish; the rest is filled in as it goes.
+    pub fn new(mode: &str, started: DateTime<FixedOffset>) -> RunInfo {
+        RunInfo {
+            mode: mode.to_owned(),
+            started,
+            finished: started,
+            gateway: None,
+            sender: None,
+            dispatched: 0,
+            sending_seconds: None,
+            balance_before: None,
+            balance_after: None,
+        }
+    }
 }
 
 /// Which file format to write.
@@ -450,7 +479,7 @@ fn write_summary(
     let totals = report.totals;
     let run = report.run;
     let duration = (run.finished - run.started).num_milliseconds() as f64 / 1000.0;
-    let facts: Vec<(&str, SummaryValue)> = vec![
+    let mut facts: Vec<(&str, SummaryValue)> = vec![
         ("Input file", report.table.path.display().to_string().into()),
         ("Sheet", report.table.sheet.clone().into()),
         ("Mode", run.mode.clone().into()),
@@ -469,6 +498,30 @@ fn write_summary(
         ("Duration (s)", SummaryValue::Number(duration)),
         ("Rows", totals.rows.into()),
     ];
+    let optional = [
+        ("Gateway", run.gateway.clone()),
+        ("Sender", run.sender.clone()),
+        ("Balance before", run.balance_before.clone()),
+        ("Balance after", run.balance_after.clone()),
+    ];
+    facts.extend(
+        optional
+            .into_iter()
+            .filter_map(|(label, v)| Some((label, v?.into()))),
+    );
+    if let Some(seconds) = run.sending_seconds {
+        facts.push(("Messages sent", totals.count(Status::Sent).into()));
+        facts.push(("Sending time (s)", SummaryValue::Number(seconds)));
+        let rate = if seconds > 0.0 {
+            run.dispatched as f64 / seconds
+        } else {
+            0.0
+        };
+        facts.push((
+            "Throughput (msg/s)",
+            SummaryValue::Number((rate * 10.0).round() / 10.0),
+        ));
+    }
     let mut r = 0;
     sheet.write_string_with_format(r, 0, "Run", &styles.header)?;
     sheet.write_string_with_format(r, 1, "", &styles.header)?;

@@ -4,14 +4,20 @@
 //! in one line that says how to fix it.
 
 use crate::book::{Headers, SheetChoice, Table, Wanted};
-use crate::cli::SendArgs;
+use crate::cli::{GatewayArgs, SendArgs};
+use crate::config::{self, Loaded};
+use crate::dispatch::DispatchSettings;
+use crate::gateway::opentech::{Account, ClientSettings};
 use crate::phone::CountryCode;
 use crate::plan::{self, MessageSource, PlanSettings};
 use crate::report::OutputFormat;
+use crate::secret::Secret;
 use crate::template::Template;
 use crate::value::ValueFormat;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::Url;
 
 /// Header names recognised as the recipient column, in order of preference.
 pub const RECIPIENT_HEADERS: [&str; 8] = [
@@ -57,13 +63,143 @@ pub struct SendSettings {
     pub dry_run: bool,
     /// `--quiet`.
     pub quiet: bool,
+    /// `--yes`.
+    pub yes: bool,
+    /// `--ignore-balance`.
+    pub ignore_balance: bool,
+    /// Concurrency, rate, retries, limit.
+    pub dispatch: DispatchSettings,
+    /// Where to send.
+    pub gateway: GatewaySettings,
+}
+
+/// The default gateway.
+pub const DEFAULT_BASE_URL: &str = "http://www.ot-sms.com";
+/// Requests in flight by default.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Where messages go and for which account. The account is read only when the command will
+/// talk to the real gateway, so a dry run and `--simulate` need no credentials; when it is
+/// needed, it is read before any workbook is, so a missing password costs nothing.
+#[derive(Debug)]
+pub struct GatewaySettings {
+    /// `--simulate`: an in-process simulator, no account.
+    pub simulate: bool,
+    /// Base URL, timeouts.
+    pub client: ClientSettings,
+    /// The account, when the command talks to the real gateway.
+    pub account: Option<Account>,
+}
+
+impl GatewaySettings {
+    /// Checks the gateway flags, with the environment and config file behind them; reads the
+    /// account when `needs_account` and not simulating.
+    pub fn from_args(
+        args: &GatewayArgs,
+        config: Option<&Loaded>,
+        needs_account: bool,
+    ) -> Result<GatewaySettings> {
+        let file_url = config.as_ref().and_then(|c| c.file.base_url.clone());
+        let (base_url, origin) = match (&args.base_url, env("OTSMS_BASE_URL"), file_url) {
+            (Some(url), _, _) => (url.clone(), "--base-url"),
+            (None, Some(url), _) => (url, "OTSMS_BASE_URL"),
+            (None, None, Some(url)) => (url, "base_url in the config file"),
+            (None, None, None) => (DEFAULT_BASE_URL.to_owned(), "the default"),
+        };
+        let base_url = Url::parse(&base_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| anyhow!("{origin}: {base_url:?} is not an http:// or https:// URL"))?;
+        if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+            bail!(
+                "--timeout {}: give seconds between 0 and 3600",
+                args.timeout
+            );
+        }
+        let timeout = Duration::from_secs_f64(args.timeout);
+        let account = if needs_account && !args.simulate {
+            Some(read_account(config)?)
+        } else {
+            None
+        };
+        Ok(GatewaySettings {
+            simulate: args.simulate,
+            client: ClientSettings {
+                base_url,
+                timeout,
+                connect_timeout: timeout.min(Duration::from_secs(10)),
+            },
+            account,
+        })
+    }
+
+    /// The gateway's host, for the plan and the Summary (never the full URL).
+    pub fn host(&self) -> String {
+        let url = &self.client.base_url;
+        match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            _ => url.to_string(),
+        }
+    }
+}
+
+/// The account: `OTSMS_UID`, `OTSMS_USERNAME`, `OTSMS_PASSWORD` from the environment, else
+/// `uid`, `username`, `password`/`password_file` from the config file.
+fn read_account(config: Option<&Loaded>) -> Result<Account> {
+    let file = config.map(|c| &c.file);
+    let uid = env("OTSMS_UID").or_else(|| file.and_then(|f| f.uid.clone()));
+    let username = env("OTSMS_USERNAME").or_else(|| file.and_then(|f| f.username.clone()));
+    let password = match env("OTSMS_PASSWORD") {
+        Some(p) => Some(p),
+        None => match file {
+            Some(f) => match (&f.password, &f.password_file) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(path)) => Some(config::read_password_file(path)?),
+                (None, None) => None,
+            },
+            None => None,
+        },
+    };
+    match (uid, username, password) {
+        (Some(uid), Some(username), Some(password)) => Ok(Account {
+            uid,
+            username,
+            password: Secret::new(password),
+        }),
+        (uid, username, password) => {
+            let missing: Vec<&str> = [
+                (uid.is_none(), "OTSMS_UID"),
+                (username.is_none(), "OTSMS_USERNAME"),
+                (password.is_none(), "OTSMS_PASSWORD"),
+            ]
+            .into_iter()
+            .filter_map(|(absent, name)| absent.then_some(name))
+            .collect();
+            bail!(
+                "no account: set OTSMS_UID, OTSMS_USERNAME and OTSMS_PASSWORD (missing: {}), or uid, username and password_file in {}; or try it without an account with --simulate",
+                missing.join(", "),
+                config::LOCAL_NAME
+            )
+        }
+    }
+}
+
+/// An environment variable, with an empty value counting as unset.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 impl SendSettings {
     /// Checks every flag. Reads the template file, if any, but not the workbook.
     pub fn from_args(args: &SendArgs) -> Result<SendSettings> {
-        let country = args
+        let loaded = config::load(args.gateway.config.as_deref())?;
+        let file = loaded.as_ref().map(|c| &c.file);
+        let country_code = args
             .country_code
+            .clone()
+            .or_else(|| file.and_then(|f| f.country_code.clone()));
+        let country = country_code
             .as_deref()
             .map(|cc| {
                 cc.parse::<CountryCode>()
@@ -86,14 +222,38 @@ impl SendSettings {
             .transpose()?;
         let sender = args
             .sender
-            .as_deref()
-            .map(|s| plan::check_sender(s).map_err(|e| anyhow!("--sender: {e}")))
+            .clone()
+            .or_else(|| file.and_then(|f| f.sender.clone()))
+            .map(|s| plan::check_sender(&s).map_err(|e| anyhow!("--sender: {e}")))
             .transpose()?;
         let output = match &args.output {
             Some(path) => path.clone(),
             None => default_output(&args.book),
         };
         check_output(&output, &args.book)?;
+        let rate = args.rate.or_else(|| file.and_then(|f| f.rate));
+        if let Some(rate) = rate
+            && !(rate.is_finite() && rate > 0.0)
+        {
+            bail!("--rate {rate}: give a number of messages per second above 0");
+        }
+        let concurrency = args
+            .concurrency
+            .map(usize::from)
+            .or_else(|| file.and_then(|f| f.concurrency))
+            .unwrap_or(DEFAULT_CONCURRENCY);
+        if concurrency == 0 {
+            bail!("concurrency must be at least 1");
+        }
+        let dispatch = DispatchSettings {
+            concurrency,
+            rate,
+            retries: args.retries,
+            retry_uncertain: args.retry_uncertain,
+            backoff: Duration::from_millis(args.backoff_ms),
+            limit: args.limit,
+        };
+        let gateway = GatewaySettings::from_args(&args.gateway, loaded.as_ref(), !args.dry_run)?;
         Ok(SendSettings {
             book: args.book.clone(),
             sheet: args
@@ -111,6 +271,10 @@ impl SendSettings {
             output,
             dry_run: args.dry_run,
             quiet: args.quiet,
+            yes: args.yes,
+            ignore_balance: args.ignore_balance,
+            dispatch,
+            gateway,
         })
     }
 
@@ -278,21 +442,10 @@ mod tests {
 
     #[test]
     fn recipient_headers_in_order() {
-        let args = crate::cli::SendArgs {
-            book: "b.xlsx".into(),
-            sheet: None,
-            to: None,
-            template: None,
-            template_file: None,
-            message_column: "message".into(),
-            sender: None,
-            country_code: None,
-            date_format: None,
-            allow_duplicates: false,
-            max_segments: 10,
-            output: None,
-            dry_run: true,
-            quiet: false,
+        use clap::Parser;
+        let cli = crate::cli::Cli::parse_from(["smsmerge", "send", "b.xlsx", "--dry-run"]);
+        let crate::cli::Command::Send(args) = cli.command else {
+            panic!("expected send");
         };
         let s = SendSettings::from_args(&args).unwrap();
         let h = Headers::new(vec!["Name".into(), "GSM".into(), "Mobile".into()]);

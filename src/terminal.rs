@@ -61,3 +61,60 @@ pub fn print_results_path(path: &Path) {
         path.display()
     );
 }
+
+/// The lines a real send adds to the plan: where the messages go, from whom, and the balance.
+pub fn print_send_plan(gateway: &str, sender: Option<&str>, balance: Option<&str>) {
+    let mut out = format!("  {:<12}{gateway}\n", "gateway");
+    out.push_str(&format!(
+        "  {:<12}{}\n",
+        "sender",
+        sender.unwrap_or("per row")
+    ));
+    if let Some(balance) = balance {
+        out.push_str(&format!("  {:<12}{balance}\n", "balance"));
+    }
+    let _ = std::io::stderr().write_all(out.as_bytes());
+}
+
+/// Asks a yes/no question on the terminal; refuses to guess when there is no terminal to ask.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        anyhow::bail!(
+            "not sending without confirmation: this is not a terminal; add --yes to send from a script or cron"
+        );
+    }
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{question} [y/N] ");
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
+/// The simulator's start-up banner: the address first (scripts read it), then how to use it.
+pub fn print_simulator(url: &url::Url, config: &crate::gateway::simulator::SimulatorConfig) {
+    let base = url.as_str().trim_end_matches('/');
+    let mut out = format!("smsmerge simulator listening on {base}\n");
+    for account in &config.accounts {
+        out.push_str(&format!(
+            "  account: uid={} username={} password={}{}\n",
+            account.uid,
+            account.username,
+            account.password,
+            if account.enabled { "" } else { " (disabled)" }
+        ));
+    }
+    out.push_str(&format!("  sender ids: {}\n", config.senders.join(", ")));
+    out.push_str(&format!("  balance: {:.2}\n", config.balance));
+    if let Some(first) = config.accounts.first() {
+        out.push_str(&format!(
+            "  try: OTSMS_UID={} OTSMS_USERNAME={} OTSMS_PASSWORD=... smsmerge send BOOK --base-url {base} --yes\n",
+            first.uid, first.username
+        ));
+    }
+    out.push_str("  Ctrl-C stops it.\n");
+    let mut stdout = std::io::stdout();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+}

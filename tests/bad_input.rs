@@ -492,10 +492,20 @@ fn max_segments_zero_is_refused() {
 }
 
 #[test]
-fn send_without_dry_run_is_not_available_yet() {
+fn send_without_an_account_names_the_variables_and_simulate() {
     let wd = Workdir::new();
     let book = good_book(&wd, "book.xlsx");
     let mut cmd = wd.command();
-    cmd.arg("send").arg(&book).args(OK_FLAGS);
-    fails_cleanly(&wd, cmd, &["sending is not available yet", "--dry-run"]);
+    cmd.arg("send").arg(&book).args(OK_FLAGS).arg("--yes");
+    fails_cleanly(
+        &wd,
+        cmd,
+        &[
+            "no account",
+            "OTSMS_UID",
+            "OTSMS_USERNAME",
+            "OTSMS_PASSWORD",
+            "--simulate",
+        ],
+    );
 }

@@ -77,7 +77,14 @@ impl Workdir {
     /// The smsmerge binary, run in this folder.
     pub fn command(&self) -> Command {
         let mut cmd = Command::cargo_bin("smsmerge").expect("the smsmerge binary");
-        cmd.current_dir(self.dir.path());
+        // Nothing from the developer's own account or config may leak into a test.
+        cmd.current_dir(self.dir.path())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path())
+            .env_remove("OTSMS_UID")
+            .env_remove("OTSMS_USERNAME")
+            .env_remove("OTSMS_PASSWORD")
+            .env_remove("OTSMS_BASE_URL");
         cmd
     }
 
@@ -284,5 +291,232 @@ impl Results {
     /// One column of the Results sheet as text, every row.
     pub fn column(&self, column: &str) -> Vec<String> {
         (0..self.rows.len()).map(|r| self.text(r, column)).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateways on loopback for the send tests
+
+/// `smsmerge simulate --port 0 --log FILE ARGS...` running as a child process, killed (by its
+/// own pid) when dropped. The log is a file of the workdir, one per simulator.
+pub struct SimProcess {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, read from the first line of the simulator's stdout.
+    pub url: String,
+    /// The simulator's JSON-lines log of accepted messages.
+    pub log_path: PathBuf,
+    /// Kept open so that nothing the simulator prints later meets a closed pipe.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+/// One accepted message from the simulator's log.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct LogEntry {
+    pub received: String,
+    pub id: u64,
+    pub uid: String,
+    pub username: String,
+    pub sender: String,
+    pub recipient: String,
+    pub text: String,
+    pub dcs: bool,
+    pub encoding: String,
+    pub segments: usize,
+    pub attempt: u32,
+}
+
+impl SimProcess {
+    /// Starts a simulator with these extra flags and waits for its address.
+    pub fn start(wd: &Workdir, args: &[&str]) -> SimProcess {
+        use std::io::BufRead;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(1);
+        let log_path = wd.path(&format!(
+            "sim-{}.jsonl",
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smsmerge"))
+            .arg("simulate")
+            .arg("--port")
+            .arg("0")
+            .arg("--log")
+            .arg(&log_path)
+            .args(args)
+            .current_dir(wd.dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start smsmerge simulate");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut first = String::new();
+        let read = stdout.read_line(&mut first);
+        const PREFIX: &str = "smsmerge simulator listening on ";
+        let url = match (read, first.trim_end().strip_prefix(PREFIX)) {
+            (Ok(_), Some(url)) if url.starts_with("http://127.0.0.1:") => url.to_owned(),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("smsmerge simulate {args:?} did not print its address: {first:?}");
+            }
+        };
+        SimProcess {
+            child,
+            url,
+            log_path,
+            _stdout: stdout,
+        }
+    }
+
+    /// Every message accepted so far, in the order the simulator accepted them.
+    pub fn log(&self) -> Vec<LogEntry> {
+        let text = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        text.lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fake OpenTech gateway on 127.0.0.1 for answers the simulator cannot give: every balance
+/// request is answered `balance`, every send request `send_answer` (HTTP 200) after
+/// `latency`. It counts send requests and the most that were in flight at once.
+pub struct ScriptedGateway {
+    pub url: String,
+    addr: std::net::SocketAddr,
+    counts: std::sync::Arc<ScriptedCounts>,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct ScriptedCounts {
+    stop: std::sync::atomic::AtomicBool,
+    sends: std::sync::atomic::AtomicUsize,
+    in_flight: std::sync::atomic::AtomicUsize,
+    max_in_flight: std::sync::atomic::AtomicUsize,
+}
+
+impl ScriptedGateway {
+    pub fn start(balance: &str, send_answer: &str, latency: std::time::Duration) -> Self {
+        use std::sync::Arc;
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let counts = Arc::new(ScriptedCounts::default());
+        let (balance, send_answer) = (balance.to_owned(), send_answer.to_owned());
+        let shared = Arc::clone(&counts);
+        let accept = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if shared.stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                let counts = Arc::clone(&shared);
+                let (balance, send_answer) = (balance.clone(), send_answer.clone());
+                std::thread::spawn(move || {
+                    serve_scripted(stream, &counts, &balance, &send_answer, latency)
+                });
+            }
+        });
+        ScriptedGateway {
+            url: format!("http://{addr}"),
+            addr,
+            counts,
+            accept: Some(accept),
+        }
+    }
+
+    /// Send requests received so far.
+    pub fn sends(&self) -> usize {
+        self.counts.sends.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The most send requests that were in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.counts
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Serves the HTTP/1.1 requests of one connection (keep-alive; GET, no bodies).
+fn serve_scripted(
+    stream: std::net::TcpStream,
+    counts: &ScriptedCounts,
+    balance: &str,
+    send_answer: &str,
+    latency: std::time::Duration,
+) {
+    use std::io::{BufRead, Write};
+    use std::sync::atomic::Ordering;
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = std::io::BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        match reader.read_line(&mut request_line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        loop {
+            let mut header = String::new();
+            match reader.read_line(&mut header) {
+                Ok(0) | Err(_) => return,
+                Ok(_) if header == "\r\n" || header == "\n" => break,
+                Ok(_) => {}
+            }
+        }
+        let path = request_line.split_whitespace().nth(1).unwrap_or_default();
+        let body = if path.starts_with("/ap/static/api/sms_send_bulk.php") {
+            counts.sends.fetch_add(1, Ordering::SeqCst);
+            let now = counts.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            counts.max_in_flight.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(latency);
+            counts.in_flight.fetch_sub(1, Ordering::SeqCst);
+            send_answer
+        } else {
+            balance
+        };
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if writer.write_all(answer.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+impl Drop for ScriptedGateway {
+    fn drop(&mut self) {
+        self.counts
+            .stop
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accept loop so that it sees the stop flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
+}
+
+impl Results {
+    /// Every cell of both sheets as text, headers included: to look for what must not be there.
+    pub fn all_text(&self) -> Vec<String> {
+        let mut cells = self.headers.clone();
+        for row in &self.rows {
+            cells.extend(row.values().map(|d| d.to_string()));
+        }
+        for row in &self.summary {
+            cells.extend(row.iter().map(|d| d.to_string()));
+        }
+        cells
     }
 }

@@ -1,0 +1,213 @@
+//! The OpenTech HTTP API client: one reqwest client, connection reuse, timeouts, and every
+//! failure sorted into what it certainly or possibly did (`super::SendError`).
+//!
+//! The password travels in the query string, as the API requires. It never leaves this
+//! module in any other form: errors are stripped of their URL (`reqwest::Error::without_url`)
+//! before they are turned into text, and redirects are not followed (a redirect to another
+//! host would carry the password there).
+
+use super::{Accepted, BALANCE_PATH, Gateway, Message, SEND_PATH, SendError, classify};
+use crate::secret::Secret;
+use crate::sms::{Encoding, ucs2_hex};
+use std::time::Duration;
+use url::Url;
+
+/// The account the requests are made for.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// `uid` given by the provider.
+    pub uid: String,
+    /// Login name.
+    pub username: String,
+    /// Login password.
+    pub password: Secret,
+}
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// `http://www.ot-sms.com`, or the simulator's address.
+    pub base_url: Url,
+    /// How long a request may take from start to end of the answer.
+    pub timeout: Duration,
+    /// How long establishing a connection may take; a connect timeout is certainly "not
+    /// sent", so it is kept shorter than the request timeout.
+    pub connect_timeout: Duration,
+}
+
+/// The real gateway.
+pub struct OpenTech {
+    client: reqwest::Client,
+    send_url: Url,
+    balance_url: Url,
+    account: Account,
+}
+
+impl OpenTech {
+    /// Builds the client; fails only on a TLS set-up problem.
+    pub fn new(account: Account, settings: &ClientSettings) -> anyhow::Result<OpenTech> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            // Servers often close idle connections after a few seconds; a request written on
+            // a connection the server is closing fails with no answer and would look
+            // UNCERTAIN, so idle connections are not kept longer than that.
+            .pool_idle_timeout(Duration::from_secs(4))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("smsmerge/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", describe(e)))?;
+        Ok(OpenTech {
+            client,
+            send_url: endpoint(&settings.base_url, SEND_PATH),
+            balance_url: endpoint(&settings.base_url, BALANCE_PATH),
+            account,
+        })
+    }
+
+    fn credentials(&self) -> [(&'static str, &str); 3] {
+        [
+            ("uid", self.account.uid.as_str()),
+            ("username", self.account.username.as_str()),
+            ("password", self.account.password.expose()),
+        ]
+    }
+
+    async fn get(&self, request: reqwest::RequestBuilder) -> Result<Accepted, SendError> {
+        let response = request.send().await.map_err(request_error)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        // The answer has started: from here on the request certainly reached the gateway.
+        let body = response.text().await.map_err(|e| SendError::Uncertain {
+            reason: format!("the answer was cut off: {}", describe(e)),
+        })?;
+        classify(status, retry_after, &body)
+    }
+}
+
+/// The endpoint under the base URL, keeping any path prefix the base has.
+fn endpoint(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    url.set_path(&format!("{prefix}{path}"));
+    url.set_query(None);
+    url
+}
+
+impl Gateway for OpenTech {
+    async fn send(&self, message: Message<'_>) -> Result<Accepted, SendError> {
+        let hex;
+        let (msg, dcs) = match message.encoding {
+            Encoding::Gsm7 => (message.text, None),
+            Encoding::Ucs2 => {
+                hex = ucs2_hex(message.text);
+                (hex.as_str(), Some("1"))
+            }
+        };
+        let mut request = self
+            .client
+            .get(self.send_url.clone())
+            .query(&self.credentials());
+        request = request.query(&[
+            ("sender", message.sender),
+            ("recipient", message.recipient),
+            ("msg", msg),
+        ]);
+        if let Some(dcs) = dcs {
+            request = request.query(&[("dcs", dcs)]);
+        }
+        self.get(request).await
+    }
+
+    async fn balance(&self) -> Result<String, SendError> {
+        let request = self
+            .client
+            .get(self.balance_url.clone())
+            .query(&self.credentials());
+        self.get(request).await.map(|a| a.reference)
+    }
+}
+
+/// Sorts a failed request by what certainly happened (`shared/design.md`).
+fn request_error(e: reqwest::Error) -> SendError {
+    if e.is_connect() {
+        // Refused, DNS failure, connect timeout, TLS handshake: the request never left.
+        SendError::Retryable {
+            reason: format!("cannot connect to the gateway: {}", describe(e)),
+            retry_after: None,
+        }
+    } else if e.is_timeout() {
+        SendError::Uncertain {
+            reason: "no answer before the timeout; the message may have been sent".to_owned(),
+        }
+    } else {
+        SendError::Uncertain {
+            reason: format!(
+                "the connection broke before an answer came; the message may have been sent ({})",
+                describe(e)
+            ),
+        }
+    }
+}
+
+/// An error's text with its causes, without the URL (which holds the password).
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// `Retry-After` in seconds; an HTTP date is read as "a while" (30 s) rather than parsed,
+/// since the gateway's clock is not ours.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match value.parse::<u64>() {
+        Ok(seconds) => Some(Duration::from_secs(seconds)),
+        Err(_) => Some(Duration::from_secs(30)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_keep_the_base_path() {
+        let base = Url::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(
+            endpoint(&base, SEND_PATH).as_str(),
+            "http://127.0.0.1:8080/ap/static/api/sms_send_bulk.php"
+        );
+        let base = Url::parse("https://proxy.example/sms/?x=1").unwrap();
+        assert_eq!(
+            endpoint(&base, BALANCE_PATH).as_str(),
+            "https://proxy.example/sms/ap/static/api/sms_balance.php"
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("5"), Some(Duration::from_secs(5)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(parse_retry_after(" "), None);
+    }
+}
