@@ -188,6 +188,17 @@ pub enum PhoneError {
         country: String,
     },
 
+    /// A trunk `0` right after a country code whose numbers never start with 0.
+    #[error(
+        "{digits} has a 0 right after country code {country}; that 0 is dialled only inside the country: write +{country} and the number without it"
+    )]
+    ZeroAfterCountryCode {
+        /// The normalized digits.
+        digits: String,
+        /// The country code found at the start.
+        country: String,
+    },
+
     /// After `+` or `00` the digits start with `0`, and no country code does.
     #[error("{digits} starts with 0 after the + or 00, but no country code starts with 0")]
     StartsWithZero {
@@ -296,8 +307,9 @@ fn unify_char(c: char) -> char {
     }
 }
 
-/// Zero-width and direction marks that ride along when Arabic text is pasted.
-fn is_invisible(c: char) -> bool {
+/// Zero-width and direction marks that ride along when Arabic text is pasted: they show as
+/// nothing, so a cell of only these is empty, and they never belong at a value's edges.
+pub fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'
@@ -475,6 +487,11 @@ fn apply_prefix(
         (Prefix::National, Some(code)) => Ok(format!("{}{}", code.digits(), &digits[1..])),
         (Prefix::National, None) => Err(PhoneError::NationalWithoutCountryCode { digits }),
         (Prefix::Bare, Some(code)) if digits.starts_with(code.digits()) => Ok(digits),
+        // Too short to be anything: say that, not that the country code is missing.
+        (Prefix::Bare, Some(_)) if digits.len() < MIN_DIGITS => Err(PhoneError::TooShort {
+            count: digits.len(),
+            digits,
+        }),
         (Prefix::Bare, Some(code)) => Err(PhoneError::TextWithoutCountryCode {
             digits: shorten(&digits),
             country: code.digits().to_owned(),
@@ -532,21 +549,52 @@ fn whole_number_digits(value: f64) -> Result<String, PhoneError> {
     Ok((value as u64).to_string())
 }
 
-/// The rules every result obeys: 8 to 15 digits, first one not `0`.
+/// Country codes after which a number never starts with `0`: there, a `0` right after the
+/// code is the trunk prefix dialled only inside the country (`+961 03 123 456`), and sending
+/// with it reaches nobody or somebody else. Countries whose numbers may start with 0 after the
+/// code (Italy 39, Côte d'Ivoire 225, Gabon 241, Congo 242, ...) are deliberately absent;
+/// every code listed is a whole ITU code, and the codes are prefix-free.
+const NO_ZERO_AFTER: [&str; 73] = [
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "40", "41", "43", "44", "45", "46",
+    "47", "48", "49", "52", "55", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86",
+    "90", "91", "92", "93", "94", "95", "98", "212", "213", "216", "218", "233", "234", "249",
+    "251", "252", "254", "255", "256", "351", "353", "358", "880", "886", "961", "962", "963",
+    "964", "965", "966", "967", "968", "970", "971", "972", "973", "974", "977", "992", "994",
+    "998",
+];
+
+/// The rules every result obeys: 8 to 15 digits, first one not `0`, no trunk `0` after a
+/// country code that never has one.
 fn check_final_digits(digits: String) -> Result<String, PhoneError> {
     let count = digits.len();
     if count < MIN_DIGITS {
-        Err(PhoneError::TooShort { digits, count })
-    } else if count > MAX_DIGITS {
-        Err(PhoneError::TooLong {
+        return Err(PhoneError::TooShort { digits, count });
+    }
+    if count > MAX_DIGITS {
+        return Err(PhoneError::TooLong {
             digits: shorten(&digits),
             count,
-        })
-    } else if digits.starts_with('0') {
-        Err(PhoneError::StartsWithZero { digits })
-    } else {
-        Ok(digits)
+        });
     }
+    if digits.starts_with('0') {
+        return Err(PhoneError::StartsWithZero { digits });
+    }
+    if let Some(code) = trunk_zero_after(&digits) {
+        return Err(PhoneError::ZeroAfterCountryCode {
+            country: code.to_owned(),
+            digits,
+        });
+    }
+    Ok(digits)
+}
+
+/// The country code of `digits` when a trunk `0` follows it where none may.
+fn trunk_zero_after(digits: &str) -> Option<&'static str> {
+    NO_ZERO_AFTER
+        .iter()
+        .find(|code| digits.starts_with(**code))
+        .filter(|code| digits[code.len()..].starts_with('0'))
+        .copied()
 }
 
 /// Whether every byte is `0`–`9` (true for the empty string).
@@ -921,7 +969,13 @@ mod tests {
             text("971501234567", Some("961")),
             text_without_code("971501234567", "961")
         );
-        assert_eq!(text("12", Some("961")), text_without_code("12", "961"));
+        assert_eq!(
+            text("12", Some("961")),
+            Err(PhoneError::TooShort {
+                digits: "12".into(),
+                count: 2
+            })
+        );
     }
 
     // ---- text: errors ----
@@ -1397,6 +1451,7 @@ mod tests {
 
         #[test]
         fn international_text_round_trips(digits in "[1-9][0-9]{7,14}", spaced in any::<bool>()) {
+            prop_assume!(trunk_zero_after(&digits).is_none());
             let raw = if spaced {
                 let (head, tail) = digits.split_at(3);
                 format!("+{head} {tail}")
@@ -1408,18 +1463,57 @@ mod tests {
 
         #[test]
         fn whole_number_round_trips(digits in "[1-9][0-9]{7,14}") {
+            prop_assume!(trunk_zero_after(&digits).is_none());
             let value: f64 = digits.parse().expect("digits parse as f64");
             prop_assert_eq!(normalize(RawNumber::Number(value), None), Ok(digits.clone()));
         }
 
         #[test]
         fn national_text_gets_country_code(country in "[1-9][0-9]{0,2}", rest in "[1-9][0-9]{6,11}") {
+            prop_assume!(trunk_zero_after(&format!("{country}{rest}")).is_none());
             let raw = format!("0{rest}");
             let country_code = code(&country);
             prop_assert_eq!(
                 normalize(RawNumber::Text(&raw), Some(&country_code)),
                 Ok(format!("{country}{rest}"))
             );
+        }
+    }
+
+    #[test]
+    fn a_trunk_zero_after_the_country_code_is_refused() {
+        let cc: CountryCode = "961".parse().unwrap();
+        for text in ["+961 03 123 456", "0096103123456", "+971 050 123 4567"] {
+            assert!(
+                matches!(
+                    normalize(RawNumber::Text(text), Some(&cc)),
+                    Err(PhoneError::ZeroAfterCountryCode { .. })
+                ),
+                "{text}"
+            );
+        }
+        let err = normalize(RawNumber::Text("+961 03 123 456"), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "96103123456 has a 0 right after country code 961; that 0 is dialled only inside the country: write +961 and the number without it"
+        );
+        // Italian numbers keep their 0 after the country code.
+        assert_eq!(
+            normalize(RawNumber::Text("+39 06 6982 1234"), None).unwrap(),
+            "390669821234"
+        );
+        assert_eq!(
+            normalize(RawNumber::Text("+225 07 12 34 56 78"), None).unwrap(),
+            "2250712345678"
+        );
+    }
+
+    #[test]
+    fn the_no_zero_codes_are_prefix_free() {
+        for a in NO_ZERO_AFTER {
+            for b in NO_ZERO_AFTER {
+                assert!(a == b || !b.starts_with(a), "{a} is a prefix of {b}");
+            }
         }
     }
 }

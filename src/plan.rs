@@ -156,7 +156,9 @@ fn plan_row(table: &Table, row: &Row, settings: &PlanSettings) -> PlannedRow {
     let recipient = recipient_of(row, settings, table)
         .map_err(|e| problems.push(e))
         .ok();
-    let sender = sender_of(row, settings).map_err(|e| problems.push(e)).ok();
+    let sender = sender_of(row, settings, table)
+        .map_err(|e| problems.push(e))
+        .ok();
     let text = text_of(row, settings, table)
         .map_err(|e| problems.push(e))
         .ok();
@@ -165,8 +167,14 @@ fn plan_row(table: &Table, row: &Row, settings: &PlanSettings) -> PlannedRow {
         && info.segments > settings.max_segments
     {
         problems.push(format!(
-            "message is {} segments ({} {} characters), more than --max-segments {}",
-            info.segments, info.units, info.encoding, settings.max_segments
+            "message is {} segments ({} {}), more than --max-segments {}",
+            info.segments,
+            info.units,
+            match info.encoding {
+                sms::Encoding::Gsm7 => "GSM-7 septets",
+                sms::Encoding::Ucs2 => "UCS-2 units",
+            },
+            settings.max_segments
         ));
     }
     let verdict = match (&recipient, &sender, &text) {
@@ -204,12 +212,21 @@ fn recipient_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<Str
     phone::normalize(raw, settings.country.as_ref()).map_err(|e| e.to_string())
 }
 
-fn sender_of(row: &Row, settings: &PlanSettings) -> Result<String, String> {
-    let from_column = settings
+fn sender_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<String, String> {
+    let cell = settings
         .sender_column
-        .map(|c| &row.cells[c])
-        .filter(|v| !v.is_blank())
-        .map(|v| settings.format.display(v));
+        .map(|c| (c, &row.cells[c]))
+        .filter(|(_, v)| !v.is_blank());
+    let from_column = match cell {
+        Some((c, Value::Error(code))) => {
+            return Err(format!(
+                "{:?} holds the error {code}",
+                table.headers.names()[c]
+            ));
+        }
+        Some((_, v)) => Some(settings.format.display(v)),
+        None => None,
+    };
     match (from_column, &settings.default_sender) {
         (Some(own), _) => check_sender(&own).map_err(|e| format!("sender: {e}")),
         (None, Some(default)) => Ok(default.clone()),
@@ -222,9 +239,12 @@ fn text_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<String, 
         MessageSource::Global(template) => template.render(&row.cells, &settings.format),
         MessageSource::PerRow { column } => {
             let cell = &row.cells[*column];
+            let name = &table.headers.names()[*column];
             if cell.is_blank() {
-                let name = &table.headers.names()[*column];
                 return Err(format!("no message: {name:?} is empty"));
+            }
+            if let Value::Error(code) = cell {
+                return Err(format!("no message: {name:?} holds the error {code}"));
             }
             let source = settings.format.display(cell);
             let template = Template::parse(&source)
@@ -240,15 +260,15 @@ fn text_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<String, 
             .collect::<Vec<_>>()
             .join("; ")
     })?;
-    let text = text.trim();
+    let text = crate::value::trim_visible(&text);
     if text.is_empty() {
         return Err("the message is empty".to_owned());
     }
     Ok(text.to_owned())
 }
 
-/// Checks a sender id as operators accept it: up to 11 letters, digits and spaces for a
-/// name, or up to 15 digits (with an optional leading `+`) for a number.
+/// Checks a sender id as operators accept it: up to 11 Latin letters, digits, spaces and
+/// `- _ . & '` for a name, or up to 15 digits (with an optional leading `+`) for a number.
 pub fn check_sender(sender: &str) -> Result<String, String> {
     let sender = sender.trim();
     if sender.is_empty() {
@@ -269,9 +289,12 @@ pub fn check_sender(sender: &str) -> Result<String, String> {
             "sender id {sender:?} is {length} characters; a name may have at most 11"
         ));
     }
-    if let Some(bad) = sender.chars().find(|c| !sms::is_gsm7(*c)) {
+    if let Some(bad) = sender
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || " -_.&'".contains(*c)))
+    {
         return Err(format!(
-            "sender id {sender:?} contains {bad:?}; use Latin letters, digits and spaces"
+            "sender id {sender:?} contains {bad:?}; use Latin letters, digits, spaces and - _ . & '"
         ));
     }
     Ok(sender.to_owned())
@@ -420,7 +443,7 @@ mod tests {
         };
         assert_eq!(
             reason,
-            "message is 2 segments (161 GSM-7 characters), more than --max-segments 1"
+            "message is 2 segments (161 GSM-7 septets), more than --max-segments 1"
         );
     }
 
@@ -443,6 +466,10 @@ mod tests {
         assert!(check_sender("1234567890123456").is_err());
         assert!(check_sender("").is_err());
         assert!(check_sender("متجر").is_err());
+        assert!(check_sender("MY\nSHOP").is_err());
+        assert!(check_sender("@£$ÄÖ{}").is_err());
+        assert!(check_sender("OT-SMS").is_ok());
+        assert!(check_sender("#N/A").is_err());
     }
 
     #[test]

@@ -61,10 +61,13 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
     Ok(exit_code(&totals, &run))
 }
 
-/// Exit 2 when a real send could send nothing at all (the account was refused, the gateway
-/// unreachable); otherwise 1 when any row needs attention.
+/// Exit 2 when a real send certainly sent nothing at all (the account was refused, the
+/// gateway unreachable); otherwise 1 when any row needs attention. An UNCERTAIN message may
+/// have been delivered, so a run with one is never "nothing done": a script that retries on
+/// exit 2 must not send it again.
 fn exit_code(totals: &Totals, run: &RunInfo) -> Exit {
-    if run.dispatched > 0 && totals.count(Status::Sent) == 0 {
+    if run.dispatched > 0 && totals.count(Status::Sent) == 0 && totals.count(Status::Uncertain) == 0
+    {
         return Exit::BadInput;
     }
     if totals.needs_attention() {

@@ -45,7 +45,7 @@ pub enum TemplateError {
     #[error("empty placeholder {{{{}}}}: put a column name between the braces")]
     EmptyName,
     /// A placeholder naming a column the sheet does not have.
-    #[error("unknown column {column:?} in {{{{{column}}}}}; the headers are {headers}")]
+    #[error("unknown column {column:?} in the template; the headers are {headers}")]
     UnknownColumn { column: String, headers: String },
 }
 
@@ -205,7 +205,7 @@ impl BoundTemplate {
                         v => {
                             scratch.clear();
                             format.write_display(v, &mut scratch);
-                            out.push_str(scratch.trim());
+                            out.push_str(crate::value::trim_visible(&scratch));
                         }
                     }
                 }
@@ -357,7 +357,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown column \"Nmae\" in {{Nmae}}; the headers are \"Phone\", \"First Name\", \"Amount\", \"Due\", \"الاسم\""
+            "unknown column \"Nmae\" in the template; the headers are \"Phone\", \"First Name\", \"Amount\", \"Due\", \"الاسم\""
         );
     }
 

@@ -45,10 +45,16 @@ impl Value {
     pub fn is_blank(&self) -> bool {
         match self {
             Value::Empty => true,
-            Value::Text(s) => s.trim().is_empty(),
+            Value::Text(s) => trim_visible(s).is_empty(),
             _ => false,
         }
     }
+}
+
+/// Trims spaces and the invisible marks that come with pasted Arabic text (a right-to-left
+/// mark, a zero-width space) from both ends: what is left is what a person sees.
+pub fn trim_visible(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || crate::phone::is_invisible(c))
 }
 
 /// How values print in messages and CSV output: the one setting is `--date-format`.
@@ -67,8 +73,15 @@ impl ValueFormat {
     /// Checks a strftime pattern once, so rendering a million rows can never fail on it.
     pub fn new(date_format: Option<&str>) -> Result<ValueFormat, BadDateFormat> {
         if let Some(fmt) = date_format {
-            let broken =
-                fmt.is_empty() || StrftimeItems::new(fmt).any(|item| matches!(item, Item::Error));
+            // Some patterns parse but cannot format a date without a time zone (%z, %Z):
+            // formatting one sample catches both kinds.
+            let sample = chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
+                .and_then(|d| d.and_hms_opt(23, 59, 58))
+                .unwrap_or_default();
+            let mut probe = String::new();
+            let broken = fmt.is_empty()
+                || StrftimeItems::new(fmt).any(|item| matches!(item, Item::Error))
+                || write!(probe, "{}", sample.format(fmt)).is_err();
             if broken {
                 return Err(BadDateFormat(fmt.to_owned()));
             }
@@ -133,6 +146,9 @@ fn time_pattern(t: &NaiveTime) -> &'static str {
 /// without a fraction or exponent (phone numbers are stored as floats), the rest in Rust's
 /// shortest round-trip form.
 pub fn format_number(n: f64) -> String {
+    // Excel keeps 15 significant digits: 19.99*3 is stored as 59.970000000000006 and shown as
+    // 59.97, so the binary noise beyond the 15th digit is dropped first.
+    let n = round_to_15_digits(n);
     if n == 0.0 {
         // Also turns -0.0 into "0".
         return "0".to_owned();
@@ -141,6 +157,13 @@ pub fn format_number(n: f64) -> String {
         return format!("{n:.0}");
     }
     format!("{n}")
+}
+
+fn round_to_15_digits(n: f64) -> f64 {
+    if !n.is_finite() {
+        return n;
+    }
+    format!("{n:.14e}").parse().unwrap_or(n)
 }
 
 #[cfg(test)]
@@ -162,7 +185,10 @@ mod tests {
         assert_eq!(show(Value::Number(9613123456.0)), "9613123456");
         assert_eq!(show(Value::Number(12.5)), "12.5");
         assert_eq!(show(Value::Number(0.75)), "0.75");
-        assert_eq!(show(Value::Number(0.1 + 0.2)), "0.30000000000000004");
+        assert_eq!(show(Value::Number(0.1 + 0.2)), "0.3");
+        assert_eq!(show(Value::Number(19.99 * 3.0)), "59.97");
+        assert_eq!(show(Value::Number(123456789012345.0)), "123456789012345");
+        assert_eq!(show(Value::Number(1.0 / 3.0)), "0.333333333333333");
         assert_eq!(show(Value::Number(-3.0)), "-3");
         assert_eq!(show(Value::Number(-0.0)), "0");
         assert_eq!(show(Value::Number(1e21)), "1000000000000000000000");
@@ -216,6 +242,8 @@ mod tests {
     #[test]
     fn bad_date_formats_are_refused_up_front() {
         assert!(ValueFormat::new(Some("%Q")).is_err());
+        assert!(ValueFormat::new(Some("%d/%m/%Y %z")).is_err());
+        assert!(ValueFormat::new(Some("%Z")).is_err());
         assert!(ValueFormat::new(Some("")).is_err());
         assert!(ValueFormat::new(Some("%Y-%m-%d")).is_ok());
         assert!(ValueFormat::new(None).is_ok());
@@ -225,6 +253,9 @@ mod tests {
     fn blank_means_nothing_visible() {
         assert!(Value::Empty.is_blank());
         assert!(Value::text("  \t").is_blank());
+        assert!(Value::text("\u{200F}").is_blank());
+        assert!(Value::text(" \u{200B}\u{202B} ").is_blank());
+        assert_eq!(trim_visible("\u{200F}علي\u{200F} "), "علي");
         assert!(!Value::text(" x ").is_blank());
         assert!(!Value::Number(0.0).is_blank());
     }

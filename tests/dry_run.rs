@@ -1419,13 +1419,13 @@ fn max_segments_makes_longer_rows_invalid() {
             &["READY", "", "GSM-7", "1"],
             &[
                 "INVALID",
-                "message is 2 segments (161 GSM-7 characters), more than --max-segments 1",
+                "message is 2 segments (161 GSM-7 septets), more than --max-segments 1",
                 "GSM-7",
                 "2",
             ],
             &[
                 "INVALID",
-                "message is 2 segments (71 UCS-2 characters), more than --max-segments 1",
+                "message is 2 segments (71 UCS-2 units), more than --max-segments 1",
                 "UCS-2",
                 "2",
             ],
