@@ -14,7 +14,7 @@ use calamine::{
 };
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// The header of a sheet, with the case- and space-insensitive lookup that placeholders,
@@ -99,8 +99,8 @@ pub struct Table {
     pub headers: Headers,
     /// Every non-empty row after the header, in sheet order.
     pub rows: Vec<Row>,
-    /// Non-empty cells right of the last header column, which have no name and are not read.
-    pub cells_outside_header: usize,
+    /// Letters of the columns that hold data but have no title (kept, titled by the letter).
+    pub untitled_columns: Vec<String>,
 }
 
 /// Which sheet to read: `--sheet NAME|N`.
@@ -119,7 +119,7 @@ pub enum BookError {
     NotFound { path: PathBuf },
     #[error("{path}: is a folder, not a workbook")]
     IsFolder { path: PathBuf },
-    #[error("{path}: cannot read it: {source}")]
+    #[error("{path}: cannot read it")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -384,23 +384,17 @@ impl Book {
                 let mut cells = b
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| xlsx_error(path, e))?;
-                while let Some(cell) = cells.next_cell().map_err(|e| xlsx_error(path, e))? {
-                    let (row, col) = cell.get_position();
-                    if builder.push(row, col, from_data_ref(cell.get_value())) == Flow::Stop {
-                        break;
-                    }
-                }
+                stream_cells(&mut builder, || {
+                    cells.next_cell().map_err(|e| xlsx_error(path, e))
+                })?;
             }
             Kind::Xlsb(b) => {
                 let mut cells = b
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| xlsb_error(path, e))?;
-                while let Some(cell) = cells.next_cell().map_err(|e| xlsb_error(path, e))? {
-                    let (row, col) = cell.get_position();
-                    if builder.push(row, col, from_data_ref(cell.get_value())) == Flow::Stop {
-                        break;
-                    }
-                }
+                stream_cells(&mut builder, || {
+                    cells.next_cell().map_err(|e| xlsb_error(path, e))
+                })?;
             }
             Kind::Xls(b) => {
                 let range = b.worksheet_range(sheet).map_err(|e| xls_error(path, e))?;
@@ -414,6 +408,20 @@ impl Book {
         }
         builder.finish(path, sheet)
     }
+}
+
+/// Feeds the cells of a streaming reader (xlsx, xlsb) to the builder until either ends.
+fn stream_cells<'d>(
+    builder: &mut TableBuilder<'_>,
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'d>>>, BookError>,
+) -> Result<(), BookError> {
+    while let Some(cell) = next()? {
+        let (row, col) = cell.get_position();
+        if builder.push(row, col, from_data_ref(cell.get_value())) == Flow::Stop {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn push_range(builder: &mut TableBuilder<'_>, range: &calamine::Range<Data>) {
@@ -555,18 +563,7 @@ fn ods_error(path: &Path, e: OdsError) -> BookError {
 }
 
 fn from_data_ref(data: &DataRef<'_>) -> Value {
-    match data {
-        DataRef::SharedString(s) => Value::text(*s),
-        DataRef::String(s) => Value::text(s.as_str()),
-        DataRef::Int(i) => Value::Int(*i),
-        DataRef::Float(f) => Value::Number(*f),
-        DataRef::Bool(b) => Value::Bool(*b),
-        DataRef::DateTime(dt) => from_excel_datetime(dt),
-        DataRef::DateTimeIso(s) => from_iso_datetime(s),
-        DataRef::DurationIso(s) => Value::text(s.as_str()),
-        DataRef::Error(e) => Value::Error(e.to_string().into()),
-        DataRef::Empty => Value::Empty,
-    }
+    from_data(Data::from(data.clone()))
 }
 
 /// The one place a calamine cell becomes a [`Value`] (qsv's `match` on `Data`, made total).
@@ -623,17 +620,25 @@ enum Flow {
 
 /// Turns a row-major stream of cells into a header and rows; shared by every format so the
 /// header, blank-row and row-number rules are written once.
+///
+/// Columns are kept compact: a table has the titled columns plus any untitled column that
+/// holds data, in sheet order. A lone title in XFD1 costs one column, not 16 384 per row,
+/// and a value typed right of the header is kept (titled by its letter), never dropped.
 struct TableBuilder<'a> {
     wanted: Option<&'a dyn Fn(&Headers) -> bool>,
     header_cells: Vec<(u32, Value)>,
     header_row: Option<u32>,
+    /// Sheet column → table column, for the titled columns.
+    titled: HashMap<u32, usize>,
     headers: Option<Headers>,
     rejected_headers: Option<Headers>,
     current_row: Option<u32>,
     current: Vec<Value>,
     current_has_data: bool,
     rows: Vec<Row>,
-    cells_outside_header: usize,
+    /// Values in untitled columns: (index in `rows`, sheet column, value). Rare, so kept
+    /// aside and merged in `finish` rather than widening every row.
+    untitled: Vec<(usize, u32, Value)>,
 }
 
 impl<'a> TableBuilder<'a> {
@@ -642,13 +647,14 @@ impl<'a> TableBuilder<'a> {
             wanted,
             header_cells: Vec::new(),
             header_row: None,
+            titled: HashMap::new(),
             headers: None,
             rejected_headers: None,
             current_row: None,
             current: Vec::new(),
             current_has_data: false,
             rows: Vec::new(),
-            cells_outside_header: 0,
+            untitled: Vec::new(),
         }
     }
 
@@ -661,24 +667,21 @@ impl<'a> TableBuilder<'a> {
         if value.is_blank() {
             return Flow::Continue;
         }
-        match &self.headers {
-            None => {
-                self.header_row = Some(row);
-                self.header_cells.push((col, value));
-            }
-            Some(headers) => {
-                let col = col as usize;
-                if col >= headers.len() {
-                    self.cells_outside_header += 1;
-                    return Flow::Continue;
-                }
+        let Some(headers) = &self.headers else {
+            self.header_row = Some(row);
+            self.header_cells.push((col, value));
+            return Flow::Continue;
+        };
+        match self.titled.get(&col) {
+            Some(&index) => {
                 if self.current.is_empty() {
                     self.current = vec![Value::Empty; headers.len()];
                 }
-                self.current[col] = value;
-                self.current_has_data = true;
+                self.current[index] = value;
             }
+            None => self.untitled.push((self.rows.len(), col, value)),
         }
+        self.current_has_data = true;
         Flow::Continue
     }
 
@@ -688,22 +691,40 @@ impl<'a> TableBuilder<'a> {
             if self.header_cells.is_empty() {
                 return Flow::Continue;
             }
-            let headers = Headers::new(header_names(&self.header_cells));
+            self.header_cells.sort_by_key(|(col, _)| *col);
+            let format = crate::value::ValueFormat::default();
+            let names = self
+                .header_cells
+                .iter()
+                .map(|(_, v)| crate::value::trim_visible(&format.display(v)).to_owned())
+                .collect();
+            let headers = Headers::new(names);
             if let Some(wanted) = self.wanted
                 && !wanted(&headers)
             {
                 self.rejected_headers = Some(headers);
                 return Flow::Stop;
             }
+            self.titled = self
+                .header_cells
+                .iter()
+                .enumerate()
+                .map(|(index, (col, _))| (*col, index))
+                .collect();
             self.headers = Some(headers);
             return Flow::Continue;
         }
         if self.current_has_data
             && let Some(row) = self.current_row
         {
+            let cells = match std::mem::take(&mut self.current) {
+                // A row whose values are all in untitled columns.
+                cells if cells.is_empty() => vec![Value::Empty; self.titled.len()],
+                cells => cells,
+            };
             self.rows.push(Row {
                 number: row + 1,
-                cells: std::mem::take(&mut self.current),
+                cells,
             });
         }
         self.current.clear();
@@ -728,30 +749,56 @@ impl<'a> TableBuilder<'a> {
                 header_row: self.header_row.map_or(1, |r| r + 1),
             });
         }
+        let (headers, untitled_columns) = self.merge_untitled(headers);
         Ok(SheetRead::Table(Table {
             path: path.to_owned(),
             sheet: sheet.to_owned(),
             headers,
             rows: self.rows,
-            cells_outside_header: self.cells_outside_header,
+            untitled_columns,
         }))
     }
-}
 
-/// Header texts from the header row's cells: trimmed, gaps named by their column letter so
-/// every column of the results has a title.
-fn header_names(cells: &[(u32, Value)]) -> Vec<String> {
-    let width = cells
-        .iter()
-        .map(|(c, _)| *c as usize + 1)
-        .max()
-        .unwrap_or(0);
-    let mut names: Vec<String> = (0..width).map(|c| column_letter(c as u32)).collect();
-    let fmt = crate::value::ValueFormat::default();
-    for (col, value) in cells {
-        names[*col as usize] = fmt.display(value).trim().to_owned();
+    /// Adds the untitled columns that hold data, in sheet order, titled by their letters.
+    fn merge_untitled(&mut self, headers: Headers) -> (Headers, Vec<String>) {
+        if self.untitled.is_empty() {
+            return (headers, Vec::new());
+        }
+        let mut extra: Vec<u32> = self.untitled.iter().map(|(_, col, _)| *col).collect();
+        extra.sort_unstable();
+        extra.dedup();
+        let mut columns: Vec<(u32, String)> = self
+            .header_cells
+            .iter()
+            .map(|(col, _)| *col)
+            .zip(headers.names().iter().cloned())
+            .chain(extra.iter().map(|&col| (col, column_letter(col))))
+            .collect();
+        columns.sort_by_key(|(col, _)| *col);
+        let position: HashMap<u32, usize> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (col, _))| (*col, i))
+            .collect();
+        let titled: Vec<usize> = self.header_cells.iter().map(|(c, _)| position[c]).collect();
+        for row in &mut self.rows {
+            let mut cells = vec![Value::Empty; columns.len()];
+            for (value, &to) in row.cells.drain(..).zip(&titled) {
+                cells[to] = value;
+            }
+            row.cells = cells;
+        }
+        for (row, col, value) in self.untitled.drain(..) {
+            if let Some(r) = self.rows.get_mut(row) {
+                r.cells[position[&col]] = value;
+            }
+        }
+        let letters = extra.iter().map(|&c| column_letter(c)).collect();
+        (
+            Headers::new(columns.into_iter().map(|(_, name)| name).collect()),
+            letters,
+        )
     }
-    names
 }
 
 /// Excel's name for a 0-based column index: 0 → "A", 25 → "Z", 26 → "AA".
@@ -769,38 +816,28 @@ pub fn column_letter(mut col: u32) -> String {
 }
 
 /// Reads a CSV file as Excel would show it: UTF-8 with or without BOM, `,` `;` or tab chosen
-/// from the first line, every cell text, and row numbers that count blank lines like Excel.
+/// from the first line (or from Excel's `sep=;` hint line), every cell text, and row numbers
+/// that count blank lines as Excel does.
 fn read_csv(path: &Path, builder: &mut TableBuilder<'_>) -> Result<(), BookError> {
-    let file = File::open(path).map_err(|e| io_error(path, e))?;
-    let mut input = BufReader::with_capacity(1 << 16, file);
-    let head = input.fill_buf().map_err(|e| io_error(path, e))?;
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(BookError::Utf16 {
             path: path.to_owned(),
         });
     }
-    let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        0
+    let data = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let (delimiter, data) = match sep_hint(data) {
+        Some((sep, rest)) => (sep, rest),
+        None => (detect_delimiter(data), data),
     };
-    let delimiter = detect_delimiter(&head[bom..]);
-    input.consume(bom);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(input);
+        .from_reader(data);
     let mut record = csv::ByteRecord::new();
-    // Excel shows every line, blank ones included, as a row, and the csv crate skips blank
-    // lines; so each record's row number is worked out from where it ends: the line after it,
-    // minus the line breaks inside its quoted fields.
-    let file_len = std::fs::metadata(path)
-        .map_err(|e| io_error(path, e))?
-        .len();
-    let ends_with_newline = last_byte(path)? == Some(b'\n');
     let mut row: u64 = 0;
-    let mut previous_end_line: u64 = 0;
+    let mut previous_end: usize = 0;
     loop {
         let more = reader
             .read_byte_record(&mut record)
@@ -811,22 +848,14 @@ fn read_csv(path: &Path, builder: &mut TableBuilder<'_>) -> Result<(), BookError
         if !more {
             break;
         }
-        let end = reader.position();
-        let newlines_inside: u64 = record
-            .iter()
-            .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
-            .sum();
-        let terminated = (end.byte() + bom as u64) < file_len || ends_with_newline;
-        let last_line = end.line() - u64::from(terminated);
-        let first_line = last_line - newlines_inside;
-        let blank_lines_before = first_line.saturating_sub(previous_end_line + 1);
-        row += blank_lines_before + 1;
-        previous_end_line = last_line;
+        // The csv crate skips blank lines; Excel shows each as a row.
+        row += blank_lines_before(data, previous_end) + 1;
+        previous_end = usize::try_from(reader.position().byte()).unwrap_or(data.len());
         let row0 = u32::try_from(row - 1).unwrap_or(u32::MAX);
         for (col, field) in record.iter().enumerate() {
             let text = std::str::from_utf8(field).map_err(|_| BookError::NotUtf8 {
                 path: path.to_owned(),
-                line: first_line,
+                line: line_of(data, previous_end.saturating_sub(1)),
             })?;
             let col = u32::try_from(col).unwrap_or(u32::MAX);
             if builder.push(row0, col, Value::text(text)) == Flow::Stop {
@@ -837,15 +866,59 @@ fn read_csv(path: &Path, builder: &mut TableBuilder<'_>) -> Result<(), BookError
     Ok(())
 }
 
-fn last_byte(path: &Path) -> Result<Option<u8>, BookError> {
-    use std::io::{Seek, SeekFrom};
-    let mut file = File::open(path).map_err(|e| io_error(path, e))?;
-    if file.seek(SeekFrom::End(-1)).is_err() {
-        return Ok(None);
+/// Excel writes `sep=;` as a first line to name the separator; it is a hint, not a row.
+fn sep_hint(data: &[u8]) -> Option<(u8, &[u8])> {
+    let rest = data.strip_prefix(b"sep=")?;
+    let (&sep, rest) = rest.split_first()?;
+    let rest = rest.strip_prefix(b"\r").unwrap_or(rest);
+    let rest = rest.strip_prefix(b"\n")?;
+    Some((sep, rest))
+}
+
+/// Counts the blank lines the csv reader skipped between the end of the previous record (at
+/// byte `from`, which may be before or inside that record's own line break) and the next one.
+fn blank_lines_before(data: &[u8], from: usize) -> u64 {
+    let mut i = from;
+    // Whether the previous record's own line break is still ahead and must not be counted.
+    let mut own_break_ahead = from > 0;
+    if from > 0 {
+        match data.get(from - 1) {
+            Some(b'\n') => own_break_ahead = false,
+            Some(b'\r') => {
+                own_break_ahead = false;
+                if data.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
     }
-    let mut byte = [0u8; 1];
-    let n = read_up_to(&mut file, &mut byte).map_err(|e| io_error(path, e))?;
-    Ok((n == 1).then_some(byte[0]))
+    let mut breaks = 0u64;
+    while let Some(&b) = data.get(i) {
+        match b {
+            b'\r' => {
+                i += if data.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                }
+            }
+            b'\n' => i += 1,
+            _ => break,
+        }
+        breaks += 1;
+    }
+    if own_break_ahead {
+        breaks.saturating_sub(1)
+    } else {
+        breaks
+    }
+}
+
+/// The 1-based line of a byte offset, for error messages.
+fn line_of(data: &[u8], offset: usize) -> u64 {
+    let end = offset.min(data.len());
+    1 + data[..end].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// Picks the separator that occurs most often, outside quotes, in the first line; Excel in
@@ -889,6 +962,28 @@ mod tests {
     }
 
     #[test]
+    fn blank_lines_are_counted_for_every_line_ending() {
+        // A record ends where the csv reader says: before, inside or after its line break.
+        assert_eq!(blank_lines_before(b"a\n\n\nb", 2), 2);
+        assert_eq!(blank_lines_before(b"a\n\n\nb", 1), 2);
+        assert_eq!(blank_lines_before(b"a\r\n\r\nb", 1), 1);
+        assert_eq!(blank_lines_before(b"a\r\n\r\nb", 2), 1);
+        assert_eq!(blank_lines_before(b"a\r\n\r\nb", 3), 1);
+        assert_eq!(blank_lines_before(b"a\r\nb", 2), 0);
+        assert_eq!(blank_lines_before(b"a\r\nb", 1), 0);
+        assert_eq!(blank_lines_before(b"a\nb", 2), 0);
+        assert_eq!(blank_lines_before(b"\n\nb", 0), 2);
+        assert_eq!(blank_lines_before(b"b", 0), 0);
+    }
+
+    #[test]
+    fn excel_sep_hint() {
+        assert_eq!(sep_hint(b"sep=;\r\na;b"), Some((b';', &b"a;b"[..])));
+        assert_eq!(sep_hint(b"sep=,\na"), Some((b',', &b"a"[..])));
+        assert_eq!(sep_hint(b"phone,name"), None);
+    }
+
+    #[test]
     fn delimiter_detection() {
         assert_eq!(detect_delimiter(b"phone,name\n1,2"), b',');
         assert_eq!(detect_delimiter(b"phone;name;msg\n"), b';');
@@ -919,12 +1014,41 @@ mod tests {
         let SheetRead::Table(t) = b.finish(Path::new("x"), "S").unwrap() else {
             panic!("expected a table");
         };
-        assert_eq!(t.headers.names(), ["A", "Phone", "C", "Name"]);
+        assert_eq!(t.headers.names(), ["Phone", "Name", "J"]);
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[0].number, 4);
         assert_eq!(t.rows[1].number, 7);
-        assert_eq!(t.rows[1].cells[3], Value::text("Ali"));
-        assert_eq!(t.cells_outside_header, 1);
+        assert_eq!(t.rows[1].cells[1], Value::text("Ali"));
+        assert_eq!(t.rows[1].cells[2], Value::text("stray"));
+        assert_eq!(t.rows[0].cells[2], Value::Empty);
+        assert_eq!(t.untitled_columns, ["J"]);
+    }
+
+    #[test]
+    fn a_title_far_away_costs_one_column_and_gaps_with_data_are_kept() {
+        let mut b = TableBuilder::new(None);
+        b.push(0, 1, Value::text("Phone"));
+        b.push(0, 16383, Value::text("note"));
+        b.push(1, 0, Value::text("left"));
+        b.push(1, 1, Value::text("961"));
+        b.push(2, 5, Value::text("only here"));
+        let SheetRead::Table(t) = b.finish(Path::new("x"), "S").unwrap() else {
+            panic!("expected a table");
+        };
+        assert_eq!(t.headers.names(), ["A", "Phone", "F", "note"]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(
+            t.rows[0].cells,
+            [
+                Value::text("left"),
+                Value::text("961"),
+                Value::Empty,
+                Value::Empty
+            ]
+        );
+        assert_eq!(t.rows[1].number, 3);
+        assert_eq!(t.rows[1].cells[2], Value::text("only here"));
+        assert_eq!(t.untitled_columns, ["A", "F"]);
     }
 
     #[test]

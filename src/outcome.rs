@@ -87,8 +87,9 @@ impl Status {
         )
     }
 
+    /// Position in [`Status::ALL`] (the declaration order).
     fn index(self) -> usize {
-        Status::ALL.iter().position(|s| *s == self).unwrap_or(0)
+        self as usize
     }
 }
 
@@ -230,6 +231,13 @@ mod tests {
                 "NOT SENT"
             ]
         );
+    }
+
+    #[test]
+    fn index_is_the_position_in_all() {
+        for (i, s) in Status::ALL.iter().enumerate() {
+            assert_eq!(s.index(), i);
+        }
     }
 
     #[test]

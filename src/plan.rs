@@ -319,7 +319,7 @@ mod tests {
                     cells,
                 })
                 .collect(),
-            cells_outside_header: 0,
+            untitled_columns: Vec::new(),
         }
     }
 

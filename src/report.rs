@@ -95,16 +95,16 @@ impl OutputFormat {
 /// Why the results could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("{path}: cannot write the results: {source}")]
+    #[error("{path}: cannot write the results")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: cannot write the results workbook: {source}")]
+    #[error("{path}: cannot write the results workbook")]
     Xlsx { path: PathBuf, source: XlsxError },
-    #[error("{path}: cannot write the results CSV: {source}")]
+    #[error("{path}: cannot write the results CSV")]
     Csv { path: PathBuf, source: csv::Error },
-    #[error("{path}: cannot write the results: {source}")]
+    #[error("{path}: cannot put the results in place")]
     Persist {
         path: PathBuf,
         source: tempfile::PersistError,
@@ -138,11 +138,13 @@ pub fn write(path: &Path, report: &Report<'_>) -> Result<(), ReportError> {
         path: path.to_owned(),
         source,
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".smsmerge-")
-        .suffix(".part")
-        .tempfile_in(dir)
-        .map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".smsmerge-").suffix(".part");
+    // A temporary file is private (0600) by default; the results are an ordinary file that
+    // colleagues may need to open, so let the umask decide, as for any file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder.tempfile_in(dir).map_err(io)?;
     {
         let mut out = BufWriter::new(temp.as_file());
         match format {
@@ -207,7 +209,7 @@ fn row_cells<'a>(
     outcome: &'a RowOutcome,
 ) -> impl Iterator<Item = OutCell<'a>> {
     let text = |s: Option<&'a str>| s.map_or(OutCell::Blank, |s| OutCell::Text(Cow::Borrowed(s)));
-    let sms = planned.sms.filter(|_| planned.text.is_some());
+    let sms = planned.sms;
     let ours = [
         OutCell::Status(outcome.status),
         text(Some(outcome.detail.as_str()).filter(|d| !d.is_empty())),

@@ -24,10 +24,11 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
     let started = Local::now().fixed_offset();
     let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
     let table = book::read(&settings.book, &settings.sheet, &settings.wanted(&test))?;
-    if table.cells_outside_header > 0 {
+    if !table.untitled_columns.is_empty() {
         terminal::warn(format!(
-            "{} cells right of the last header column of sheet {:?} have no header and are ignored",
-            table.cells_outside_header, table.sheet
+            "column(s) {} of sheet {:?} hold data but have no header; they are kept, titled by their letter",
+            table.untitled_columns.join(", "),
+            table.sheet
         ));
     }
     let plan = plan::build(&table, &settings.bind(&table)?);

@@ -226,6 +226,13 @@ impl SendSettings {
             .or_else(|| file.and_then(|f| f.sender.clone()))
             .map(|s| plan::check_sender(&s).map_err(|e| anyhow!("--sender: {e}")))
             .transpose()?;
+        // A mistyped input path is reported as such, not as a problem with the default output.
+        if !args.book.exists() {
+            return Err(crate::book::BookError::NotFound {
+                path: args.book.clone(),
+            }
+            .into());
+        }
         let output = match &args.output {
             Some(path) => path.clone(),
             None => default_output(&args.book),
@@ -371,11 +378,10 @@ fn read_template_file(path: &Path) -> Result<String> {
             path.display()
         )
     })?;
+    // Windows editors write CRLF; an SMS line break is one LF.
+    let text = text.replace("\r\n", "\n");
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-    let text = text
-        .strip_suffix("\r\n")
-        .or_else(|| text.strip_suffix('\n'))
-        .unwrap_or(text);
+    let text = text.strip_suffix('\n').unwrap_or(text);
     Ok(text.to_owned())
 }
 
@@ -443,7 +449,12 @@ mod tests {
     #[test]
     fn recipient_headers_in_order() {
         use clap::Parser;
-        let cli = crate::cli::Cli::parse_from(["smsmerge", "send", "b.xlsx", "--dry-run"]);
+        let cli = crate::cli::Cli::parse_from([
+            "smsmerge",
+            "send",
+            "samples/customers.xlsx",
+            "--dry-run",
+        ]);
         let crate::cli::Command::Send(args) = cli.command else {
             panic!("expected send");
         };

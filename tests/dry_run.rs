@@ -1849,6 +1849,44 @@ fn csv_quoted_field_with_a_newline_and_a_comma_is_one_row() {
 }
 
 #[test]
+fn csv_crlf_without_final_newline_keeps_row_numbers_review_item_5() {
+    // Windows line endings, and the last line has none: the rows are still 2, 3, 4.
+    let wd = Workdir::new();
+    let args = ["--sender", "OTSMS", "--template", "Hi {{Name}}"];
+    let book = wd.file(
+        "list.csv",
+        "Phone,Name\r\n+9613123456,A\r\n+9613123457,B\r\n+9613123458,C",
+    );
+    expect_exit(wd.dry_run(&book, &args), 0);
+    assert_eq!(results_of(&wd, "list").column("Row"), ["2", "3", "4"]);
+    // Blank CRLF lines: header 1, blank 2, A 3, blank 4, B 5, blank 6, C 7.
+    let book = wd.file(
+        "list.csv",
+        "Phone,Name\r\n\r\n+9613123456,A\r\n\r\n+9613123457,B\r\n\r\n+9613123458,C",
+    );
+    expect_exit(wd.dry_run(&book, &args), 0);
+    assert_eq!(results_of(&wd, "list").column("Row"), ["3", "5", "7"]);
+}
+
+#[test]
+fn csv_with_excels_sep_hint_line() {
+    // Excel's `sep=;` first line names the separator and is not a row.
+    let wd = Workdir::new();
+    let args = ["--sender", "OTSMS", "--template", "Hi {{Name}}"];
+    let book = wd.file(
+        "list.csv",
+        "sep=;\r\nPhone;Name\r\n+9613123456;Ali\r\n\r\n+9613123458;Rana\r\n",
+    );
+    expect_exit(wd.dry_run(&book, &args), 0);
+    let r = results_of(&wd, "list");
+    assert_table(
+        &r,
+        &["Row", "Status", "Message"],
+        &[&["2", "READY", "Hi Ali"], &["4", "READY", "Hi Rana"]],
+    );
+}
+
+#[test]
 fn csv_blank_lines_count_in_row_numbers_like_excel() {
     let wd = Workdir::new();
     let args = ["--sender", "OTSMS", "--template", "Hi {{Name}}"];
@@ -1948,4 +1986,41 @@ fn quiet_prints_nothing() {
     );
     assert_eq!(stderr, "");
     assert_eq!(results_of(&wd, "book").statuses(), ["READY"]);
+}
+
+#[test]
+fn a_stray_title_far_right_and_data_outside_the_header_review_items_6_7() {
+    // A note typed in XFD1 must cost one column, not 16 384 per row; a value typed right of
+    // the header (H3) keeps its row in the results, under a column titled by its letter.
+    let wd = Workdir::new();
+    let book = wd.xlsx("book.xlsx", "Sheet1", |ws| {
+        ws.write_string(0, 1, "Phone")?;
+        ws.write_string(0, 2, "Name")?;
+        ws.write_string(0, 16383, "note")?;
+        ws.write_string(1, 1, "+9613123456")?;
+        ws.write_string(1, 2, "Ali")?;
+        ws.write_string(2, 7, "called back")?;
+        Ok(())
+    });
+    let stderr = expect_exit(
+        wd.dry_run(&book, &["--sender", "OTSMS", "--template", "Hi {{Name}}"]),
+        1,
+    );
+    assert!(
+        stderr.contains("column(s) H of sheet \"Sheet1\" hold data"),
+        "{stderr}"
+    );
+    let r = results_of(&wd, "book");
+    assert_eq!(
+        r.headers[..5],
+        ["Row", "Phone", "Name", "H", "note"].map(String::from)
+    );
+    assert_table(
+        &r,
+        &["Row", "Status", "H", "Message"],
+        &[
+            &["2", "READY", "", "Hi Ali"],
+            &["3", "INVALID", "called back", ""],
+        ],
+    );
 }
