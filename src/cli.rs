@@ -208,6 +208,11 @@ pub struct SendArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
 
+    /// Start a new run even though the journal holds an unfinished one (whose sent messages
+    /// would then be sent again); asks first unless --yes.
+    #[arg(long)]
+    pub fresh: bool,
+
     /// Send only the first N READY rows (the rest are NOT SENT): a test send.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,

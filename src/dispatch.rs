@@ -7,6 +7,7 @@
 //! back in completion order and are put in their row's place, so the results keep row order.
 
 use crate::gateway::{Gateway, Message, SendError};
+use crate::journal::Journal;
 use crate::outcome::{RowOutcome, Status};
 use crate::plan::{Plan, PlannedRow};
 use crate::progress::Progress;
@@ -37,30 +38,66 @@ pub struct DispatchSettings {
 /// Longest wait between two attempts, whatever the backoff or `Retry-After` says.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
+/// Why a batch stopped before its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// One of the documented account-level answers.
+    Account(String),
+    /// Ctrl-C or SIGTERM.
+    Interrupted,
+    /// The journal could not be written: sending without a record is not allowed.
+    Journal(String),
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::Account(text) => write!(f, "the gateway answered \"{text}\""),
+            StopReason::Interrupted => f.write_str("interrupted"),
+            StopReason::Journal(error) => write!(f, "the journal could not be written ({error})"),
+        }
+    }
+}
+
+/// Set once by whatever stops the batch (an account error, the journal, the signal handler);
+/// dispatch starts no request after it is set.
+pub type Stop = OnceLock<StopReason>;
+
+/// What to send and where to record it.
+pub struct Batch<'a> {
+    /// The plan; rows whose outcome is READY are sent.
+    pub plan: &'a Plan,
+    /// Each row's journal key (same order as the plan).
+    pub keys: &'a [String],
+    /// The journal, for a real send.
+    pub journal: Option<&'a Journal>,
+    /// The stop flag, shared with the signal handler.
+    pub stop: &'a Stop,
+}
+
 /// What dispatch did.
 #[derive(Debug)]
 pub struct Dispatched {
     /// One outcome per plan row, in row order.
     pub outcomes: Vec<RowOutcome>,
-    /// The account-level answer that stopped the batch, if one did.
-    pub stopped_by: Option<String>,
+    /// Why the batch stopped early, if it did.
+    pub stopped_by: Option<StopReason>,
     /// Messages that were dispatched (READY rows within `--limit`).
     pub dispatched: usize,
     /// Time from the first request to the last answer.
     pub elapsed: Duration,
 }
 
-/// Sends every READY row of `plan` (the first `limit` of them) and returns all outcomes.
-/// `outcomes` holds the plan's outcomes (READY/INVALID/DUPLICATE/SKIPPED); only READY ones
-/// change.
+/// Sends every row whose outcome is READY (the first `limit` of them) and returns all
+/// outcomes; the others are left as they are.
 pub async fn send_all<G: Gateway>(
     gateway: &G,
-    plan: &Plan,
+    batch: &Batch<'_>,
     mut outcomes: Vec<RowOutcome>,
     settings: &DispatchSettings,
     progress: &mut Progress,
 ) -> Dispatched {
-    let ready: Vec<usize> = (0..plan.rows.len())
+    let ready: Vec<usize> = (0..outcomes.len())
         .filter(|&i| outcomes[i].status == Status::Ready)
         .collect();
     let take = settings.limit.unwrap_or(usize::MAX).min(ready.len());
@@ -71,18 +108,17 @@ pub async fn send_all<G: Gateway>(
         );
     }
     let limiter = settings.rate.and_then(limiter_for);
-    let stop = OnceLock::new();
     let started = Instant::now();
     let context = Context {
         gateway,
         settings,
         limiter: limiter.as_ref(),
-        stop: &stop,
+        batch,
     };
     let mut results = futures::stream::iter(ready[..take].iter().copied())
         .map(|i| {
             let context = &context;
-            async move { (i, context.send(&plan.rows[i]).await) }
+            async move { (i, context.send(i).await) }
         })
         .buffer_unordered(settings.concurrency.max(1));
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -91,6 +127,7 @@ pub async fn send_all<G: Gateway>(
             next = results.next() => match next {
                 Some((i, outcome)) => {
                     progress.record(&outcome);
+                    context.record_outcome(i, &outcome);
                     outcomes[i] = outcome;
                 }
                 None => break,
@@ -101,7 +138,7 @@ pub async fn send_all<G: Gateway>(
     progress.finish();
     Dispatched {
         outcomes,
-        stopped_by: stop.get().cloned(),
+        stopped_by: batch.stop.get().cloned(),
         dispatched: take,
         elapsed: started.elapsed(),
     }
@@ -125,12 +162,49 @@ struct Context<'a, G> {
     gateway: &'a G,
     settings: &'a DispatchSettings,
     limiter: Option<&'a DefaultDirectRateLimiter>,
-    stop: &'a OnceLock<String>,
+    batch: &'a Batch<'a>,
 }
 
 impl<G: Gateway> Context<'_, G> {
+    /// Writes a finished message's outcome to the journal; a journal that cannot be written
+    /// stops the batch.
+    fn record_outcome(&self, i: usize, outcome: &RowOutcome) {
+        if let Some(journal) = self.batch.journal
+            && let Err(e) = journal.outcome(
+                &self.batch.keys[i],
+                self.batch.plan.rows[i].row_number,
+                outcome,
+            )
+        {
+            let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
+        }
+    }
+
+    /// Records the attempt durably before its request leaves; `false` when it could not be
+    /// recorded (the batch is then stopped and the request not sent).
+    async fn record_attempt(&self, i: usize, attempt: u32) -> bool {
+        let Some(journal) = self.batch.journal else {
+            return true;
+        };
+        match journal
+            .attempt(
+                &self.batch.keys[i],
+                self.batch.plan.rows[i].row_number,
+                attempt,
+            )
+            .await
+        {
+            Ok(()) => true,
+            Err(e) => {
+                let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
+                false
+            }
+        }
+    }
+
     /// Sends one message with the retry policy; never fails, every path ends in an outcome.
-    async fn send(&self, row: &PlannedRow) -> RowOutcome {
+    async fn send(&self, i: usize) -> RowOutcome {
+        let row: &PlannedRow = &self.batch.plan.rows[i];
         let (Some(recipient), Some(sender), Some(text), Some(sms)) =
             (&row.recipient, &row.sender, &row.text, row.sms)
         else {
@@ -148,11 +222,22 @@ impl<G: Gateway> Context<'_, G> {
             if let Some(outcome) = self.stopped(attempts) {
                 return outcome;
             }
+            // The attempt is made durable first and the rate limiter comes last, so a slow
+            // disk cannot bunch requests into a burst. A message stopped in between gets a
+            // NOT SENT outcome in the journal, so a rerun sends it.
+            if !self.record_attempt(i, attempts + 1).await {
+                return self.stopped(attempts).unwrap_or_else(|| {
+                    RowOutcome::new(
+                        Status::NotSent,
+                        "not sent: the journal could not be written",
+                    )
+                });
+            }
             if let Some(limiter) = self.limiter {
                 limiter.until_ready().await;
-                if let Some(outcome) = self.stopped(attempts) {
-                    return outcome;
-                }
+            }
+            if let Some(outcome) = self.stopped(attempts) {
+                return outcome;
             }
             attempts += 1;
             let error = match self.gateway.send(message).await {
@@ -191,7 +276,7 @@ impl<G: Gateway> Context<'_, G> {
                     return failed(Status::Failed, attempts, reason);
                 }
                 SendError::Account { text } => {
-                    let _ = self.stop.set(text.clone());
+                    let _ = self.batch.stop.set(StopReason::Account(text.clone()));
                     return failed(
                         Status::Failed,
                         attempts,
@@ -205,11 +290,15 @@ impl<G: Gateway> Context<'_, G> {
     /// The outcome for a message the batch stopped before: NOT SENT, since every earlier
     /// attempt of it certainly did not send (only retryable failures are tried again).
     fn stopped(&self, attempts: u32) -> Option<RowOutcome> {
-        let text = self.stop.get()?;
-        let mut outcome = RowOutcome::new(
-            Status::NotSent,
-            format!("not sent: the batch stopped when the gateway answered \"{text}\""),
-        );
+        let reason = self.batch.stop.get()?;
+        let detail = match reason {
+            StopReason::Interrupted => "not sent: interrupted".to_owned(),
+            StopReason::Account(text) => {
+                format!("not sent: the batch stopped when the gateway answered \"{text}\"")
+            }
+            other => format!("not sent: the batch stopped: {other}"),
+        };
+        let mut outcome = RowOutcome::new(Status::NotSent, detail);
         outcome.attempts = (attempts > 0).then_some(attempts);
         Some(outcome)
     }
@@ -328,7 +417,15 @@ mod tests {
     async fn run(gateway: &Scripted, plan: &Plan, settings: &DispatchSettings) -> Dispatched {
         let outcomes = crate::outcome::from_plan(plan);
         let mut progress = Progress::new(plan.rows.len(), true);
-        send_all(gateway, plan, outcomes, settings, &mut progress).await
+        let keys: Vec<String> = (0..plan.rows.len()).map(|i| format!("k{i}")).collect();
+        let stop = Stop::new();
+        let batch = Batch {
+            plan,
+            keys: &keys,
+            journal: None,
+            stop: &stop,
+        };
+        send_all(gateway, &batch, outcomes, settings, &mut progress).await
     }
 
     fn retryable() -> SendError {
@@ -437,8 +534,10 @@ mod tests {
         s.concurrency = 1;
         let done = run(&gateway, &plan, &s).await;
         assert_eq!(
-            done.stopped_by.as_deref(),
-            Some("Invalid Sender or not activated yet!")
+            done.stopped_by,
+            Some(StopReason::Account(
+                "Invalid Sender or not activated yet!".into()
+            ))
         );
         assert_eq!(gateway.requests.lock().unwrap().len(), 1);
         assert_eq!(done.outcomes[0].status, Status::Failed);
@@ -492,14 +591,21 @@ mod tests {
     #[test]
     fn backoff_doubles_with_jitter_and_honours_retry_after() {
         let gateway = Scripted::default();
-        let stop = OnceLock::new();
+        let stop = Stop::new();
+        let plan = plan(0);
+        let batch = Batch {
+            plan: &plan,
+            keys: &[],
+            journal: None,
+            stop: &stop,
+        };
         let mut s = settings();
         s.backoff = Duration::from_millis(100);
         let context = Context {
             gateway: &gateway,
             settings: &s,
             limiter: None,
-            stop: &stop,
+            batch: &batch,
         };
         for attempt in 1..=4u32 {
             let step = Duration::from_millis(100 * 2u64.pow(attempt - 1));
@@ -515,6 +621,43 @@ mod tests {
             context.backoff(1, Some(Duration::from_secs(10_000))),
             MAX_BACKOFF
         );
+    }
+
+    #[tokio::test]
+    async fn every_attempt_is_journaled_before_it_leaves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let header = crate::journal::RunHeader {
+            version: crate::journal::VERSION,
+            started: String::new(),
+            input: "b.xlsx".into(),
+            input_hash: String::new(),
+            gateway: "test".into(),
+            plan: Default::default(),
+        };
+        let journal = Journal::open(&path, header).unwrap();
+        let plan = plan(3);
+        let first = plan.rows[0].recipient.clone().unwrap();
+        let gateway = Scripted::default().script(&first, vec![retryable()]);
+        let keys: Vec<String> = (0..3).map(|i| format!("k{i}")).collect();
+        let stop = Stop::new();
+        let batch = Batch {
+            plan: &plan,
+            keys: &keys,
+            journal: Some(&journal),
+            stop: &stop,
+        };
+        let mut progress = Progress::new(3, true);
+        let outcomes = crate::outcome::from_plan(&plan);
+        send_all(&gateway, &batch, outcomes, &settings(), &mut progress).await;
+        journal.close(true).await.unwrap();
+        let previous = crate::journal::load(&path).unwrap();
+        assert!(previous.finished);
+        assert_eq!(previous.attempted["k0"], 2);
+        assert_eq!(previous.attempted["k1"], 1);
+        for key in &keys {
+            assert_eq!(previous.outcomes[key].status, "SENT");
+        }
     }
 
     #[test]

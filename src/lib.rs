@@ -11,6 +11,8 @@ pub mod config;
 pub mod connection;
 pub mod dispatch;
 pub mod gateway;
+pub mod journal;
+pub mod lock;
 pub mod outcome;
 pub mod phone;
 pub mod plan;

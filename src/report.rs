@@ -53,6 +53,10 @@ pub struct RunInfo {
     pub balance_before: Option<String>,
     /// The balance after sending.
     pub balance_after: Option<String>,
+    /// Why the batch stopped early, if it did.
+    pub stopped: Option<String>,
+    /// What an earlier, unfinished run of the batch had already done.
+    pub resumed: Option<String>,
 }
 
 impl RunInfo {
@@ -68,6 +72,8 @@ impl RunInfo {
             sending_seconds: None,
             balance_before: None,
             balance_after: None,
+            stopped: None,
+            resumed: None,
         }
     }
 }
@@ -505,6 +511,8 @@ fn write_summary(
         ("Sender", run.sender.clone()),
         ("Balance before", run.balance_before.clone()),
         ("Balance after", run.balance_after.clone()),
+        ("Stopped early", run.stopped.clone()),
+        ("Resumed", run.resumed.clone()),
     ];
     facts.extend(
         optional

@@ -1,23 +1,29 @@
-//! `smsmerge send`: book → plan → (balance, confirmation) → dispatch → report.
+//! `smsmerge send`: book → plan → (journal, balance, confirmation) → dispatch → report.
 //!
-//! Reads like the pipeline it runs. A dry run stops after the plan and reports it; a real
-//! run starts the gateway (or the in-process simulator), checks the account and the balance
-//! before the first message, asks for confirmation, sends, and reports.
+//! Reads like the pipeline it runs. A dry run stops after the plan and reports it. A real run
+//! takes the batch's lock, resumes an unfinished run from its journal (or starts a new one),
+//! checks the account and the balance before the first message, asks for confirmation, sends
+//! with every attempt journaled, and reports. Ctrl-C or SIGTERM stops it cleanly (exit 130);
+//! a second one quits at once, and a rerun resumes.
 
 use crate::Exit;
 use crate::book;
 use crate::connection::Connection;
-use crate::dispatch::{self, Dispatched};
+use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason};
 use crate::gateway::opentech::OpenTech;
 use crate::gateway::{Gateway, SendError, parse_balance};
+use crate::journal::{self, Journal, Previous, RunHeader};
+use crate::lock::Lock;
 use crate::outcome::{self, RowOutcome, Status, Totals};
-use crate::plan::{self, Plan};
+use crate::plan::{self, Plan, Verdict};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
 use crate::settings::SendSettings;
 use crate::terminal;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset, Local};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Runs `send` with checked settings.
 pub fn run(settings: &SendSettings) -> Result<Exit> {
@@ -37,12 +43,21 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
     if !settings.quiet {
         terminal::print_plan(&table, &planned);
     }
-    let (outcomes, mut run) = if settings.dry_run {
-        (outcomes, RunInfo::new("dry run: nothing was sent", started))
+    let sent = if settings.dry_run {
+        Sent {
+            outcomes,
+            run: RunInfo::new("dry run: nothing was sent", started),
+            interrupted: false,
+        }
     } else {
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-        runtime.block_on(send_plan(settings, &plan, outcomes, &planned, started))?
+        runtime.block_on(send_plan(settings, &plan, outcomes, started))?
     };
+    let Sent {
+        outcomes,
+        mut run,
+        interrupted,
+    } = sent;
     let totals = Totals::new(&plan, &outcomes);
     run.finished = Local::now().fixed_offset();
     report::write(
@@ -59,7 +74,17 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
     if !settings.quiet {
         terminal::print_results_path(&settings.output);
     }
+    if interrupted {
+        return Ok(Exit::Interrupted);
+    }
     Ok(exit_code(&totals, &run))
+}
+
+/// What a real send produced.
+struct Sent {
+    outcomes: Vec<RowOutcome>,
+    run: RunInfo,
+    interrupted: bool,
 }
 
 /// Exit 2 when a real send certainly sent nothing at all (the account was refused, the
@@ -82,43 +107,84 @@ fn exit_code(totals: &Totals, run: &RunInfo) -> Exit {
 async fn send_plan(
     settings: &SendSettings,
     plan: &Plan,
-    outcomes: Vec<RowOutcome>,
-    planned: &Totals,
+    mut outcomes: Vec<RowOutcome>,
     started: DateTime<FixedOffset>,
-) -> Result<(Vec<RowOutcome>, RunInfo)> {
+) -> Result<Sent> {
+    let journal_path = journal::path_for(&settings.output);
+    let _lock = Lock::acquire(&journal_path)?;
+    let keys = journal_keys(plan);
+    let previous = earlier_run(settings, &journal_path)?;
+    let resumed = previous
+        .as_ref()
+        .map(|p| carry_over(p, &keys, &mut outcomes, settings.dispatch.retry_uncertain));
     let connection = Connection::open(&settings.gateway).await?;
     let gateway = &connection.gateway;
     let host = connection.host.clone();
-    let balance_before = check_balance(gateway, &host, planned.segments(), settings).await?;
+    let to_send = Totals::new(plan, &outcomes);
+    let balance_before = check_balance(gateway, &host, to_send.segments(), settings).await?;
     if !settings.quiet {
         terminal::print_send_plan(&host, settings.sender.as_deref(), balance_before.as_deref());
+        if let Some(resumed) = &resumed {
+            terminal::print_resumed(
+                resumed.sent,
+                resumed.uncertain,
+                settings.dispatch.retry_uncertain,
+            );
+        }
     }
-    let to_send = settings
-        .dispatch
-        .limit
-        .map_or(planned.messages(), |l| l.min(planned.messages()));
-    if to_send > 0 && !settings.yes {
-        let segments = if to_send == planned.messages() {
-            planned.segments()
-        } else {
-            segments_of_first(plan, to_send)
-        };
-        let question = format!("Send {to_send} messages ({segments} segments) through {host}?");
+    let ready = to_send.count(Status::Ready);
+    let count = settings.dispatch.limit.map_or(ready, |l| l.min(ready));
+    if count > 0 && !settings.yes {
+        let segments = segments_of_first(plan, &outcomes, count);
+        let question = format!("Send {count} messages ({segments} segments) through {host}?");
         if !terminal::confirm(&question)? {
             bail!("nothing sent: not confirmed");
         }
     }
-    let mut progress = Progress::new(to_send, settings.quiet);
+    let header = RunHeader {
+        version: journal::VERSION,
+        started: started.to_rfc3339(),
+        input: settings.book.clone(),
+        input_hash: journal::hash_file(&settings.book)?,
+        gateway: host.clone(),
+        plan: settings.recorded.clone(),
+    };
+    let journal = Journal::open(&journal_path, header)?;
+    let stop: Arc<Stop> = Arc::new(Stop::new());
+    let signals = tokio::spawn(watch_signals(Arc::clone(&stop)));
+    let mut progress = Progress::new(count, settings.quiet);
+    let batch = Batch {
+        plan,
+        keys: &keys,
+        journal: Some(&journal),
+        stop: &stop,
+    };
     let Dispatched {
         outcomes,
         stopped_by,
         dispatched,
         elapsed,
-    } = dispatch::send_all(gateway, plan, outcomes, &settings.dispatch, &mut progress).await;
-    if let Some(text) = &stopped_by {
-        terminal::warn(format!(
+    } = dispatch::send_all(gateway, &batch, outcomes, &settings.dispatch, &mut progress).await;
+    signals.abort();
+    let finished = stopped_by.is_none()
+        && !outcomes
+            .iter()
+            .any(|o| matches!(o.status, Status::NotSent | Status::Failed));
+    journal
+        .close(finished)
+        .await
+        .with_context(|| format!("cannot write the journal {}", journal.path().display()))?;
+    match &stopped_by {
+        Some(StopReason::Account(text)) => terminal::warn(format!(
             "the gateway answered \"{text}\": the batch was stopped and the rest NOT SENT"
-        ));
+        )),
+        Some(StopReason::Journal(error)) => terminal::warn(format!(
+            "the journal could not be written ({error}): sending stopped, the rest NOT SENT"
+        )),
+        Some(StopReason::Interrupted) => terminal::warn(
+            "interrupted: the rest NOT SENT; run the same command again to send them",
+        ),
+        None => {}
     }
     let balance_after = gateway.balance().await.ok();
     connection.close();
@@ -139,16 +205,189 @@ async fn send_plan(
     run.sending_seconds = Some(elapsed.as_secs_f64());
     run.balance_before = balance_before;
     run.balance_after = balance_after;
-    Ok((outcomes, run))
+    run.stopped = stopped_by.as_ref().map(ToString::to_string);
+    run.resumed = resumed.map(|r| format!("{} messages were sent by an earlier run", r.sent));
+    Ok(Sent {
+        outcomes,
+        run,
+        interrupted: stopped_by == Some(StopReason::Interrupted),
+    })
 }
 
-/// Segments of the first `n` READY rows, for the confirmation of a `--limit` send.
-fn segments_of_first(plan: &Plan, n: usize) -> usize {
+/// First Ctrl-C or SIGTERM: stop starting sends (those in flight finish). Second: quit at
+/// once; the journal is consistent, so a rerun resumes.
+async fn watch_signals(stop: Arc<Stop>) {
+    let Ok(mut signals) = Signals::new() else {
+        return;
+    };
+    signals.next().await;
+    let _ = stop.set(StopReason::Interrupted);
+    terminal::warn(
+        "interrupted: finishing the messages in flight; press Ctrl-C again to quit at once",
+    );
+    signals.next().await;
+    terminal::warn("quitting at once; run the same command again to resume");
+    std::process::exit(Exit::Interrupted as i32);
+}
+
+/// Ctrl-C and, on Unix, SIGTERM (what cron, systemd and `kill` send).
+struct Signals {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        Ok(Signals {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
+        })
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Each row's journal key: the message key, with `#n` for the n-th repeat of the same
+/// message in the batch (possible with `--allow-duplicates`), so repeats stay distinct.
+fn journal_keys(plan: &Plan) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
     plan.rows
         .iter()
-        .filter(|r| r.is_ready())
+        .map(|row| match &row.verdict {
+            Verdict::Ready { key } => {
+                let key = key.to_string();
+                let n = seen.entry(key.clone()).or_default();
+                *n += 1;
+                if *n == 1 { key } else { format!("{key}#{n}") }
+            }
+            _ => String::new(),
+        })
+        .collect()
+}
+
+/// What a resumed run found already done.
+struct Resumed {
+    sent: usize,
+    uncertain: usize,
+}
+
+/// Gives READY rows the outcome an earlier run left them: SENT stays SENT, unanswered stays
+/// UNCERTAIN (unless `retry_uncertain`), everything else is sent.
+fn carry_over(
+    previous: &Previous,
+    keys: &[String],
+    outcomes: &mut [RowOutcome],
+    retry_uncertain: bool,
+) -> Resumed {
+    let mut resumed = Resumed {
+        sent: 0,
+        uncertain: 0,
+    };
+    for (outcome, key) in outcomes.iter_mut().zip(keys) {
+        if outcome.status != Status::Ready {
+            continue;
+        }
+        match previous.carried_outcome(key) {
+            Some(carried) if carried.status == Status::Sent => {
+                resumed.sent += 1;
+                *outcome = carried;
+            }
+            Some(carried) => {
+                resumed.uncertain += 1;
+                if !retry_uncertain {
+                    *outcome = carried;
+                }
+            }
+            None => {}
+        }
+    }
+    resumed
+}
+
+/// The earlier run to resume, if any. A finished run's journal is moved aside (a new run
+/// starts); an unfinished one is resumed only when it is the same batch, and replaced only
+/// with `--fresh` after confirmation.
+fn earlier_run(settings: &SendSettings, path: &std::path::Path) -> Result<Option<Previous>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let previous = journal::load(path)?;
+    let Some(header) = previous.header.clone() else {
+        journal::rotate(path)?;
+        return Ok(None);
+    };
+    if previous.finished {
+        let kept = journal::rotate(path)?;
+        if !settings.quiet {
+            terminal::note(format!(
+                "the last run of this batch finished; starting a new one (its journal is kept as {})",
+                kept.display()
+            ));
+        }
+        return Ok(None);
+    }
+    let sent = previous
+        .outcomes
+        .values()
+        .filter(|o| o.status == Status::Sent.as_str())
+        .count();
+    if settings.fresh {
+        if !settings.yes {
+            let question = format!(
+                "{} holds an unfinished run that sent {sent} messages; start over and send them again?",
+                path.display()
+            );
+            if !terminal::confirm(&question)? {
+                bail!("nothing sent: not confirmed");
+            }
+        }
+        journal::rotate(path)?;
+        return Ok(None);
+    }
+    let mut differences = settings.recorded.differences(&header.plan);
+    if !same_file(&header.input, &settings.book) {
+        differences.insert(0, "the input workbook");
+    }
+    if !differences.is_empty() {
+        bail!(
+            "{} holds an unfinished run of another batch ({} differ{}); run that batch's command again to finish it, or use --fresh to start over (its {sent} sent messages would be sent again)",
+            path.display(),
+            differences.join(", "),
+            if differences.len() == 1 { "s" } else { "" }
+        );
+    }
+    if journal::hash_file(&settings.book)? != header.input_hash {
+        terminal::warn(format!(
+            "{} changed since the unfinished run; messages it already sent are recognised by recipient, sender and text and are not sent again",
+            settings.book.display()
+        ));
+    }
+    Ok(Some(previous))
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Segments of the first `n` rows still to send, for the confirmation.
+fn segments_of_first(plan: &Plan, outcomes: &[RowOutcome], n: usize) -> usize {
+    plan.rows
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, o)| o.status == Status::Ready)
         .take(n)
-        .filter_map(|r| r.sms.map(|s| s.segments))
+        .filter_map(|(r, _)| r.sms.map(|s| s.segments))
         .sum()
 }
 

@@ -8,6 +8,7 @@ use crate::cli::{GatewayArgs, SendArgs};
 use crate::config::{self, Loaded};
 use crate::dispatch::DispatchSettings;
 use crate::gateway::opentech::{Account, ClientSettings};
+use crate::journal::PlanArgs;
 use crate::phone::CountryCode;
 use crate::plan::{self, MessageSource, PlanSettings};
 use crate::report::OutputFormat;
@@ -65,6 +66,10 @@ pub struct SendSettings {
     pub quiet: bool,
     /// `--yes`.
     pub yes: bool,
+    /// `--fresh`.
+    pub fresh: bool,
+    /// What decides the batch's messages, as the journal records it.
+    pub recorded: PlanArgs,
     /// `--ignore-balance`.
     pub ignore_balance: bool,
     /// Concurrency, rate, retries, limit.
@@ -213,11 +218,12 @@ impl SendSettings {
             (None, None) => None,
         };
         let template = template_text
+            .as_ref()
             .map(|text| {
                 if text.trim().is_empty() {
                     bail!("the template is empty");
                 }
-                Template::parse(&text).map_err(|e| anyhow!("template: {e}"))
+                Template::parse(text).map_err(|e| anyhow!("template: {e}"))
             })
             .transpose()?;
         let sender = args
@@ -261,6 +267,17 @@ impl SendSettings {
             limit: args.limit,
         };
         let gateway = GatewaySettings::from_args(&args.gateway, loaded.as_ref(), !args.dry_run)?;
+        let recorded = PlanArgs {
+            sheet: args.sheet.clone(),
+            to: args.to.clone(),
+            template: template_text,
+            message_column: args.message_column.clone(),
+            sender: sender.clone(),
+            country_code: country.as_ref().map(ToString::to_string),
+            date_format: args.date_format.clone(),
+            allow_duplicates: args.allow_duplicates,
+            max_segments: args.max_segments,
+        };
         Ok(SendSettings {
             book: args.book.clone(),
             sheet: args
@@ -279,6 +296,8 @@ impl SendSettings {
             dry_run: args.dry_run,
             quiet: args.quiet,
             yes: args.yes,
+            fresh: args.fresh,
+            recorded,
             ignore_balance: args.ignore_balance,
             dispatch,
             gateway,

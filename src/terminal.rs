@@ -118,3 +118,28 @@ pub fn print_simulator(url: &url::Url, config: &crate::gateway::simulator::Simul
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
 }
+
+/// An informational line (silenced by `--quiet` at the call site).
+pub fn note(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "smsmerge: {message}");
+}
+
+/// What a resumed run found already done.
+pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
+    let mut out = format!(
+        "  {:<12}{sent} sent by an earlier run (not sent again)\n",
+        "already done"
+    );
+    if uncertain > 0 {
+        let fate = if retry_uncertain {
+            "re-sent now (--retry-uncertain)"
+        } else {
+            "not re-sent without --retry-uncertain"
+        };
+        out.push_str(&format!(
+            "  {:<12}{uncertain} got no answer in an earlier run: {fate}\n",
+            "uncertain"
+        ));
+    }
+    let _ = std::io::stderr().write_all(out.as_bytes());
+}

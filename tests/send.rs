@@ -541,7 +541,11 @@ fn an_inactive_sender_stops_the_batch_at_the_first_message() {
 
     // Sent again with an active sender, the first message is the simulator's second request
     // for it and every other message its first: the stopped run made exactly one request.
-    let again = expect_exit(send(&wd, &book, &sim.url, &["--sender", "OTSMS"]), 0);
+    // A different sender is a different batch: starting over needs --fresh.
+    let again = expect_exit(
+        send(&wd, &book, &sim.url, &["--sender", "OTSMS", "--fresh"]),
+        0,
+    );
     let arrived = by_recipient(&sim.log());
     let attempts: Vec<u32> = numbered_recipients(6)
         .iter()
@@ -590,7 +594,11 @@ fn an_inactive_sender_stops_a_concurrent_batch_within_the_requests_in_flight() {
 
     // The simulator's own count: the first `failed` messages had one request each, the others
     // none.
-    let again = expect_exit(send(&wd, &book, &sim.url, &["--sender", "OTSMS"]), 0);
+    // A different sender is a different batch: starting over needs --fresh.
+    let again = expect_exit(
+        send(&wd, &book, &sim.url, &["--sender", "OTSMS", "--fresh"]),
+        0,
+    );
     let arrived = by_recipient(&sim.log());
     let earlier: Vec<u32> = numbered_recipients(12)
         .iter()

@@ -1,0 +1,476 @@
+//! The journal: an append-only JSON-lines file beside the results (`<results>.journal`) that
+//! records every real send, so that nothing is sent twice and nothing is lost when a run is
+//! killed, crashes, loses power or is interrupted.
+//!
+//! A run header says what batch it is; an `attempt` record is written **and made durable
+//! before its request leaves**; an `outcome` record follows the answer; a `finished` record
+//! closes a run that left nothing to do. Durability is batched (group commit): concurrent
+//! senders append their attempts, one of them syncs the file for all, and each waits only
+//! until a sync covers its own record. Each line is written whole in one `write`, and a
+//! reader ignores a torn last line, so a kill at any moment leaves a journal that resumes.
+
+use crate::outcome::{RowOutcome, Status};
+use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset, Local};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The journal format's version, written in every run header.
+pub const VERSION: u32 = 1;
+
+/// Everything that decides which messages a batch holds; two runs with different values are
+/// different batches and are never mixed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlanArgs {
+    /// `--sheet`.
+    pub sheet: Option<String>,
+    /// `--to`.
+    pub to: Option<String>,
+    /// The global template's text (from `--template` or the file's content).
+    pub template: Option<String>,
+    /// `--message-column`.
+    pub message_column: String,
+    /// The sender id (flag or config).
+    pub sender: Option<String>,
+    /// The country code (flag or config).
+    pub country_code: Option<String>,
+    /// `--date-format`.
+    pub date_format: Option<String>,
+    /// `--allow-duplicates`.
+    pub allow_duplicates: bool,
+    /// `--max-segments`.
+    pub max_segments: u16,
+}
+
+impl PlanArgs {
+    /// The names of the settings that differ, for the "different batch" error.
+    pub fn differences(&self, other: &PlanArgs) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        let mut check = |differs: bool, name| {
+            if differs {
+                names.push(name);
+            }
+        };
+        check(self.sheet != other.sheet, "--sheet");
+        check(self.to != other.to, "--to");
+        check(self.template != other.template, "the template");
+        check(
+            self.message_column != other.message_column,
+            "--message-column",
+        );
+        check(self.sender != other.sender, "the sender");
+        check(self.country_code != other.country_code, "the country code");
+        check(self.date_format != other.date_format, "--date-format");
+        check(
+            self.allow_duplicates != other.allow_duplicates,
+            "--allow-duplicates",
+        );
+        check(self.max_segments != other.max_segments, "--max-segments");
+        names
+    }
+}
+
+/// The first record of a run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunHeader {
+    /// [`VERSION`].
+    pub version: u32,
+    /// When the run started (RFC 3339).
+    pub started: String,
+    /// The input workbook, as given.
+    pub input: PathBuf,
+    /// blake3 of the input's bytes: tells an edited workbook from the same one.
+    pub input_hash: String,
+    /// The gateway host, or "built-in simulator".
+    pub gateway: String,
+    /// What decides the batch's messages.
+    pub plan: PlanArgs,
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Record {
+    /// A run starts (or resumes: a resumed run appends a new header).
+    Run(RunHeader),
+    /// A request is about to leave.
+    Attempt {
+        /// The message's journal key.
+        key: String,
+        /// Its row in the run that wrote the record.
+        row: u32,
+        /// 1 for the first request of this run.
+        attempt: u32,
+        /// When.
+        time: String,
+    },
+    /// What became of a message.
+    Outcome(OutcomeRecord),
+    /// The run left nothing to send: a rerun starts a new run.
+    Finished {
+        /// When.
+        time: String,
+    },
+}
+
+/// The `outcome` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeRecord {
+    /// The message's journal key.
+    pub key: String,
+    /// Its row in the run that wrote the record.
+    pub row: u32,
+    /// The status word.
+    pub status: String,
+    /// The reason, for a person.
+    pub detail: String,
+    /// The gateway's reference for a SENT message.
+    pub reference: Option<String>,
+    /// When the gateway accepted it (RFC 3339).
+    pub sent_at: Option<String>,
+    /// Requests made.
+    pub attempts: u32,
+    /// When the record was written.
+    pub time: String,
+}
+
+/// What an earlier, unfinished run left behind.
+#[derive(Debug, Default)]
+pub struct Previous {
+    /// The last run header.
+    pub header: Option<RunHeader>,
+    /// Whether the last run finished.
+    pub finished: bool,
+    /// Keys with an attempt record.
+    pub attempted: HashMap<String, u32>,
+    /// The last outcome of each key.
+    pub outcomes: HashMap<String, OutcomeRecord>,
+}
+
+impl Previous {
+    /// What the earlier run means for one message now: SENT stays SENT; an attempt with no
+    /// answer is UNCERTAIN; anything else (never tried, FAILED, NOT SENT) is to be sent.
+    pub fn carried_outcome(&self, key: &str) -> Option<RowOutcome> {
+        let outcome = self.outcomes.get(key);
+        if let Some(o) = outcome
+            && o.status == Status::Sent.as_str()
+        {
+            return Some(RowOutcome {
+                status: Status::Sent,
+                detail: String::new(),
+                attempts: Some(o.attempts),
+                sent_at: o
+                    .sent_at
+                    .as_deref()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok()),
+                reference: o.reference.clone(),
+            });
+        }
+        let unanswered = match outcome {
+            Some(o) => o.status == Status::Uncertain.as_str(),
+            None => self.attempted.contains_key(key),
+        };
+        unanswered.then(|| {
+            let mut o = RowOutcome::new(
+                Status::Uncertain,
+                "an earlier run sent it and got no answer; it may have been delivered (--retry-uncertain re-sends it)",
+            );
+            o.attempts = self.attempted.get(key).copied();
+            o
+        })
+    }
+}
+
+/// Reads a journal; a torn last line (the process died writing it) is ignored.
+pub fn load(path: &Path) -> Result<Previous> {
+    let file = File::open(path).with_context(|| format!("journal {}", path.display()))?;
+    let mut previous = Previous::default();
+    let mut lines = BufReader::new(file).lines().peekable();
+    let mut number = 0;
+    while let Some(line) = lines.next() {
+        number += 1;
+        let line = line.with_context(|| format!("journal {}", path.display()))?;
+        let record: Record = match serde_json::from_str(&line) {
+            Ok(record) => record,
+            Err(_) if lines.peek().is_none() => break,
+            Err(e) => anyhow::bail!("journal {} line {number} is damaged: {e}", path.display()),
+        };
+        match record {
+            Record::Run(header) => {
+                previous.header = Some(header);
+                previous.finished = false;
+            }
+            Record::Attempt { key, attempt, .. } => {
+                let n = previous.attempted.entry(key).or_default();
+                *n = (*n).max(attempt);
+            }
+            Record::Outcome(outcome) => {
+                previous.outcomes.insert(outcome.key.clone(), outcome);
+            }
+            Record::Finished { .. } => previous.finished = true,
+        }
+    }
+    Ok(previous)
+}
+
+/// The journal of a run in progress.
+pub struct Journal {
+    path: PathBuf,
+    file: Mutex<File>,
+    for_sync: Arc<File>,
+    written: AtomicU64,
+    synced: tokio::sync::Mutex<u64>,
+}
+
+impl Journal {
+    /// Opens (creating or appending to) the journal and writes the run header durably: this
+    /// is also the probe that finds an unwritable folder or a full disk before any send.
+    pub fn open(path: &Path, header: RunHeader) -> Result<Journal> {
+        let file = File::options()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot write the journal {}", path.display()))?;
+        let for_sync = Arc::new(
+            file.try_clone()
+                .with_context(|| format!("journal {}", path.display()))?,
+        );
+        let journal = Journal {
+            path: path.to_owned(),
+            file: Mutex::new(file),
+            for_sync,
+            written: AtomicU64::new(0),
+            synced: tokio::sync::Mutex::new(0),
+        };
+        journal
+            .append(&Record::Run(header))
+            .and_then(|_| journal.for_sync.sync_all())
+            .with_context(|| format!("cannot write the journal {}", path.display()))?;
+        Ok(journal)
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn append(&self, record: &Record) -> std::io::Result<u64> {
+        let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        let mut file = self
+            .file
+            .lock()
+            .map_err(|_| std::io::Error::other("journal lock poisoned"))?;
+        // One write per line: a kill leaves whole lines and at most one torn last line.
+        file.write_all(&line)?;
+        Ok(self.written.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    /// Makes every record up to `seq` durable; concurrent callers share one sync.
+    async fn sync_to(&self, seq: u64) -> std::io::Result<()> {
+        let mut synced = self.synced.lock().await;
+        if *synced >= seq {
+            return Ok(());
+        }
+        let target = self.written.load(Ordering::SeqCst);
+        let file = Arc::clone(&self.for_sync);
+        tokio::task::spawn_blocking(move || file.sync_data())
+            .await
+            .map_err(std::io::Error::other)??;
+        *synced = target;
+        Ok(())
+    }
+
+    /// Records that a request for `key` is about to leave, and returns once that record is
+    /// durable. An error means the request must not be sent.
+    pub async fn attempt(&self, key: &str, row: u32, attempt: u32) -> std::io::Result<()> {
+        let seq = self.append(&Record::Attempt {
+            key: key.to_owned(),
+            row,
+            attempt,
+            time: now(),
+        })?;
+        self.sync_to(seq).await
+    }
+
+    /// Records a message's outcome (made durable with the next sync).
+    pub fn outcome(&self, key: &str, row: u32, outcome: &RowOutcome) -> std::io::Result<()> {
+        self.append(&Record::Outcome(OutcomeRecord {
+            key: key.to_owned(),
+            row,
+            status: outcome.status.as_str().to_owned(),
+            detail: outcome.detail.clone(),
+            reference: outcome.reference.clone(),
+            sent_at: outcome.sent_at.map(rfc3339),
+            attempts: outcome.attempts.unwrap_or(0),
+            time: now(),
+        }))
+        .map(|_| ())
+    }
+
+    /// Closes the run: `finished` when it left nothing to send, then a final sync.
+    pub async fn close(&self, finished: bool) -> std::io::Result<()> {
+        if finished {
+            self.append(&Record::Finished { time: now() })?;
+        }
+        self.sync_to(self.written.load(Ordering::SeqCst)).await
+    }
+}
+
+/// The journal that goes with a results file.
+pub fn path_for(results: &Path) -> PathBuf {
+    let mut name = results.as_os_str().to_owned();
+    name.push(".journal");
+    PathBuf::from(name)
+}
+
+/// Moves a finished (or abandoned) journal aside, named with the time it was moved, so the
+/// history of daily runs is kept.
+pub fn rotate(path: &Path) -> Result<PathBuf> {
+    let stamp = Local::now().format("%Y%m%dT%H%M%S");
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{stamp}"));
+    let target = PathBuf::from(name);
+    std::fs::rename(path, &target)
+        .with_context(|| format!("cannot move the old journal {} aside", path.display()))?;
+    Ok(target)
+}
+
+/// blake3 of a file's bytes, hex.
+pub fn hash_file(path: &Path) -> Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    let file = File::open(path).with_context(|| format!("{}", path.display()))?;
+    hasher
+        .update_reader(file)
+        .with_context(|| format!("{}", path.display()))?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+fn now() -> String {
+    rfc3339(Local::now().fixed_offset())
+}
+
+fn rfc3339(t: DateTime<FixedOffset>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> RunHeader {
+        RunHeader {
+            version: VERSION,
+            started: now(),
+            input: "book.xlsx".into(),
+            input_hash: "abc".into(),
+            gateway: "built-in simulator".into(),
+            plan: PlanArgs::default(),
+        }
+    }
+
+    fn sent() -> RowOutcome {
+        RowOutcome {
+            status: Status::Sent,
+            detail: String::new(),
+            attempts: Some(2),
+            sent_at: DateTime::parse_from_rfc3339("2026-11-25T10:00:00+02:00").ok(),
+            reference: Some("OK: 7".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_journal_reads_back_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.xlsx.journal");
+        let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt("k1", 2, 1).await.unwrap();
+        journal.attempt("k1", 2, 2).await.unwrap();
+        journal.outcome("k1", 2, &sent()).unwrap();
+        journal.attempt("k2", 3, 1).await.unwrap();
+        journal.close(false).await.unwrap();
+        let previous = load(&path).unwrap();
+        assert!(!previous.finished);
+        assert_eq!(previous.attempted["k1"], 2);
+        let carried = previous.carried_outcome("k1").unwrap();
+        assert_eq!(carried, sent());
+        let uncertain = previous.carried_outcome("k2").unwrap();
+        assert_eq!(uncertain.status, Status::Uncertain);
+        assert_eq!(uncertain.attempts, Some(1));
+        assert!(previous.carried_outcome("k3").is_none());
+    }
+
+    #[tokio::test]
+    async fn failed_and_not_sent_messages_are_sent_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt("k", 2, 1).await.unwrap();
+        journal
+            .outcome("k", 2, &RowOutcome::new(Status::Failed, "503"))
+            .unwrap();
+        journal.close(false).await.unwrap();
+        assert!(load(&path).unwrap().carried_outcome("k").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_torn_last_line_is_ignored_but_damage_inside_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt("k", 2, 1).await.unwrap();
+        journal.close(true).await.unwrap();
+        drop(journal);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"type\":\"attempt\",\"ke");
+        std::fs::write(&path, &text).unwrap();
+        let previous = load(&path).unwrap();
+        assert!(previous.finished);
+        assert_eq!(previous.attempted["k"], 1);
+        text.push_str("\n{}\n");
+        std::fs::write(&path, &text).unwrap();
+        assert!(load(&path).is_err());
+    }
+
+    #[tokio::test]
+    async fn concurrent_attempts_are_all_durable_and_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let journal = Arc::new(Journal::open(&path, header()).unwrap());
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let journal = Arc::clone(&journal);
+            tasks.push(tokio::spawn(async move {
+                journal.attempt(&format!("k{i}"), i, 1).await.unwrap();
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let previous = load(&path).unwrap();
+        assert_eq!(previous.attempted.len(), 64);
+    }
+
+    #[test]
+    fn differences_name_the_settings() {
+        let a = PlanArgs::default();
+        let mut b = a.clone();
+        b.sender = Some("X".into());
+        b.template = Some("Hi".into());
+        assert_eq!(a.differences(&b), ["the template", "the sender"]);
+        assert!(a.differences(&a).is_empty());
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            path_for(Path::new("out/a.results.xlsx")),
+            PathBuf::from("out/a.results.xlsx.journal")
+        );
+    }
+}
