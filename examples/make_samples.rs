@@ -101,7 +101,7 @@ fn recipients() -> Result<(), XlsxError> {
             250.0,
             (2026, 12, 1),
             "Hi {{Name}}, thanks for your payment of {{Amount}} USD. 😀",
-            "OTBANK",
+            "INFO",
         ),
         (
             Phone::Text("+961 76 444 555"),

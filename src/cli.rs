@@ -44,6 +44,9 @@ pub enum Command {
     Send(Box<SendArgs>),
     /// Print the account's balance.
     Balance(BalanceArgs),
+    /// Rebuild the results workbook of a send from its journal and the input, for when the
+    /// process died before writing it.
+    Report(ReportArgs),
     /// Serve a simulator of the OpenTech API on loopback, for trying smsmerge without an
     /// account.
     Simulate(SimulateArgs),
@@ -69,6 +72,26 @@ pub struct GatewayArgs {
     /// Seconds a request may take before it counts as unanswered.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub timeout: f64,
+}
+
+/// Flags of `smsmerge report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The journal: `<results>.journal`, beside the results file.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+
+    /// The input workbook [default: the one the journal names].
+    #[arg(value_name = "BOOK")]
+    pub book: Option<PathBuf>,
+
+    /// Results file, .xlsx or .csv [default: the journal's name without .journal].
+    #[arg(short = 'o', long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Print nothing but errors and warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Flags of `smsmerge balance`.

@@ -10,6 +10,7 @@
 //! reader ignores a torn last line, so a kill at any moment leaves a journal that resumes.
 
 use crate::outcome::{RowOutcome, Status};
+use crate::plan::{Plan, Verdict};
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Local};
 use serde::{Deserialize, Serialize};
@@ -186,6 +187,24 @@ impl Previous {
     }
 }
 
+impl Previous {
+    /// A message's outcome as the journal tells it, for rebuilding the results: the last
+    /// recorded outcome; UNCERTAIN for an attempt that got none; `None` if never attempted.
+    pub fn recorded_outcome(&self, key: &str) -> Option<RowOutcome> {
+        if let Some(carried) = self.carried_outcome(key) {
+            return Some(carried);
+        }
+        let o = self.outcomes.get(key)?;
+        let mut outcome = RowOutcome::new(
+            Status::from_word(&o.status).unwrap_or(Status::NotSent),
+            o.detail.clone(),
+        );
+        outcome.attempts = Some(o.attempts).filter(|n| *n > 0);
+        outcome.reference = o.reference.clone();
+        Some(outcome)
+    }
+}
+
 /// Reads a journal; a torn last line (the process died writing it) is ignored.
 pub fn load(path: &Path) -> Result<Previous> {
     let file = File::open(path).with_context(|| format!("journal {}", path.display()))?;
@@ -320,6 +339,24 @@ impl Journal {
         }
         self.sync_to(self.written.load(Ordering::SeqCst)).await
     }
+}
+
+/// Each row's journal key: the message key, with `#n` for the n-th repeat of the same
+/// message in the batch (possible with `--allow-duplicates`), so repeats stay distinct.
+pub fn keys(plan: &Plan) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    plan.rows
+        .iter()
+        .map(|row| match &row.verdict {
+            Verdict::Ready { key } => {
+                let key = key.to_string();
+                let n = seen.entry(key.clone()).or_default();
+                *n += 1;
+                if *n == 1 { key } else { format!("{key}#{n}") }
+            }
+            _ => String::new(),
+        })
+        .collect()
 }
 
 /// The journal that goes with a results file.

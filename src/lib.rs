@@ -17,6 +17,7 @@ pub mod outcome;
 pub mod phone;
 pub mod plan;
 pub mod progress;
+pub mod rebuild;
 pub mod report;
 pub mod secret;
 pub mod send;
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Send(args) => send::run(&SendSettings::from_args(&args)?),
         Command::Balance(args) => balance(&args),
+        Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate(&args),
     }
 }

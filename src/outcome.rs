@@ -68,6 +68,11 @@ impl Status {
         }
     }
 
+    /// The status a word names, as written by [`Status::as_str`].
+    pub fn from_word(word: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+
     /// The colour of the status cell.
     pub fn tone(self) -> Tone {
         match self {

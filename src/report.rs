@@ -254,14 +254,19 @@ fn write_csv(out: &mut impl Write, report: &Report<'_>) -> Result<(), csv::Error
     // The BOM makes Excel read the file as UTF-8, so Arabic text is not garbled.
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(header_row(report.table).iter().map(|h| h.as_ref()))?;
+    writer.write_record(
+        header_row(report.table)
+            .iter()
+            .map(|h| csv_safe(h).into_owned()),
+    )?;
     let mut fields: Vec<String> = Vec::new();
     for row in rows(report) {
         fields.clear();
         fields.extend(row.map(|cell| match cell {
             OutCell::Blank => String::new(),
-            OutCell::Text(s) => s.into_owned(),
+            OutCell::Text(s) => csv_safe(&s).into_owned(),
             OutCell::Count(n) => n.to_string(),
+            OutCell::Original(Value::Text(s)) => csv_safe(s).into_owned(),
             OutCell::Original(v) => report.format.display(v),
             OutCell::Status(s) => s.as_str().to_owned(),
         }));
@@ -269,6 +274,18 @@ fn write_csv(out: &mut impl Write, report: &Report<'_>) -> Result<(), csv::Error
     }
     writer.flush()?;
     Ok(())
+}
+
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
+/// leading `'`, as OWASP advises for CSV, so opening the results never runs a cell's text
+/// (`=HYPERLINK(...)` typed by whoever filled the input). The xlsx output needs no such
+/// prefix: text is written as text there, never as a formula.
+fn csv_safe(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// The formats of the Results sheet, made once.
@@ -597,5 +614,21 @@ impl From<String> for SummaryValue {
 impl From<usize> for SummaryValue {
     fn from(n: usize) -> SummaryValue {
         SummaryValue::Number(n as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+961 3 123456"), "'+961 3 123456");
+        assert_eq!(csv_safe("-50% today"), "'-50% today");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("\tx"), "'\tx");
+        assert_eq!(csv_safe("Dear Ali"), "Dear Ali");
+        assert_eq!(csv_safe(""), "");
     }
 }

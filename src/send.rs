@@ -7,7 +7,7 @@
 //! a second one quits at once, and a rerun resumes.
 
 use crate::Exit;
-use crate::book;
+use crate::book::{self, Table};
 use crate::connection::Connection;
 use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason};
 use crate::gateway::opentech::OpenTech;
@@ -15,33 +15,22 @@ use crate::gateway::{Gateway, SendError, parse_balance};
 use crate::journal::{self, Journal, Previous, RunHeader};
 use crate::lock::Lock;
 use crate::outcome::{self, RowOutcome, Status, Totals};
-use crate::plan::{self, Plan, Verdict};
+use crate::plan::{self, Plan};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
 use crate::settings::SendSettings;
 use crate::terminal;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset, Local};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Runs `send` with checked settings.
 pub fn run(settings: &SendSettings) -> Result<Exit> {
     let started = Local::now().fixed_offset();
-    let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
-    let table = book::read(&settings.book, &settings.sheet, &settings.wanted(&test))?;
-    if !table.untitled_columns.is_empty() {
-        terminal::warn(format!(
-            "column(s) {} of sheet {:?} hold data but have no header; they are kept, titled by their letter",
-            table.untitled_columns.join(", "),
-            table.sheet
-        ));
-    }
-    let plan = plan::build(&table, &settings.bind(&table)?);
+    let (table, plan) = read_and_plan(settings)?;
     let outcomes = outcome::from_plan(&plan);
-    let planned = Totals::new(&plan, &outcomes);
     if !settings.quiet {
-        terminal::print_plan(&table, &planned);
+        terminal::print_plan(&table, &Totals::new(&plan, &outcomes));
     }
     let sent = if settings.dry_run {
         Sent {
@@ -53,19 +42,44 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
         runtime.block_on(send_plan(settings, &plan, outcomes, started))?
     };
-    let Sent {
-        outcomes,
-        mut run,
-        interrupted,
-    } = sent;
-    let totals = Totals::new(&plan, &outcomes);
+    let totals = write_results(settings, &table, &plan, &sent.outcomes, sent.run.clone())?;
+    if sent.interrupted {
+        return Ok(Exit::Interrupted);
+    }
+    Ok(exit_code(&totals, &sent.run))
+}
+
+/// Book → plan: reads the sheet, warns about untitled columns, plans every row.
+pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
+    let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
+    let table = book::read(&settings.book, &settings.sheet, &settings.wanted(&test))?;
+    if !table.untitled_columns.is_empty() {
+        terminal::warn(format!(
+            "column(s) {} of sheet {:?} hold data but have no header; they are kept, titled by their letter",
+            table.untitled_columns.join(", "),
+            table.sheet
+        ));
+    }
+    let plan = plan::build(&table, &settings.bind(&table)?);
+    Ok((table, plan))
+}
+
+/// Writes the results file and says where it is; returns the totals the exit code needs.
+pub fn write_results(
+    settings: &SendSettings,
+    table: &Table,
+    plan: &Plan,
+    outcomes: &[RowOutcome],
+    mut run: RunInfo,
+) -> Result<Totals> {
+    let totals = Totals::new(plan, outcomes);
     run.finished = Local::now().fixed_offset();
     report::write(
         &settings.output,
         &report::Report {
-            table: &table,
-            plan: &plan,
-            outcomes: &outcomes,
+            table,
+            plan,
+            outcomes,
             totals: &totals,
             run: &run,
             format: &settings.format,
@@ -74,10 +88,7 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
     if !settings.quiet {
         terminal::print_results_path(&settings.output);
     }
-    if interrupted {
-        return Ok(Exit::Interrupted);
-    }
-    Ok(exit_code(&totals, &run))
+    Ok(totals)
 }
 
 /// What a real send produced.
@@ -91,7 +102,7 @@ struct Sent {
 /// gateway unreachable); otherwise 1 when any row needs attention. An UNCERTAIN message may
 /// have been delivered, so a run with one is never "nothing done": a script that retries on
 /// exit 2 must not send it again.
-fn exit_code(totals: &Totals, run: &RunInfo) -> Exit {
+pub fn exit_code(totals: &Totals, run: &RunInfo) -> Exit {
     if run.dispatched > 0 && totals.count(Status::Sent) == 0 && totals.count(Status::Uncertain) == 0
     {
         return Exit::BadInput;
@@ -112,7 +123,7 @@ async fn send_plan(
 ) -> Result<Sent> {
     let journal_path = journal::path_for(&settings.output);
     let _lock = Lock::acquire(&journal_path)?;
-    let keys = journal_keys(plan);
+    let keys = journal::keys(plan);
     let previous = earlier_run(settings, &journal_path)?;
     let resumed = previous
         .as_ref()
@@ -253,24 +264,6 @@ impl Signals {
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// Each row's journal key: the message key, with `#n` for the n-th repeat of the same
-/// message in the batch (possible with `--allow-duplicates`), so repeats stay distinct.
-fn journal_keys(plan: &Plan) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    plan.rows
-        .iter()
-        .map(|row| match &row.verdict {
-            Verdict::Ready { key } => {
-                let key = key.to_string();
-                let n = seen.entry(key.clone()).or_default();
-                *n += 1;
-                if *n == 1 { key } else { format!("{key}#{n}") }
-            }
-            _ => String::new(),
-        })
-        .collect()
 }
 
 /// What a resumed run found already done.

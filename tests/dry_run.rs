@@ -1497,15 +1497,28 @@ fn csv_output_has_a_bom_the_same_columns_and_intact_arabic() {
         .collect();
     assert_eq!(records[0], xlsx.headers);
     assert_eq!(records.len(), xlsx.rows.len() + 1);
+    // The same cells, except that CSV text which a spreadsheet would run as a formula
+    // (`=`, `+`, `-`, `@` first) carries a leading `'` (OWASP's advice for CSV).
     for (i, record) in records[1..].iter().enumerate() {
-        let from_xlsx: Vec<String> = xlsx.headers.iter().map(|h| xlsx.text(i, h)).collect();
+        let from_xlsx: Vec<String> = xlsx
+            .headers
+            .iter()
+            .map(|h| xlsx.text(i, h))
+            .map(|t| {
+                if t.starts_with(['=', '+', '-', '@']) {
+                    format!("'{t}")
+                } else {
+                    t
+                }
+            })
+            .collect();
         assert_eq!(record, &from_xlsx, "row {i}");
     }
     assert_eq!(
         records[2][..8],
         [
             "3",
-            "+9613123457",
+            "'+9613123457",
             "علي",
             "READY",
             "",
@@ -2023,4 +2036,42 @@ fn a_stray_title_far_right_and_data_outside_the_header_review_items_6_7() {
             &["3", "INVALID", "called back", ""],
         ],
     );
+}
+
+#[test]
+fn cell_text_that_looks_like_a_formula_stays_text() {
+    // Text such as =HYPERLINK(...) typed by whoever filled the input must never become a
+    // formula in the results: a string in xlsx, and a leading ' in CSV.
+    let wd = Workdir::new();
+    let evil = "=HYPERLINK(\"http://evil.example\",\"click\")";
+    let book = wd.xlsx_rows(
+        "book.xlsx",
+        &[
+            &["Phone", "Name"],
+            &["+9613123456", evil],
+            &["+9613123457", "@SUM(A1)"],
+        ],
+    );
+    let args = ["--sender", "OTSMS", "--template", "{{Name}}"];
+    expect_exit(wd.dry_run(&book, &args), 0);
+    let path = wd.path("book.results.xlsx");
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&path).expect("open results");
+    use calamine::Reader;
+    let formulas = workbook.worksheet_formula("Results").expect("formulas");
+    assert!(
+        formulas.used_cells().next().is_none(),
+        "the results hold a formula"
+    );
+    let r = results_of(&wd, "book");
+    assert_eq!(r.cell(0, "Name"), &calamine::Data::String(evil.to_owned()));
+    assert_eq!(r.text(0, "Message"), evil);
+    let mut cmd = wd.dry_run(&book, &args);
+    cmd.args(["-o", "out.csv"]);
+    expect_exit(cmd, 0);
+    let csv = std::fs::read_to_string(wd.path("out.csv")).expect("csv");
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\""),
+        "{csv}"
+    );
+    assert!(csv.contains(",'@SUM(A1),"), "{csv}");
 }
