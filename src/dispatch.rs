@@ -11,10 +11,11 @@ use crate::journal::Journal;
 use crate::outcome::{RowOutcome, Status};
 use crate::plan::{Plan, PlannedRow};
 use crate::progress::Progress;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::RngExt;
 use std::num::NonZeroU32;
+use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -118,7 +119,20 @@ pub async fn send_all<G: Gateway>(
     let mut results = futures::stream::iter(ready[..take].iter().copied())
         .map(|i| {
             let context = &context;
-            async move { (i, context.send(i).await) }
+            async move {
+                // A bug while sending one message must not take the batch down. Whether the
+                // request left is unknown, so the message is UNCERTAIN, never re-sent blindly.
+                let outcome = AssertUnwindSafe(context.send(i))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| {
+                        RowOutcome::new(
+                            Status::Uncertain,
+                            "internal error while sending (please report it); it may have been sent",
+                        )
+                    });
+                (i, outcome)
+            }
         })
         .buffer_unordered(settings.concurrency.max(1));
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -337,6 +351,7 @@ mod tests {
     struct Scripted {
         answers: Mutex<HashMap<String, VecDeque<SendError>>>,
         requests: Mutex<Vec<String>>,
+        panics_for: Option<String>,
     }
 
     impl Scripted {
@@ -360,6 +375,9 @@ mod tests {
 
     impl Gateway for Scripted {
         async fn send(&self, message: Message<'_>) -> Result<Accepted, SendError> {
+            if self.panics_for.as_deref() == Some(message.recipient) {
+                panic!("a bug while sending");
+            }
             self.requests
                 .lock()
                 .unwrap()
@@ -505,6 +523,28 @@ mod tests {
         assert_eq!(done.outcomes[0].attempts, Some(2));
         assert_eq!(done.outcomes[1].status, Status::Uncertain);
         assert_eq!(gateway.requests_for(&b), 2);
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_sending_one_message_leaves_the_others_alone() {
+        let plan = plan(5);
+        let gateway = Scripted {
+            panics_for: plan.rows[2].recipient.clone(),
+            ..Scripted::default()
+        };
+        let done = run(&gateway, &plan, &settings()).await;
+        let statuses: Vec<_> = done.outcomes.iter().map(|o| o.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                Status::Sent,
+                Status::Sent,
+                Status::Uncertain,
+                Status::Sent,
+                Status::Sent
+            ]
+        );
+        assert!(done.outcomes[2].detail.contains("internal error"));
     }
 
     #[tokio::test]

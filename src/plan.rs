@@ -125,7 +125,23 @@ pub fn build(table: &Table, settings: &PlanSettings) -> Plan {
     let mut rows: Vec<PlannedRow> = table
         .rows
         .par_iter()
-        .map(|row| plan_row(table, row, settings))
+        .map(|row| {
+            // A bug in one row's rendering must not take the batch down: the row becomes
+            // INVALID and says so.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                plan_row(table, row, settings)
+            }))
+            .unwrap_or_else(|_| PlannedRow {
+                row_number: row.number,
+                recipient: None,
+                sender: None,
+                text: None,
+                sms: None,
+                verdict: Verdict::Invalid(
+                    "internal error while planning this row (please report it)".to_owned(),
+                ),
+            })
+        })
         .collect();
     if !settings.allow_duplicates {
         mark_duplicates(&mut rows);
