@@ -17,8 +17,8 @@ pub fn warn(message: impl std::fmt::Display) {
 pub fn print_plan(table: &Table, totals: &Totals) {
     let mut out = String::new();
     out.push_str(&format!(
-        "smsmerge: {} rows read from {} (sheet {:?})\n",
-        totals.rows,
+        "smsmerge: {} read from {} (sheet {:?})\n",
+        plural(totals.rows, "row"),
         table.path.display(),
         table.sheet
     ));
@@ -26,23 +26,25 @@ pub fn print_plan(table: &Table, totals: &Totals) {
     out.push_str(&line(
         "to send",
         format!(
-            "{} messages, {} segments",
-            totals.messages(),
-            totals.segments()
+            "{}, {}",
+            plural(totals.messages(), "message"),
+            plural(totals.segments(), "segment")
         ),
     ));
     out.push_str(&line(
         "GSM-7",
         format!(
-            "{} messages, {} segments",
-            totals.gsm7.messages, totals.gsm7.segments
+            "{}, {}",
+            plural(totals.gsm7.messages, "message"),
+            plural(totals.gsm7.segments, "segment")
         ),
     ));
     out.push_str(&line(
         "UCS-2",
         format!(
-            "{} messages, {} segments",
-            totals.ucs2.messages, totals.ucs2.segments
+            "{}, {}",
+            plural(totals.ucs2.messages, "message"),
+            plural(totals.ucs2.segments, "segment")
         ),
     ));
     out.push_str(&line("invalid", totals.count(Status::Invalid).to_string()));
@@ -142,4 +144,13 @@ pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
         ));
     }
     let _ = std::io::stderr().write_all(out.as_bytes());
+}
+
+/// "1 row", "2 rows".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -1652,7 +1652,7 @@ fn summary_counts_statuses_and_segments() {
     for expected in [
         "to send 3 messages, 4 segments",
         "GSM-7 2 messages, 3 segments",
-        "UCS-2 1 messages, 1 segments",
+        "UCS-2 1 message, 1 segment",
         "invalid 1",
         "duplicates 1",
     ] {
@@ -1967,8 +1967,8 @@ fn the_plan_on_stderr_counts_rows() {
     );
     for expected in [
         "to send 2 messages, 2 segments",
-        "GSM-7 1 messages, 1 segments",
-        "UCS-2 1 messages, 1 segments",
+        "GSM-7 1 message, 1 segment",
+        "UCS-2 1 message, 1 segment",
         "invalid 1",
         "duplicates 1",
     ] {
