@@ -154,6 +154,17 @@ pub struct Previous {
 }
 
 impl Previous {
+    /// Whether some message got no answer: such a run is resumed, not replaced, when the
+    /// user asks for `--retry-uncertain`.
+    pub fn has_uncertain(&self) -> bool {
+        self.attempted
+            .keys()
+            .any(|key| match self.outcomes.get(key) {
+                Some(o) => o.status == Status::Uncertain.as_str(),
+                None => true,
+            })
+    }
+
     /// What the earlier run means for one message now: SENT stays SENT; an attempt with no
     /// answer is UNCERTAIN; anything else (never tried, FAILED, NOT SENT) is to be sent.
     pub fn carried_outcome(&self, key: &str) -> Option<RowOutcome> {
@@ -367,15 +378,38 @@ pub fn path_for(results: &Path) -> PathBuf {
 }
 
 /// Moves a finished (or abandoned) journal aside, named with the time it was moved, so the
-/// history of daily runs is kept.
+/// history of daily runs is kept. A name already taken (two runs in one second) gets `-2`,
+/// `-3`, ...: a kept journal is never overwritten.
 pub fn rotate(path: &Path) -> Result<PathBuf> {
-    let stamp = Local::now().format("%Y%m%dT%H%M%S");
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(".{stamp}"));
-    let target = PathBuf::from(name);
-    std::fs::rename(path, &target)
-        .with_context(|| format!("cannot move the old journal {} aside", path.display()))?;
-    Ok(target)
+    let stamp = Local::now().format("%Y%m%dT%H%M%S").to_string();
+    for n in 1..1000 {
+        let mut name = path.as_os_str().to_owned();
+        name.push(if n == 1 {
+            format!(".{stamp}")
+        } else {
+            format!(".{stamp}-{n}")
+        });
+        let target = PathBuf::from(name);
+        // A hard link fails when the name exists, where a rename would replace it.
+        match std::fs::hard_link(path, &target) {
+            Ok(()) => {
+                std::fs::remove_file(path).with_context(|| {
+                    format!("cannot move the old journal {} aside", path.display())
+                })?;
+                return Ok(target);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("cannot move the old journal {} aside", path.display())
+                });
+            }
+        }
+    }
+    anyhow::bail!(
+        "cannot move the old journal {} aside: too many kept journals",
+        path.display()
+    )
 }
 
 /// blake3 of a file's bytes, hex.
@@ -501,6 +535,23 @@ mod tests {
         b.template = Some("Hi".into());
         assert_eq!(a.differences(&b), ["the template", "the sender"]);
         assert!(a.differences(&a).is_empty());
+    }
+
+    #[test]
+    fn rotation_never_overwrites_a_kept_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.journal");
+        let mut kept = Vec::new();
+        for i in 0..3 {
+            std::fs::write(&path, format!("run {i}")).unwrap();
+            kept.push(rotate(&path).unwrap());
+        }
+        assert!(!path.exists());
+        let texts: Vec<String> = kept
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        assert_eq!(texts, ["run 0", "run 1", "run 2"]);
     }
 
     #[test]

@@ -32,17 +32,20 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
     if !settings.quiet {
         terminal::print_plan(&table, &Totals::new(&plan, &outcomes));
     }
-    let sent = if settings.dry_run {
-        Sent {
-            outcomes,
-            run: RunInfo::new("dry run: nothing was sent", started),
-            interrupted: false,
-        }
-    } else {
-        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-        runtime.block_on(send_plan(settings, &plan, outcomes, started))?
-    };
+    if settings.dry_run {
+        let run = RunInfo::new("dry run: nothing was sent", started);
+        let totals = write_results(settings, &table, &plan, &outcomes, run.clone())?;
+        return Ok(exit_code(&totals, &run));
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let sent = runtime.block_on(send_plan(settings, &plan, outcomes, started))?;
     let totals = write_results(settings, &table, &plan, &sent.outcomes, sent.run.clone())?;
+    // Only now, with the results in place, may the journal say the run finished: a kill
+    // before this point leaves an unfinished run, whose rerun sends nothing twice.
+    runtime
+        .block_on(sent.journal.close(sent.finished))
+        .with_context(|| format!("cannot write the journal {}", sent.journal.path().display()))?;
+    drop(sent.lock);
     if sent.interrupted {
         return Ok(Exit::Interrupted);
     }
@@ -91,11 +94,15 @@ pub fn write_results(
     Ok(totals)
 }
 
-/// What a real send produced.
+/// What a real send produced; the journal and the lock stay open until the results are
+/// written.
 struct Sent {
     outcomes: Vec<RowOutcome>,
     run: RunInfo,
     interrupted: bool,
+    journal: Journal,
+    finished: bool,
+    lock: Lock,
 }
 
 /// Exit 2 when a real send certainly sent nothing at all (the account was refused, the
@@ -122,7 +129,7 @@ async fn send_plan(
     started: DateTime<FixedOffset>,
 ) -> Result<Sent> {
     let journal_path = journal::path_for(&settings.output);
-    let _lock = Lock::acquire(&journal_path)?;
+    let lock = Lock::acquire(&journal_path)?;
     let keys = journal::keys(plan);
     let previous = earlier_run(settings, &journal_path)?;
     let resumed = previous
@@ -182,7 +189,7 @@ async fn send_plan(
             .iter()
             .any(|o| matches!(o.status, Status::NotSent | Status::Failed));
     journal
-        .close(finished)
+        .close(false)
         .await
         .with_context(|| format!("cannot write the journal {}", journal.path().display()))?;
     match &stopped_by {
@@ -222,6 +229,9 @@ async fn send_plan(
         outcomes,
         run,
         interrupted: stopped_by == Some(StopReason::Interrupted),
+        journal,
+        finished,
+        lock,
     })
 }
 
@@ -317,7 +327,10 @@ fn earlier_run(settings: &SendSettings, path: &std::path::Path) -> Result<Option
         journal::rotate(path)?;
         return Ok(None);
     };
-    if previous.finished {
+    // A finished run is replaced by a new one, unless the user asks to re-send what it left
+    // UNCERTAIN: that is a resume of the same run, or everything would be sent again.
+    let retry_its_uncertain = settings.dispatch.retry_uncertain && previous.has_uncertain();
+    if previous.finished && !retry_its_uncertain {
         let kept = journal::rotate(path)?;
         if !settings.quiet {
             terminal::note(format!(

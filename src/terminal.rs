@@ -22,7 +22,7 @@ pub fn print_plan(table: &Table, totals: &Totals) {
         table.path.display(),
         table.sheet
     ));
-    let line = |label: &str, value: String| format!("  {label:<12}{value}\n");
+    let line = |label: &str, value: String| format!("  {label:<14}{value}\n");
     out.push_str(&line(
         "to send",
         format!(
@@ -66,14 +66,14 @@ pub fn print_results_path(path: &Path) {
 
 /// The lines a real send adds to the plan: where the messages go, from whom, and the balance.
 pub fn print_send_plan(gateway: &str, sender: Option<&str>, balance: Option<&str>) {
-    let mut out = format!("  {:<12}{gateway}\n", "gateway");
+    let mut out = format!("  {:<14}{gateway}\n", "gateway");
     out.push_str(&format!(
-        "  {:<12}{}\n",
+        "  {:<14}{}\n",
         "sender",
         sender.unwrap_or("per row")
     ));
     if let Some(balance) = balance {
-        out.push_str(&format!("  {:<12}{balance}\n", "balance"));
+        out.push_str(&format!("  {:<14}{balance}\n", "balance"));
     }
     let _ = std::io::stderr().write_all(out.as_bytes());
 }
@@ -129,7 +129,7 @@ pub fn note(message: impl std::fmt::Display) {
 /// What a resumed run found already done.
 pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
     let mut out = format!(
-        "  {:<12}{sent} sent by an earlier run (not sent again)\n",
+        "  {:<14}{sent} sent by an earlier run (not sent again)\n",
         "already done"
     );
     if uncertain > 0 {
@@ -139,7 +139,7 @@ pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
             "not re-sent without --retry-uncertain"
         };
         out.push_str(&format!(
-            "  {:<12}{uncertain} got no answer in an earlier run: {fate}\n",
+            "  {:<14}{uncertain} got no answer in an earlier run: {fate}\n",
             "uncertain"
         ));
     }

@@ -48,8 +48,19 @@ fn columns(r: &Results) -> Vec<Vec<String>> {
 fn a_lost_results_file_is_rebuilt_from_the_journal() {
     let wd = Workdir::new();
     let book = book(&wd);
-    let out = wd.command().arg("send").arg(&book).args(SEND).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = wd
+        .command()
+        .arg("send")
+        .arg(&book)
+        .args(SEND)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let results = wd.path("book.results.xlsx");
     let original = columns(&Results::read(&results));
     std::fs::remove_file(&results).unwrap();
@@ -61,7 +72,10 @@ fn a_lost_results_file_is_rebuilt_from_the_journal() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("results written to book.results.xlsx"), "{stderr}");
+    assert!(
+        stderr.contains("results written to book.results.xlsx"),
+        "{stderr}"
+    );
     let rebuilt = Results::read(&results);
     assert_eq!(columns(&rebuilt), original);
     let statuses: Vec<String> = rebuilt.statuses();
@@ -76,7 +90,13 @@ fn a_journal_cut_short_rebuilds_what_it_knows() {
     // is UNCERTAIN, the ones never attempted NOT SENT.
     let wd = Workdir::new();
     let book = book(&wd);
-    let out = wd.command().arg("send").arg(&book).args(SEND).output().unwrap();
+    let out = wd
+        .command()
+        .arg("send")
+        .arg(&book)
+        .args(SEND)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let journal = wd.path("book.results.xlsx.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
@@ -89,10 +109,21 @@ fn a_journal_cut_short_rebuilds_what_it_knows() {
 
     let out = wd
         .command()
-        .args(["report", "book.results.xlsx.journal", "book.xlsx", "-o", "again.csv"])
+        .args([
+            "report",
+            "book.results.xlsx.journal",
+            "book.xlsx",
+            "-o",
+            "again.csv",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv = std::fs::read_to_string(wd.path("again.csv")).unwrap();
     let statuses: Vec<&str> = csv
         .lines()

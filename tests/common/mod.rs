@@ -88,6 +88,21 @@ impl Workdir {
         cmd
     }
 
+    /// The smsmerge binary as a `std::process::Command` with the same clean environment as
+    /// [`Workdir::command`], for runs that must be spawned and signalled (killed, interrupted)
+    /// while they work.
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_smsmerge"));
+        cmd.current_dir(self.dir.path())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path())
+            .env_remove("OTSMS_UID")
+            .env_remove("OTSMS_USERNAME")
+            .env_remove("OTSMS_PASSWORD")
+            .env_remove("OTSMS_BASE_URL");
+        cmd
+    }
+
     /// `smsmerge send BOOK --dry-run ARGS...`
     pub fn dry_run(&self, book: &Path, args: &[&str]) -> Command {
         let mut cmd = self.command();
@@ -374,6 +389,16 @@ impl SimProcess {
         text.lines()
             .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
             .collect()
+    }
+}
+
+impl SimProcess {
+    /// How many messages the simulator has accepted so far: the lines of its log (each is
+    /// written whole), without parsing them; cheap enough to poll.
+    pub fn accepted(&self) -> usize {
+        std::fs::read(&self.log_path)
+            .map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count())
+            .unwrap_or(0)
     }
 }
 
