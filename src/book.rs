@@ -101,6 +101,8 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// Letters of the columns that hold data but have no title (kept, titled by the letter).
     pub untitled_columns: Vec<String>,
+    /// Further untitled columns with data, too many to keep, left out.
+    pub ignored_columns: usize,
 }
 
 /// Which sheet to read: `--sheet NAME|N`.
@@ -136,6 +138,8 @@ pub enum BookError {
     NotAWorkbook { path: PathBuf, what: String },
     #[error("{path}: the workbook is damaged or truncated ({detail})")]
     Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: not opened: {detail}")]
+    Unsafe { path: PathBuf, detail: String },
     #[error("{path}: has no sheets with data")]
     NoData { path: PathBuf },
     #[error("{path}: there is no sheet {wanted:?}; the sheets are {sheets}")]
@@ -186,6 +190,21 @@ pub struct Wanted<'a> {
 /// whose header passes `wanted.test` is taken; with a named sheet, `wanted` is not consulted
 /// (the caller checks the columns and explains what is missing).
 pub fn read(path: &Path, choice: &SheetChoice, wanted: &Wanted<'_>) -> Result<Table, BookError> {
+    // calamine panics on some damaged files (e.g. a truncated .xls): that is a damaged file,
+    // not a crash.
+    crate::panics::contained(|| read_unguarded(path, choice, wanted)).unwrap_or_else(|failure| {
+        Err(BookError::Corrupt {
+            path: path.to_owned(),
+            detail: format!("the reader failed: {failure}"),
+        })
+    })
+}
+
+fn read_unguarded(
+    path: &Path,
+    choice: &SheetChoice,
+    wanted: &Wanted<'_>,
+) -> Result<Table, BookError> {
     let mut book = Book::open(path)?;
     let sheets = book.sheets();
     match choice {
@@ -316,7 +335,10 @@ impl Book {
             .unwrap_or_default();
         let magic = sniff(path)?;
         let kind = match (magic, ext.as_str()) {
-            (Magic::Zip, ext) => open_zip(path, ext)?,
+            (Magic::Zip, ext) => {
+                check_archive(path)?;
+                open_zip(path, ext)?
+            }
             (Magic::Cfb, _) => {
                 // Excel encrypts xlsx files into a CFB container, and .xls files are CFB too:
                 // calamine's xlsx opener recognises the first, its xls opener the second.
@@ -478,6 +500,68 @@ fn describe_non_workbook(path: &Path) -> Result<String, BookError> {
     })
 }
 
+/// An archive member may unpack to at most this much.
+const MAX_MEMBER_BYTES: u64 = 1 << 30;
+/// A member this large ...
+const SUSPECT_MEMBER_BYTES: u64 = 64 << 20;
+/// ... that unpacks this many times over is a zip bomb, not a spreadsheet (real sheets and
+/// shared strings compress 5 to 20 times).
+const MAX_RATIO: u64 = 200;
+/// More shared strings than any real workbook holds; calamine reserves room for the number a
+/// file claims before reading one, so a lie of 10^12 would abort the process.
+const MAX_SHARED_STRINGS: u64 = 20_000_000;
+
+/// Refuses zip archives that would unpack to far more than any workbook: calamine unpacks
+/// shared strings whole, so a 300 KB file could otherwise take gigabytes.
+fn check_archive(path: &Path) -> Result<(), BookError> {
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    // An archive zip cannot even list is left to the workbook readers to explain.
+    let Ok(mut archive) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    let unsafe_file = |detail: String| BookError::Unsafe {
+        path: path.to_owned(),
+        detail,
+    };
+    for i in 0..archive.len() {
+        let Ok(member) = archive.by_index_raw(i) else {
+            continue;
+        };
+        let (size, packed) = (member.size(), member.compressed_size().max(1));
+        if size > MAX_MEMBER_BYTES || (size > SUSPECT_MEMBER_BYTES && size / packed > MAX_RATIO) {
+            return Err(unsafe_file(format!(
+                "{} unpacks to {} MiB from {} KiB, which no workbook does (a zip bomb?)",
+                member.name().unwrap_or_default(),
+                size >> 20,
+                packed >> 10
+            )));
+        }
+    }
+    if let Ok(member) = archive.by_name("xl/sharedStrings.xml") {
+        let mut head = Vec::with_capacity(4096);
+        member
+            .take(4096)
+            .read_to_end(&mut head)
+            .map_err(|e| io_error(path, e))?;
+        let head = String::from_utf8_lossy(&head);
+        for attribute in ["uniqueCount=\"", "count=\""] {
+            let claimed = head
+                .split(attribute)
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .and_then(|n| n.parse::<u64>().ok());
+            if let Some(n) = claimed
+                && n > MAX_SHARED_STRINGS
+            {
+                return Err(unsafe_file(format!(
+                    "it claims {n} shared strings, more than any workbook holds"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// xlsx, xlsm, xlsb and ods are all zip archives: the extension says which reader to try
 /// first, and the others are tried when it fails, so a file saved under the wrong name still
 /// opens. When none can read it, the error of the reader the extension asked for is reported.
@@ -618,6 +702,12 @@ enum Flow {
     Stop,
 }
 
+/// Columns in an Excel sheet.
+const MAX_COLUMNS: u32 = 16_384;
+
+/// Untitled columns with data that are kept (the first ones, in sheet order).
+const MAX_UNTITLED_COLUMNS: usize = 50;
+
 /// Turns a row-major stream of cells into a header and rows; shared by every format so the
 /// header, blank-row and row-number rules are written once.
 ///
@@ -639,6 +729,8 @@ struct TableBuilder<'a> {
     /// Values in untitled columns: (index in `rows`, sheet column, value). Rare, so kept
     /// aside and merged in `finish` rather than widening every row.
     untitled: Vec<(usize, u32, Value)>,
+    /// Untitled columns beyond [`MAX_UNTITLED_COLUMNS`], dropped.
+    ignored_columns: usize,
 }
 
 impl<'a> TableBuilder<'a> {
@@ -655,6 +747,7 @@ impl<'a> TableBuilder<'a> {
             current_has_data: false,
             rows: Vec::new(),
             untitled: Vec::new(),
+            ignored_columns: 0,
         }
     }
 
@@ -665,6 +758,11 @@ impl<'a> TableBuilder<'a> {
         }
         self.current_row = Some(row);
         if value.is_blank() {
+            return Flow::Continue;
+        }
+        // Excel has 16 384 columns (A to XFD); a file that claims more is damaged or hostile,
+        // and its cells beyond are not read.
+        if col >= MAX_COLUMNS {
             return Flow::Continue;
         }
         let Some(headers) = &self.headers else {
@@ -756,6 +854,7 @@ impl<'a> TableBuilder<'a> {
             headers,
             rows: self.rows,
             untitled_columns,
+            ignored_columns: self.ignored_columns,
         }))
     }
 
@@ -767,6 +866,14 @@ impl<'a> TableBuilder<'a> {
         let mut extra: Vec<u32> = self.untitled.iter().map(|(_, col, _)| *col).collect();
         extra.sort_unstable();
         extra.dedup();
+        // Stray values in a few untitled columns are kept; thousands of them are not data a
+        // message can use, and would not fit beside the results' own columns.
+        if extra.len() > MAX_UNTITLED_COLUMNS {
+            self.ignored_columns = extra.len() - MAX_UNTITLED_COLUMNS;
+            extra.truncate(MAX_UNTITLED_COLUMNS);
+            let kept: std::collections::HashSet<u32> = extra.iter().copied().collect();
+            self.untitled.retain(|(_, col, _)| kept.contains(col));
+        }
         let mut columns: Vec<(u32, String)> = self
             .header_cells
             .iter()

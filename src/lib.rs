@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod journal;
 pub mod lock;
 pub mod outcome;
+pub mod panics;
 pub mod phone;
 pub mod plan;
 pub mod progress;

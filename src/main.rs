@@ -5,14 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // A bug must read as one line that asks to be reported, not as a crash dump; where it is
-    // caught (one row, one message) the run goes on.
-    std::panic::set_hook(Box::new(|info| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "smsmerge: internal error (please report it): {info}"
-        );
-    }));
+    smsmerge::panics::install_hook();
     let cli = smsmerge::cli::Cli::parse();
     match smsmerge::run(cli) {
         Ok(exit) => exit.into(),

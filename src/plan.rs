@@ -336,6 +336,7 @@ mod tests {
                 })
                 .collect(),
             untitled_columns: Vec::new(),
+            ignored_columns: 0,
         }
     }
 

@@ -29,6 +29,9 @@ pub const RESULT_COLUMNS: [&str; 9] = [
     "Gateway Reference",
 ];
 
+/// Columns in a sheet (A to XFD).
+pub const MAX_COLUMNS: usize = 16_384;
+
 /// Excel refuses longer cell texts (`MaxStringLengthExceeded`).
 const MAX_CELL_CHARS: usize = 32_767;
 
@@ -461,11 +464,17 @@ fn write_number(
     Ok(())
 }
 
+/// At most [`MAX_CELL_CHARS`] UTF-16 units (how Excel and rust_xlsxwriter count), never
+/// cutting an emoji in half.
 fn fit_cell(s: &str) -> &str {
-    match s.char_indices().nth(MAX_CELL_CHARS) {
-        Some((end, _)) => &s[..end],
-        None => s,
+    let mut units = 0;
+    for (at, c) in s.char_indices() {
+        units += c.len_utf16();
+        if units > MAX_CELL_CHARS {
+            return &s[..at];
+        }
     }
+    s
 }
 
 /// Column widths from the header and the first rows, so a person can read the sheet
@@ -620,6 +629,16 @@ impl From<usize> for SummaryValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_are_cut_by_utf16_units() {
+        let emoji = "😀".repeat(20_000);
+        let cut = fit_cell(&emoji);
+        assert_eq!(cut.encode_utf16().count(), 32_766);
+        let plain = "a".repeat(40_000);
+        assert_eq!(fit_cell(&plain).len(), 32_767);
+        assert_eq!(fit_cell("short"), "short");
+    }
 
     #[test]
     fn csv_cells_never_start_a_formula() {

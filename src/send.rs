@@ -45,6 +45,7 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
     runtime
         .block_on(sent.journal.close(sent.finished))
         .with_context(|| format!("cannot write the journal {}", sent.journal.path().display()))?;
+    sent.signals.abort();
     drop(sent.lock);
     if sent.interrupted {
         return Ok(Exit::Interrupted);
@@ -57,11 +58,37 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
     let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
     let table = book::read(&settings.book, &settings.sheet, &settings.wanted(&test))?;
     if !table.untitled_columns.is_empty() {
+        const SHOWN: usize = 10;
+        let mut columns =
+            table.untitled_columns[..table.untitled_columns.len().min(SHOWN)].join(", ");
+        if table.untitled_columns.len() > SHOWN {
+            columns.push_str(&format!(
+                " and {} more",
+                table.untitled_columns.len() - SHOWN
+            ));
+        }
         terminal::warn(format!(
-            "column(s) {} of sheet {:?} hold data but have no header; they are kept, titled by their letter",
-            table.untitled_columns.join(", "),
+            "column(s) {columns} of sheet {:?} hold data but have no header; they are kept, titled by their letter",
             table.sheet
         ));
+    }
+    if table.ignored_columns > 0 {
+        terminal::warn(format!(
+            "{} more untitled columns of sheet {:?} hold data and are left out",
+            table.ignored_columns, table.sheet
+        ));
+    }
+    // The results add `Row` and their own columns to the input's: refuse before anything is
+    // sent rather than fail to write them after.
+    let needed = table.headers.len() + 1 + report::RESULT_COLUMNS.len();
+    if needed > report::MAX_COLUMNS {
+        bail!(
+            "{}: sheet {:?} has {} columns; with the results' own they would be {needed}, more than the {} a sheet holds: delete unused columns",
+            table.path.display(),
+            table.sheet,
+            table.headers.len(),
+            report::MAX_COLUMNS
+        );
     }
     let plan = plan::build(&table, &settings.bind(&table)?);
     Ok((table, plan))
@@ -103,6 +130,8 @@ struct Sent {
     journal: Journal,
     finished: bool,
     lock: Lock,
+    /// Watches for Ctrl-C until the results are written: a second one quits at once.
+    signals: tokio::task::JoinHandle<()>,
 }
 
 /// Exit 2 when a real send certainly sent nothing at all (the account was refused, the
@@ -183,7 +212,6 @@ async fn send_plan(
         dispatched,
         elapsed,
     } = dispatch::send_all(gateway, &batch, outcomes, &settings.dispatch, &mut progress).await;
-    signals.abort();
     let finished = stopped_by.is_none()
         && !outcomes
             .iter()
@@ -232,6 +260,7 @@ async fn send_plan(
         journal,
         finished,
         lock,
+        signals,
     })
 }
 

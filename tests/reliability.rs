@@ -888,7 +888,7 @@ fn a_second_ctrl_c_quits_at_once_and_a_rerun_resumes() {
     const N: usize = 24;
     let wd = Workdir::new();
     // Slow answers: the first Ctrl-C waits for them, the second must not.
-    let sim = SimProcess::start(&wd, &["--latency-ms", "300"]);
+    let sim = SimProcess::start(&wd, &["--latency-ms", "1000"]);
     let book = numbered_book(&wd, N);
     let mut first = start(&wd, &book, &sim.url, SEND);
     first.wait_for("4 messages were accepted", || sim.accepted() >= 4);
