@@ -41,6 +41,11 @@ pub enum TemplateError {
     /// `Name}}` with no opening braces.
     #[error("\"}}}}\" without an opening \"{{{{\" near {near:?}")]
     StrayClose { near: String },
+    /// A brace inside a placeholder: `{{Name} }}`, `{{{Name}}`; always a typo.
+    #[error(
+        "placeholder {near:?} contains a brace: write {{{{Column}}}} or {{{{Column|fallback}}}}"
+    )]
+    BraceInPlaceholder { near: String },
     /// `{{}}` or `{{ |x}}`.
     #[error("empty placeholder {{{{}}}}: put a column name between the braces")]
     EmptyName,
@@ -74,6 +79,11 @@ impl Template {
                 });
             };
             let inner = &rest[inner_start..inner_start + close];
+            if inner.contains(['{', '}']) {
+                return Err(TemplateError::BraceInPlaceholder {
+                    near: excerpt(&rest[open..inner_start + close + CLOSE.len()]),
+                });
+            }
             parts.push(Part::Field(parse_field(inner)?));
             rest = &rest[inner_start + close + CLOSE.len()..];
         }
@@ -346,6 +356,17 @@ mod tests {
             Err(TemplateError::StrayClose { .. })
         ));
         assert_eq!(Template::parse("x {{ }}"), Err(TemplateError::EmptyName));
+        // Found by fuzzing: a brace inside a placeholder made a template whose written-back
+        // form read differently (`{{Na} }}` is the column "Na}").
+        for typo in ["{{Na} }}", "{{{Name}}", "{{a|x} }}", "\u{c}{{{}}}}"] {
+            assert!(
+                matches!(
+                    Template::parse(typo),
+                    Err(TemplateError::BraceInPlaceholder { .. })
+                ),
+                "{typo:?}"
+            );
+        }
         assert_eq!(Template::parse("x {{|a}}"), Err(TemplateError::EmptyName));
     }
 
@@ -396,6 +417,13 @@ mod tests {
         #[test]
         fn braced_soup_never_panics(text in "[{}|a ]{0,60}") {
             let _ = Template::parse(&text);
+        }
+
+        #[test]
+        fn the_written_back_form_parses_to_the_same_template(text in "[{}|a \r\u{c}]{0,60}") {
+            if let Ok(t) = Template::parse(&text) {
+                prop_assert_eq!(Template::parse(&t.to_string()), Ok(t));
+            }
         }
     }
 }
