@@ -14,7 +14,7 @@ use calamine::{
 };
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// The header of a sheet, with the case- and space-insensitive lookup that placeholders,
@@ -537,6 +537,17 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
             )));
         }
     }
+    if let Ok(member) = archive.by_name("content.xml") {
+        // calamine's ods reader loops forever when the file ends inside a table
+        // (an unclosed <table:table>): a truncated or forged ods must be refused first.
+        let mut reader = std::io::BufReader::new(member);
+        if !tables_are_closed(&mut reader).map_err(|e| io_error(path, e))? {
+            return Err(BookError::Corrupt {
+                path: path.to_owned(),
+                detail: "content.xml ends inside a table".to_owned(),
+            });
+        }
+    }
     if let Ok(member) = archive.by_name("xl/sharedStrings.xml") {
         let mut head = Vec::with_capacity(4096);
         member
@@ -560,6 +571,44 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
         }
     }
     Ok(())
+}
+
+/// Whether every `<table:table>` of an ods content.xml is closed, read as a stream.
+fn tables_are_closed(reader: &mut impl BufRead) -> std::io::Result<bool> {
+    const OPEN: &[u8] = b"<table:table";
+    const CLOSE: &[u8] = b"</table:table>";
+    let mut depth: i64 = 0;
+    // Bytes carried over from the previous chunk, so a tag split across chunks is seen.
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let mut window = std::mem::take(&mut carry);
+        window.extend_from_slice(chunk);
+        let consumed = chunk.len();
+        reader.consume(consumed);
+        let mut i = 0;
+        while i + CLOSE.len() <= window.len() {
+            if window[i..].starts_with(CLOSE) {
+                depth -= 1;
+                i += CLOSE.len();
+            } else if window[i..].starts_with(OPEN)
+                && matches!(
+                    window.get(i + OPEN.len()),
+                    Some(b' ' | b'>' | b'\n' | b'\t' | b'\r')
+                )
+            {
+                depth += 1;
+                i += OPEN.len();
+            } else {
+                i += 1;
+            }
+        }
+        carry = window[i..].to_vec();
+    }
+    Ok(depth <= 0)
 }
 
 /// xlsx, xlsm, xlsb and ods are all zip archives: the extension says which reader to try
@@ -1081,6 +1130,17 @@ mod tests {
         assert_eq!(blank_lines_before(b"a\nb", 2), 0);
         assert_eq!(blank_lines_before(b"\n\nb", 0), 2);
         assert_eq!(blank_lines_before(b"b", 0), 0);
+    }
+
+    #[test]
+    fn ods_tables_must_be_closed() {
+        let closed =
+            b"<office><table:table table:name=\"S\"><table:table-row/></table:table></office>";
+        assert!(tables_are_closed(&mut &closed[..]).unwrap());
+        let cut = b"<office><table:table table:name=\"S\"><table:table-row/>";
+        assert!(!tables_are_closed(&mut &cut[..]).unwrap());
+        let rows_only = b"<table:table-row></table:table-row>";
+        assert!(tables_are_closed(&mut &rows_only[..]).unwrap());
     }
 
     #[test]

@@ -29,11 +29,13 @@ pub fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let result = catch_unwind(AssertUnwindSafe(f));
     CONTAINED.with(|c| c.set(was));
     result.map_err(|payload| {
-        payload
+        let message = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown failure".to_owned())
+            .unwrap_or_else(|| "unknown failure".to_owned());
+        // An assertion's message spans lines (left/right); errors are one line.
+        message.lines().next().unwrap_or_default().to_owned()
     })
 }
 
@@ -48,5 +50,7 @@ mod tests {
         assert_eq!(err, "index out of bounds");
         let err = contained(|| -> u8 { panic!("{} bytes", 3) }).unwrap_err();
         assert_eq!(err, "3 bytes");
+        let err = contained(|| assert_eq!(1, 2)).unwrap_err();
+        assert_eq!(err, "assertion `left == right` failed");
     }
 }

@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 /// A run that takes longer is killed and the test fails.
 const WALL_TIME: Duration = Duration::from_secs(20);
+/// The same for the one input that is slow by nature in a debug build (a million cells to
+/// parse), so that a busy CI machine does not fail it.
+const SLOW_WALL_TIME: Duration = Duration::from_secs(60);
 /// The child's address space: past it an allocation fails and the process aborts, so a
 /// runaway allocation fails the test instead of the machine. Generous, because threads and
 /// allocator arenas reserve address space they never touch.
@@ -56,10 +59,10 @@ impl Run {
     }
 }
 
-/// Runs `smsmerge ARGS` in the workdir, bounded in time and memory; fails the test when the
-/// child is killed for taking too long. Prints one line with the outcome, time and peak
-/// memory (shown with `--nocapture`).
-fn run_bounded(wd: &Workdir, case: &str, args: &[&OsStr]) -> Run {
+/// Runs `smsmerge ARGS` in the workdir, bounded in time (`wall`) and memory; fails the test
+/// when the child is killed for taking too long. Prints one line with the outcome, time and
+/// peak memory (shown with `--nocapture`).
+fn run_bounded(wd: &Workdir, case: &str, args: &[&OsStr], wall: Duration) -> Run {
     let logs = tempfile::tempdir().expect("a folder for the child's output");
     let stdout_path = logs.path().join("stdout");
     let stderr_path = logs.path().join("stderr");
@@ -106,7 +109,7 @@ fn run_bounded(wd: &Workdir, case: &str, args: &[&OsStr]) -> Run {
         if let Some(status) = child.try_wait().expect("poll smsmerge") {
             break status;
         }
-        if started.elapsed() > WALL_TIME {
+        if started.elapsed() > wall {
             let group = format!("-{}", child.id());
             let _ = Command::new(KILL)
                 .args(["-s", "KILL", "--", &group])
@@ -114,9 +117,7 @@ fn run_bounded(wd: &Workdir, case: &str, args: &[&OsStr]) -> Run {
             let _ = child.kill();
             let _ = child.wait();
             let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
-            panic!(
-                "{case}: smsmerge still ran after {WALL_TIME:?} and was killed; stderr:\n{stderr}"
-            );
+            panic!("{case}: smsmerge still ran after {wall:?} and was killed; stderr:\n{stderr}");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
@@ -156,6 +157,18 @@ fn run_bounded(wd: &Workdir, case: &str, args: &[&OsStr]) -> Run {
 
 /// `smsmerge send BOOK --dry-run --sender OTSMS --template TEMPLATE EXTRA...`, bounded.
 fn dry_run(wd: &Workdir, case: &str, book: &Path, template: &str, extra: &[&str]) -> Run {
+    dry_run_within(wd, case, book, template, extra, WALL_TIME)
+}
+
+/// [`dry_run`] with its own time bound.
+fn dry_run_within(
+    wd: &Workdir,
+    case: &str,
+    book: &Path,
+    template: &str,
+    extra: &[&str],
+    wall: Duration,
+) -> Run {
     let mut args: Vec<&OsStr> = vec![
         OsStr::new("send"),
         book.as_os_str(),
@@ -166,7 +179,7 @@ fn dry_run(wd: &Workdir, case: &str, book: &Path, template: &str, extra: &[&str]
         OsStr::new(template),
     ];
     args.extend(extra.iter().map(OsStr::new));
-    run_bounded(wd, case, &args)
+    run_bounded(wd, case, &args, wall)
 }
 
 /// No panic, no crash, within the memory budget: what every run must show.
@@ -573,6 +586,37 @@ fn zip_bomb_of_one_huge_shared_string() {
     bomb_outcome(&wd, &run);
 }
 
+#[test]
+fn zip_bomb_whose_directory_understates_its_size() {
+    // The same 300 MiB string, but the zip's headers say the part unpacks to 4 KiB: a check
+    // of the declared sizes alone lets it through, and the zip reader does not stop at the
+    // declared size (the CRC, which matches, is checked only at the end).
+    let wd = Workdir::new();
+    let chunk = vec![b'A'; MIB];
+    let book = shared_strings_bomb(&wd, "bomb.xlsx", (b"<si><t>", &chunk, 300, b"</t></si>"));
+    let mut bytes = std::fs::read(&book).expect("read the bomb");
+    let name = b"xl/sharedStrings.xml";
+    let mut patched = 0;
+    // Both headers (local 0x04034b50, central 0x02014b50) hold the size 4 bytes before the
+    // name length; the name follows at 30 (local) or 46 (central) bytes from the signature.
+    for (signature, name_at, size_at) in [(0x0403_4b50u32, 30, 22), (0x0201_4b50, 46, 24)] {
+        let sig = signature.to_le_bytes();
+        let mut at = 0;
+        while let Some(found) = bytes[at..].windows(4).position(|w| w == sig) {
+            let start = at + found;
+            if bytes[start + name_at..].starts_with(name) {
+                bytes[start + size_at..start + size_at + 4].copy_from_slice(&4096u32.to_le_bytes());
+                patched += 1;
+            }
+            at = start + 4;
+        }
+    }
+    assert_eq!(patched, 2, "both headers of the shared strings");
+    std::fs::write(&book, bytes).expect("write the bomb");
+    let run = dry_run(&wd, "zip bomb, understated size", &book, "Hi {{Name}}", &[]);
+    bomb_outcome(&wd, &run);
+}
+
 /// A bomb is refused with a clear error or read correctly (the good row is READY); either
 /// way within the memory budget that `survived` checks.
 #[track_caller]
@@ -718,7 +762,14 @@ fn a_row_of_a_million_cells_without_references() {
     data.push_str(&"<c><v>7</v></c>".repeat(1 << 20));
     data.push_str("</row>");
     let book = xlsx_file(&wd, "million.xlsx", sheet_xml("", &data), None);
-    let run = dry_run(&wd, "row of 1M cells", &book, "Hi {{Name}}", &[]);
+    let run = dry_run_within(
+        &wd,
+        "row of 1M cells",
+        &book,
+        "Hi {{Name}}",
+        &[],
+        SLOW_WALL_TIME,
+    );
     wide_outcome(&wd, &run, "million");
 }
 
@@ -826,7 +877,7 @@ fn cells_of_32767_astral_characters_after_a_real_send() {
         OsStr::new("--yes"),
     ]
     .to_vec();
-    let run = run_bounded(&wd, "32767 emoji, simulated send", &args);
+    let run = run_bounded(&wd, "32767 emoji, simulated send", &args, WALL_TIME);
     finished(&run, 1);
     emoji_results(&wd, "SENT");
 }
@@ -1271,6 +1322,200 @@ fn two_hundred_sheets_and_the_last_one_is_usable() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Damaged xlsb and ods parts (found by the `zip_parts` fuzz target): calamine panics or loops
+
+/// A fixture archive written again, each entry's content passed through `edit`.
+fn rezip_fixture(
+    wd: &Workdir,
+    fixture: &str,
+    name: &str,
+    edit: impl Fn(&str, Vec<u8>) -> Vec<u8>,
+) -> PathBuf {
+    use std::io::Read;
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(source).expect("open the fixture"))
+        .expect("a zip");
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("an entry");
+        let entry_name = entry.name().expect("an entry name").into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("unpack an entry");
+        entries.push((entry_name, data));
+    }
+    let path = wd.path(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("create the zip"));
+    for (entry_name, data) in entries {
+        // An ods names its type in a first, stored entry.
+        let method = if entry_name == "mimetype" {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        let data = edit(&entry_name, data);
+        zip.start_file(entry_name, options).expect("start an entry");
+        zip.write_all(&data).expect("write an entry");
+    }
+    zip.finish().expect("finish the zip");
+    path
+}
+
+/// The records of an xlsb part: (type, data), each written as a variable-length type, a
+/// variable-length size and the data (MS-XLSB 2.1.4).
+fn xlsb_records(mut bytes: &[u8]) -> Vec<(u32, Vec<u8>)> {
+    fn varint(bytes: &mut &[u8], max_bytes: usize) -> u32 {
+        let mut value = 0u32;
+        for i in 0..max_bytes {
+            let (&b, rest) = bytes.split_first().expect("a record header");
+            *bytes = rest;
+            value |= u32::from(b & 0x7F) << (7 * i);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        value
+    }
+    let mut records = Vec::new();
+    while !bytes.is_empty() {
+        let typ = varint(&mut bytes, 2);
+        let size = varint(&mut bytes, 4) as usize;
+        let (data, rest) = bytes.split_at(size);
+        records.push((typ, data.to_vec()));
+        bytes = rest;
+    }
+    records
+}
+
+/// Writes records back in the form [`xlsb_records`] reads.
+fn xlsb_part(records: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut value: u32) {
+        loop {
+            let b = (value & 0x7F) as u8;
+            value >>= 7;
+            if value == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    let mut out = Vec::new();
+    for (typ, data) in records {
+        varint(&mut out, *typ);
+        varint(&mut out, u32::try_from(data.len()).expect("a small record"));
+        out.extend_from_slice(data);
+    }
+    out
+}
+
+/// contacts.xlsb with its sheet's records passed through `edit`.
+fn xlsb_with_sheet(wd: &Workdir, edit: impl Fn(&mut Vec<(u32, Vec<u8>)>)) -> PathBuf {
+    rezip_fixture(wd, "contacts.xlsb", "damaged.xlsb", |name, data| {
+        if name != "xl/worksheets/sheet1.bin" {
+            return data;
+        }
+        let mut records = xlsb_records(&data);
+        edit(&mut records);
+        xlsb_part(&records)
+    })
+}
+
+#[test]
+fn xlsb_records_are_rewritten_exactly() {
+    // The record editor above, checked: reading and writing back changes nothing.
+    let wd = Workdir::new();
+    let book = xlsb_with_sheet(&wd, |_| {});
+    let run = dry_run(&wd, "xlsb rewritten", &book, "Hi {{Name}}", &[]);
+    finished(&run, 1);
+    assert_eq!(results(&wd.path("damaged.results.xlsx")).rows.len(), 3);
+}
+
+/// BrtCellIsst, a cell holding a shared string.
+const BRT_CELL_ISST: u32 = 0x07;
+/// BrtWsDim, the sheet's dimensions.
+const BRT_WS_DIM: u32 = 0x94;
+
+#[test]
+fn xlsb_cell_with_a_shared_string_index_out_of_range() {
+    // calamine xlsb/cells_reader.rs:151 indexes the shared strings with the cell's isst:
+    // "index out of bounds: the len is 9 but the index is 4294967295".
+    let wd = Workdir::new();
+    let book = xlsb_with_sheet(&wd, |records| {
+        let (_, data) = records
+            .iter_mut()
+            .find(|(typ, _)| *typ == BRT_CELL_ISST)
+            .expect("a shared string cell");
+        data[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    });
+    let run = dry_run(&wd, "xlsb isst out of range", &book, "Hi {{Name}}", &[]);
+    clean_error(
+        &run,
+        &["damaged.xlsb: the workbook is damaged or truncated"],
+    );
+}
+
+#[test]
+fn xlsb_sheet_with_a_short_dimension_record() {
+    // calamine xlsb/cells_reader.rs:55 slices 16 bytes of BrtWsDim:
+    // "range end index 16 out of range for slice of length 2".
+    let wd = Workdir::new();
+    let book = xlsb_with_sheet(&wd, |records| {
+        let (_, data) = records
+            .iter_mut()
+            .find(|(typ, _)| *typ == BRT_WS_DIM)
+            .expect("a dimension record");
+        data.truncate(2);
+    });
+    let run = dry_run(&wd, "xlsb short BrtWsDim", &book, "Hi {{Name}}", &[]);
+    clean_error(
+        &run,
+        &["damaged.xlsb: the workbook is damaged or truncated"],
+    );
+}
+
+#[test]
+fn xlsb_sheet_without_its_relationship() {
+    // calamine xlsb/mod.rs:312 looks the sheet's r:id up with `relationships[..]`:
+    // "no entry found for key".
+    let wd = Workdir::new();
+    let book = rezip_fixture(&wd, "contacts.xlsb", "damaged.xlsb", |name, data| {
+        if name != "xl/_rels/workbook.bin.rels" {
+            return data;
+        }
+        String::from_utf8(data)
+            .expect("XML text")
+            .replace(r#"Id="rId1""#, r#"Id="rId9""#)
+            .into_bytes()
+    });
+    let run = dry_run(&wd, "xlsb missing relationship", &book, "Hi {{Name}}", &[]);
+    clean_error(
+        &run,
+        &["damaged.xlsb: the workbook is damaged or truncated"],
+    );
+}
+
+#[test]
+fn an_ods_whose_table_never_ends() {
+    // content.xml cut just before </table:table>: a truncated ods whose zip is intact.
+    let wd = Workdir::new();
+    let book = rezip_fixture(&wd, "contacts.ods", "cut.ods", |name, data| {
+        if name != "content.xml" {
+            return data;
+        }
+        let end = data
+            .windows(14)
+            .position(|w| w == b"</table:table>")
+            .expect("a table");
+        data[..end].to_vec()
+    });
+    let run = dry_run(&wd, "ods without </table:table>", &book, "Hi {{Name}}", &[]);
+    clean_error(&run, &["cut.ods"]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Truncated workbooks
 
 /// Cuts a fixture at several points (inside the first header, a quarter, half and three
@@ -1311,6 +1556,31 @@ fn truncated(fixture: &str) {
             let r = results(&wd.path(&format!("{stem}.results.xlsx")));
             assert_eq!((r.statuses(), r.column("Message")), whole, "cut to {cut}");
         }
+    }
+}
+
+#[test]
+fn an_xls_cut_inside_its_first_sector() {
+    // 545 bytes: the 512-byte header and 33 bytes of the first sector, whose FAT calamine
+    // reads as u32s after `assert_eq!(len % 4, 0)` (found by the `workbook` fuzz target; the
+    // same file named .xlsx reaches it through calamine's password check).
+    let bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contacts.xls"))
+            .expect("read the fixture");
+    for name in ["cut.xls", "cut.xlsx"] {
+        let wd = Workdir::new();
+        let book = wd.file(name, &bytes[..545]);
+        let run = dry_run(
+            &wd,
+            &format!("{name}, 545 bytes"),
+            &book,
+            "Hi {{Name}}",
+            &[],
+        );
+        clean_error(
+            &run,
+            &[&format!("{name}: the workbook is damaged or truncated")],
+        );
     }
 }
 
