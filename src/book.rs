@@ -541,7 +541,7 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
         // calamine's ods reader loops forever when the file ends inside a table
         // (an unclosed <table:table>): a truncated or forged ods must be refused first.
         let mut reader = std::io::BufReader::new(member);
-        if !tables_are_closed(&mut reader).map_err(|e| io_error(path, e))? {
+        if !is_whole_xml(&mut reader).map_err(|e| io_error(path, e))? {
             return Err(BookError::Corrupt {
                 path: path.to_owned(),
                 detail: "content.xml ends inside a table".to_owned(),
@@ -573,42 +573,26 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
     Ok(())
 }
 
-/// Whether every `<table:table>` of an ods content.xml is closed, read as a stream.
-fn tables_are_closed(reader: &mut impl BufRead) -> std::io::Result<bool> {
-    const OPEN: &[u8] = b"<table:table";
-    const CLOSE: &[u8] = b"</table:table>";
-    let mut depth: i64 = 0;
-    // Bytes carried over from the previous chunk, so a tag split across chunks is seen.
-    let mut carry: Vec<u8> = Vec::new();
+/// Whether an ods content.xml is one whole, well-formed document: every element closed by
+/// its own name before the end. calamine's ods reader loops forever on a file that ends
+/// inside a table or a cell's comment, so such files are refused before it reads them.
+fn is_whole_xml(reader: &mut impl BufRead) -> std::io::Result<bool> {
+    let mut xml = quick_xml::Reader::from_reader(reader);
+    let mut buf = Vec::new();
+    let mut depth: usize = 0;
     loop {
-        let chunk = reader.fill_buf()?;
-        if chunk.is_empty() {
-            break;
+        match xml.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return Ok(false),
+            },
+            Ok(quick_xml::events::Event::Eof) => return Ok(depth == 0),
+            Ok(_) => {}
+            Err(_) => return Ok(false),
         }
-        let mut window = std::mem::take(&mut carry);
-        window.extend_from_slice(chunk);
-        let consumed = chunk.len();
-        reader.consume(consumed);
-        let mut i = 0;
-        while i + CLOSE.len() <= window.len() {
-            if window[i..].starts_with(CLOSE) {
-                depth -= 1;
-                i += CLOSE.len();
-            } else if window[i..].starts_with(OPEN)
-                && matches!(
-                    window.get(i + OPEN.len()),
-                    Some(b' ' | b'>' | b'\n' | b'\t' | b'\r')
-                )
-            {
-                depth += 1;
-                i += OPEN.len();
-            } else {
-                i += 1;
-            }
-        }
-        carry = window[i..].to_vec();
+        buf.clear();
     }
-    Ok(depth <= 0)
 }
 
 /// xlsx, xlsm, xlsb and ods are all zip archives: the extension says which reader to try
@@ -1136,11 +1120,11 @@ mod tests {
     fn ods_tables_must_be_closed() {
         let closed =
             b"<office><table:table table:name=\"S\"><table:table-row/></table:table></office>";
-        assert!(tables_are_closed(&mut &closed[..]).unwrap());
+        assert!(is_whole_xml(&mut &closed[..]).unwrap());
         let cut = b"<office><table:table table:name=\"S\"><table:table-row/>";
-        assert!(!tables_are_closed(&mut &cut[..]).unwrap());
+        assert!(!is_whole_xml(&mut &cut[..]).unwrap());
         let rows_only = b"<table:table-row></table:table-row>";
-        assert!(tables_are_closed(&mut &rows_only[..]).unwrap());
+        assert!(is_whole_xml(&mut &rows_only[..]).unwrap());
     }
 
     #[test]

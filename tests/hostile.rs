@@ -1515,6 +1515,55 @@ fn an_ods_whose_table_never_ends() {
     clean_error(&run, &["cut.ods"]);
 }
 
+#[test]
+fn an_ods_that_fools_the_table_check() {
+    // Each content.xml still ends inside a table (or inside a cell's comment, a loop of its
+    // own in calamine's get_datatype), but holds as many "</table:table>" as "<table:table ".
+    type Edit = fn(&[u8], &[u8]) -> Vec<u8>;
+    let cases: [(&str, Edit); 5] = [
+        ("comment", |head: &[u8], _: &[u8]| {
+            [head, b"<!-- </table:table> -->"].concat()
+        }),
+        ("CDATA", |head: &[u8], _: &[u8]| {
+            [head, b"<![CDATA[</table:table>]]>"].concat()
+        }),
+        ("attribute", |head: &[u8], _: &[u8]| {
+            [head, br#"<text:p x="</table:table>"/>"#.as_slice()].concat()
+        }),
+        ("close first", |head: &[u8], _: &[u8]| {
+            let at = head
+                .windows(20)
+                .position(|w| w == b"<office:spreadsheet>")
+                .expect("a spreadsheet")
+                + 20;
+            [&head[..at], b"</table:table>", &head[at..]].concat()
+        }),
+        ("annotation", |head: &[u8], rest: &[u8]| {
+            [
+                head,
+                br#"<table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p>note"#.as_slice(),
+                rest,
+            ]
+            .concat()
+        }),
+    ];
+    for (case, edit) in cases {
+        let wd = Workdir::new();
+        let book = rezip_fixture(&wd, "contacts.ods", "fooled.ods", |name, data| {
+            if name != "content.xml" {
+                return data;
+            }
+            let end = data
+                .windows(14)
+                .position(|w| w == b"</table:table>")
+                .expect("a table");
+            edit(&data[..end], &data[end..])
+        });
+        let run = dry_run(&wd, &format!("ods, {case}"), &book, "Hi {{Name}}", &[]);
+        clean_error(&run, &["fooled.ods"]);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Truncated workbooks
 

@@ -378,7 +378,7 @@ fn end_to_end_through_the_built_in_simulator() {
     assert_eq!(r.summary_value("Balance after").to_string(), "9994.00");
     assert_eq!(r.summary_value("Messages sent").to_string(), "5");
     assert!(
-        run.stderr.contains("gateway     built-in simulator"),
+        run.stderr.contains("gateway       built-in simulator"),
         "{}",
         run.stderr
     );
@@ -445,7 +445,7 @@ fn end_to_end_through_the_simulator_process() {
     assert_eq!(r.summary_value("Balance before").to_string(), "10000.00");
     assert_eq!(r.summary_value("Balance after").to_string(), "9994.00");
     assert!(
-        run.stderr.contains(&format!("gateway     {host}")),
+        run.stderr.contains(&format!("gateway       {host}")),
         "{}",
         run.stderr
     );
