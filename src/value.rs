@@ -54,7 +54,7 @@ impl Value {
 /// Trims spaces and the invisible marks that come with pasted Arabic text (a right-to-left
 /// mark, a zero-width space) from both ends: what is left is what a person sees.
 pub fn trim_visible(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || crate::phone::is_invisible(c))
+    s.trim_matches(|c: char| c.is_whitespace() || c.is_control() || crate::phone::is_invisible(c))
 }
 
 /// How values print in messages and CSV output: the one setting is `--date-format`.
@@ -254,6 +254,7 @@ mod tests {
         assert!(Value::Empty.is_blank());
         assert!(Value::text("  \t").is_blank());
         assert!(Value::text("\u{200F}").is_blank());
+        assert!(Value::text("\0").is_blank());
         assert!(Value::text(" \u{200B}\u{202B} ").is_blank());
         assert_eq!(trim_visible("\u{200F}علي\u{200F} "), "علي");
         assert!(!Value::text(" x ").is_blank());
