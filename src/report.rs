@@ -136,13 +136,19 @@ pub struct Report<'a> {
     pub format: &'a ValueFormat,
 }
 
+/// The folder a results file goes in (`.` for a bare file name): where its temporary file
+/// is made, so the final rename never crosses file systems.
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// Writes the results to `path` atomically (temporary file, then rename).
 pub fn write(path: &Path, report: &Report<'_>) -> Result<(), ReportError> {
     let format = OutputFormat::from_path(path).unwrap_or(OutputFormat::Xlsx);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     let io = |source| ReportError::Io {
         path: path.to_owned(),
         source,

@@ -425,10 +425,7 @@ fn check_output(output: &Path, book: &Path) -> Result<()> {
     if output.is_dir() {
         bail!("-o {}: is a folder; give a file name", output.display());
     }
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = crate::report::folder_of(output);
     if !dir.is_dir() {
         bail!(
             "-o {}: the folder {} does not exist",

@@ -7,22 +7,9 @@ mod common;
 use assert_cmd::Command;
 use calamine::Data;
 use chrono::{NaiveDate, NaiveDateTime};
-use common::{Results, Workdir};
+use common::{OURS, Results, Workdir};
 use rust_xlsxwriter::{Format, Formula, Workbook, Worksheet, XlsxError};
 use std::path::{Path, PathBuf};
-
-/// The columns smsmerge adds after the original ones.
-const OURS: [&str; 9] = [
-    "Status",
-    "Detail",
-    "Recipient",
-    "Message",
-    "Encoding",
-    "Segments",
-    "Attempts",
-    "Sent At",
-    "Gateway Reference",
-];
 
 /// Runs the command; asserts the exit code and returns stderr.
 fn expect_exit(mut cmd: Command, code: i32) -> String {

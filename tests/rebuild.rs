@@ -1,7 +1,7 @@
 //! `smsmerge report JOURNAL [BOOK]`: the results rebuilt from a send's journal.
 
 mod common;
-use common::{Results, Workdir};
+use common::{OURS, Results, Workdir};
 
 fn book(wd: &Workdir) -> std::path::PathBuf {
     wd.xlsx_rows(
@@ -27,18 +27,7 @@ const SEND: [&str; 6] = [
 ];
 
 fn columns(r: &Results) -> Vec<Vec<String>> {
-    let names = [
-        "Row",
-        "Status",
-        "Detail",
-        "Recipient",
-        "Message",
-        "Encoding",
-        "Segments",
-        "Attempts",
-        "Sent At",
-        "Gateway Reference",
-    ];
+    let names: Vec<&str> = std::iter::once("Row").chain(OURS).collect();
     (0..r.rows.len())
         .map(|i| names.iter().map(|c| r.text(i, c)).collect())
         .collect()

@@ -10,7 +10,7 @@ mod common;
 
 use assert_cmd::Command;
 use chrono::{DateTime, FixedOffset};
-use common::{LogEntry, Results, ScriptedGateway, SimProcess, Workdir};
+use common::{LogEntry, OURS, Results, ScriptedGateway, SimProcess, Workdir};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -32,19 +32,6 @@ const WRONG_USERNAME_OR_PASSWORD: &str =
 const INVALID_CREDENTIAL: &str = "Invalid credential!";
 const INVALID_CUSTOMER: &str = "Invalid customer!";
 const INVALID_SENDER: &str = "Invalid Sender or not activated yet!";
-
-/// The columns smsmerge adds, in order.
-const OURS: [&str; 9] = [
-    "Status",
-    "Detail",
-    "Recipient",
-    "Message",
-    "Encoding",
-    "Segments",
-    "Attempts",
-    "Sent At",
-    "Gateway Reference",
-];
 
 // ---------------------------------------------------------------------------------------------
 // Running smsmerge

@@ -9,6 +9,20 @@ use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// The columns smsmerge adds after the original ones, in order: spelled out here rather than
+/// taken from the crate, so a test pins the published layout.
+pub const OURS: [&str; 9] = [
+    "Status",
+    "Detail",
+    "Recipient",
+    "Message",
+    "Encoding",
+    "Segments",
+    "Attempts",
+    "Sent At",
+    "Gateway Reference",
+];
+
 /// A temporary folder for one test, removed when the test ends.
 pub struct Workdir {
     dir: tempfile::TempDir,
