@@ -9,12 +9,11 @@
 use crate::gateway::{Gateway, Message, SendError};
 use crate::journal::Journal;
 use crate::outcome::{RowOutcome, Status};
+use crate::pacer::Pacer;
 use crate::plan::{Plan, PlannedRow};
 use crate::progress::Progress;
 use futures::{FutureExt, StreamExt};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::RngExt;
-use std::num::NonZeroU32;
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -108,7 +107,7 @@ pub async fn send_all<G: Gateway>(
             format!("not sent: --limit {take} sends only the first {take} messages"),
         );
     }
-    let limiter = settings.rate.and_then(limiter_for);
+    let limiter = settings.rate.and_then(Pacer::new);
     let started = Instant::now();
     let context = Context {
         gateway,
@@ -158,24 +157,11 @@ pub async fn send_all<G: Gateway>(
     }
 }
 
-/// A limiter that lets one message through every `1/rate` seconds, with no burst: a burst of
-/// R would let a sliding one-second window see nearly 2R. The period is stretched by 0.5% so
-/// that scheduling noise between the limiter and the wire cannot squeeze R+1 requests into a
-/// window.
-fn limiter_for(rate: f64) -> Option<DefaultDirectRateLimiter> {
-    if !(rate.is_finite() && rate > 0.0) {
-        return None;
-    }
-    let period = Duration::from_secs_f64(1.005 / rate);
-    let quota = Quota::with_period(period)?.allow_burst(NonZeroU32::MIN);
-    Some(RateLimiter::direct(quota))
-}
-
 /// What every message's future shares.
 struct Context<'a, G> {
     gateway: &'a G,
     settings: &'a DispatchSettings,
-    limiter: Option<&'a DefaultDirectRateLimiter>,
+    limiter: Option<&'a Pacer>,
     batch: &'a Batch<'a>,
 }
 
@@ -698,13 +684,5 @@ mod tests {
         for key in &keys {
             assert_eq!(previous.outcomes[key].status, "SENT");
         }
-    }
-
-    #[test]
-    fn no_limiter_for_nonsense_rates() {
-        assert!(limiter_for(0.0).is_none());
-        assert!(limiter_for(-1.0).is_none());
-        assert!(limiter_for(f64::NAN).is_none());
-        assert!(limiter_for(50.0).is_some());
     }
 }

@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod journal;
 pub mod lock;
 pub mod outcome;
+pub mod pacer;
 pub mod panics;
 pub mod phone;
 pub mod plan;

@@ -4,6 +4,11 @@ use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// glibc's allocator spent a fifth of a send's CPU time in malloc and free (many small,
+/// short-lived buffers across threads); mimalloc does the same work in a fraction of it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     smsmerge::panics::install_hook();
     let cli = smsmerge::cli::Cli::parse();

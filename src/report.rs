@@ -351,6 +351,9 @@ impl Styles {
 
 fn write_xlsx(out: &mut (impl Write + Send), report: &Report<'_>) -> Result<(), XlsxError> {
     let mut workbook = Workbook::new();
+    // zlib's default level 6 took a quarter of a dry run's CPU time; level 3 writes a 100k-row
+    // results file ~1.4 times faster and only slightly larger.
+    workbook.set_zip_compression_level(3);
     let styles = Styles::new();
     let table = report.table;
     let last_col = col_num(table.headers.len() + RESULT_COLUMNS.len());

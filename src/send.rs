@@ -37,7 +37,10 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
         let totals = write_results(settings, &table, &plan, &outcomes, run.clone())?;
         return Ok(exit_code(&totals, &run));
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
     let sent = runtime.block_on(send_plan(settings, &plan, outcomes, started))?;
     let totals = write_results(settings, &table, &plan, &sent.outcomes, sent.run.clone())?;
     // Only now, with the results in place, may the journal say the run finished: a kill
