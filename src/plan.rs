@@ -4,14 +4,16 @@
 //! Pure: no I/O, no clock. Rows are rendered in parallel (rayon); duplicates are then found
 //! in one pass in row order, so "DUPLICATE of row N" always points at the earliest row.
 
-use crate::book::{Row, Table};
+use crate::book::{Headers, Row, Table};
 use crate::phone::{self, CountryCode, RawNumber};
 use crate::sms::{self, SmsInfo};
 use crate::template::{BoundTemplate, Template};
 use crate::value::{Value, ValueFormat};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
+use std::sync::Arc;
 
 /// Where each row's message template comes from.
 #[derive(Debug, Clone)]
@@ -96,8 +98,8 @@ pub struct PlannedRow {
     pub row_number: u32,
     /// Normalized recipient (digits, country code first).
     pub recipient: Option<String>,
-    /// Sender id.
-    pub sender: Option<String>,
+    /// Sender id; one shared copy for every row that uses `--sender`.
+    pub sender: Option<Arc<str>>,
     /// The rendered text, exactly as it would be sent.
     pub text: Option<String>,
     /// Encoding and segments of `text`.
@@ -122,42 +124,249 @@ pub struct Plan {
 
 /// Plans every row of the table.
 pub fn build(table: &Table, settings: &PlanSettings) -> Plan {
-    let mut rows: Vec<PlannedRow> = table
-        .rows
-        .par_iter()
-        .map(|row| {
-            // A bug in one row's rendering must not take the batch down: the row becomes
-            // INVALID and says so.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                plan_row(table, row, settings)
-            }))
-            .unwrap_or_else(|_| PlannedRow {
-                row_number: row.number,
-                recipient: None,
-                sender: None,
-                text: None,
-                sms: None,
-                verdict: Verdict::Invalid(
-                    "internal error while planning this row (please report it)".to_owned(),
-                ),
-            })
-        })
-        .collect();
-    if !settings.allow_duplicates {
-        mark_duplicates(&mut rows);
+    let planner = Planner::new(&table.headers, settings);
+    let rows = planner.plan_rows(&table.rows);
+    planner.finish(rows)
+}
+
+/// Plans rows in chunks, so a caller can plan the rows read so far while the rest of the
+/// sheet is still being read; [`Planner::finish`] then marks duplicates over all of them,
+/// in row order.
+pub struct Planner<'a> {
+    headers: &'a Headers,
+    settings: &'a PlanSettings,
+    /// `--sender`, shared by every row that uses it rather than copied into each.
+    default_sender: Option<Arc<str>>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner for rows under these headers.
+    pub fn new(headers: &'a Headers, settings: &'a PlanSettings) -> Planner<'a> {
+        Planner {
+            headers,
+            settings,
+            default_sender: settings.default_sender.as_deref().map(Arc::from),
+        }
     }
-    Plan { rows }
+
+    /// Renders and checks rows (in parallel); the result is in the order of `rows`.
+    pub fn plan_rows(&self, rows: &[Row]) -> Vec<PlannedRow> {
+        rows.par_iter()
+            .map_init(RowScratch::default, |scratch, row| {
+                // A bug in one row's rendering must not take the batch down: the row becomes
+                // INVALID and says so.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.plan_row(row, scratch)
+                }))
+                .unwrap_or_else(|_| PlannedRow {
+                    row_number: row.number,
+                    recipient: None,
+                    sender: None,
+                    text: None,
+                    sms: None,
+                    verdict: Verdict::Invalid(
+                        "internal error while planning this row (please report it)".to_owned(),
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// Marks duplicates (unless allowed) over every planned row, in row order.
+    pub fn finish(&self, mut rows: Vec<PlannedRow>) -> Plan {
+        if !self.settings.allow_duplicates {
+            mark_duplicates(&mut rows);
+        }
+        Plan { rows }
+    }
+
+    fn plan_row(&self, row: &Row, scratch: &mut RowScratch) -> PlannedRow {
+        let settings = self.settings;
+        let mut problems: Vec<String> = Vec::new();
+        let recipient = self.recipient_of(row).map_err(|e| problems.push(e)).ok();
+        let sender = self.sender_of(row).map_err(|e| problems.push(e)).ok();
+        let text = self
+            .text_of(row, scratch)
+            .map_err(|e| problems.push(e))
+            .ok();
+        let sms = text.as_deref().map(sms::analyze);
+        if let Some(info) = sms
+            && info.segments > settings.max_segments
+        {
+            problems.push(format!(
+                "message is {} segments ({} {}), more than --max-segments {}",
+                info.segments,
+                info.units,
+                match info.encoding {
+                    sms::Encoding::Gsm7 => "GSM-7 septets",
+                    sms::Encoding::Ucs2 => "UCS-2 units",
+                },
+                settings.max_segments
+            ));
+        }
+        let verdict = match (&recipient, &sender, &text) {
+            (Some(to), Some(from), Some(text)) if problems.is_empty() => Verdict::Ready {
+                key: MessageKey::new(to, from, text),
+            },
+            _ => Verdict::Invalid(problems.join("; ")),
+        };
+        PlannedRow {
+            row_number: row.number,
+            recipient,
+            sender,
+            text,
+            sms,
+            verdict,
+        }
+    }
+
+    fn recipient_of(&self, row: &Row) -> Result<String, String> {
+        let settings = self.settings;
+        let column = &self.headers.names()[settings.recipient_column];
+        let raw = match &row.cells[settings.recipient_column] {
+            Value::Empty => RawNumber::Text(""),
+            Value::Text(s) => RawNumber::Text(s),
+            Value::Number(n) => RawNumber::Number(*n),
+            // i64 → f64 is exact for every real phone number (at most 15 digits).
+            Value::Int(i) => RawNumber::Number(*i as f64),
+            Value::Error(code) => return Err(format!("{column:?} holds the error {code}")),
+            other => {
+                let shown = settings.format.display(other);
+                return Err(format!(
+                    "{column:?} holds {shown:?}, which is not a phone number"
+                ));
+            }
+        };
+        phone::normalize(raw, settings.country.as_ref()).map_err(|e| e.to_string())
+    }
+
+    fn sender_of(&self, row: &Row) -> Result<Arc<str>, String> {
+        let settings = self.settings;
+        let cell = settings
+            .sender_column
+            .map(|c| (c, &row.cells[c]))
+            .filter(|(_, v)| !v.is_blank());
+        let from_column = match cell {
+            Some((c, Value::Error(code))) => {
+                return Err(format!(
+                    "{:?} holds the error {code}",
+                    self.headers.names()[c]
+                ));
+            }
+            Some((_, v)) => Some(settings.format.display(v)),
+            None => None,
+        };
+        match (from_column, &self.default_sender) {
+            (Some(own), _) => check_sender(&own)
+                .map(Arc::from)
+                .map_err(|e| format!("sender: {e}")),
+            (None, Some(default)) => Ok(Arc::clone(default)),
+            (None, None) => Err("no sender: fill the sender column or give --sender".to_owned()),
+        }
+    }
+
+    fn text_of(&self, row: &Row, scratch: &mut RowScratch) -> Result<String, String> {
+        let settings = self.settings;
+        let RowScratch {
+            text: out,
+            templates,
+        } = scratch;
+        out.clear();
+        let rendered = match &settings.message {
+            MessageSource::Global(template) => {
+                template.render_into(&row.cells, &settings.format, out)
+            }
+            MessageSource::PerRow { column } => {
+                let cell = &row.cells[*column];
+                let name = &self.headers.names()[*column];
+                if cell.is_blank() {
+                    return Err(format!("no message: {name:?} is empty"));
+                }
+                if let Value::Error(code) = cell {
+                    return Err(format!("no message: {name:?} holds the error {code}"));
+                }
+                let template = templates.get(cell, self.headers, &settings.format)?;
+                template.render_into(&row.cells, &settings.format, out)
+            }
+        };
+        rendered.map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        let text = crate::value::trim_visible(out);
+        if text.is_empty() {
+            return Err("the message is empty".to_owned());
+        }
+        // A copy of exactly the text's length: a million rows keep it until the results are
+        // written, so a rendering buffer's spare capacity is not kept with each.
+        Ok(text.to_owned())
+    }
+}
+
+/// What one planning thread reuses from row to row.
+#[derive(Default)]
+struct RowScratch {
+    /// The buffer a message is rendered into before it is trimmed and copied out.
+    text: String,
+    /// Per-row templates already parsed.
+    templates: TemplateCache,
+}
+
+/// Per-row templates, parsed and bound once per distinct text rather than once per row: a
+/// message column usually repeats one or a few templates on every row.
+#[derive(Default)]
+struct TemplateCache {
+    parsed: FxHashMap<Box<str>, Result<BoundTemplate, String>>,
+}
+
+impl TemplateCache {
+    /// Distinct templates kept; a sheet of all-different templates just parses each.
+    const CAPACITY: usize = 256;
+
+    fn get(
+        &mut self,
+        cell: &Value,
+        headers: &Headers,
+        format: &ValueFormat,
+    ) -> Result<&BoundTemplate, String> {
+        let shown;
+        let source: &str = match cell {
+            Value::Text(s) => s,
+            other => {
+                shown = format.display(other);
+                &shown
+            }
+        };
+        if !self.parsed.contains_key(source) {
+            if self.parsed.len() >= Self::CAPACITY {
+                self.parsed.clear();
+            }
+            let template = Template::parse(source)
+                .and_then(|t| t.bind(headers))
+                .map_err(|e| format!("message template: {e}"));
+            self.parsed.insert(source.into(), template);
+        }
+        match self.parsed.get(source) {
+            Some(Ok(template)) => Ok(template),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("message template: internal error (please report it)".to_owned()),
+        }
+    }
 }
 
 fn mark_duplicates(rows: &mut [PlannedRow]) {
-    let mut first_seen: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut first_seen: FxHashMap<(&str, &str), u32> =
+        FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
     let mut duplicates = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         if let (true, Some(to), Some(text)) = (row.is_ready(), &row.recipient, &row.text) {
-            match first_seen.get(&(to.as_str(), text.as_str())) {
-                Some(&of_row) => duplicates.push((i, of_row)),
-                None => {
-                    first_seen.insert((to, text), row.row_number);
+            match first_seen.entry((to.as_str(), text.as_str())) {
+                Entry::Occupied(first) => duplicates.push((i, *first.get())),
+                Entry::Vacant(slot) => {
+                    slot.insert(row.row_number);
                 }
             }
         }
@@ -165,122 +374,6 @@ fn mark_duplicates(rows: &mut [PlannedRow]) {
     for (i, of_row) in duplicates {
         rows[i].verdict = Verdict::Duplicate { of_row };
     }
-}
-
-fn plan_row(table: &Table, row: &Row, settings: &PlanSettings) -> PlannedRow {
-    let mut problems: Vec<String> = Vec::new();
-    let recipient = recipient_of(row, settings, table)
-        .map_err(|e| problems.push(e))
-        .ok();
-    let sender = sender_of(row, settings, table)
-        .map_err(|e| problems.push(e))
-        .ok();
-    let text = text_of(row, settings, table)
-        .map_err(|e| problems.push(e))
-        .ok();
-    let sms = text.as_deref().map(sms::analyze);
-    if let Some(info) = sms
-        && info.segments > settings.max_segments
-    {
-        problems.push(format!(
-            "message is {} segments ({} {}), more than --max-segments {}",
-            info.segments,
-            info.units,
-            match info.encoding {
-                sms::Encoding::Gsm7 => "GSM-7 septets",
-                sms::Encoding::Ucs2 => "UCS-2 units",
-            },
-            settings.max_segments
-        ));
-    }
-    let verdict = match (&recipient, &sender, &text) {
-        (Some(to), Some(from), Some(text)) if problems.is_empty() => Verdict::Ready {
-            key: MessageKey::new(to, from, text),
-        },
-        _ => Verdict::Invalid(problems.join("; ")),
-    };
-    PlannedRow {
-        row_number: row.number,
-        recipient,
-        sender,
-        text,
-        sms,
-        verdict,
-    }
-}
-
-fn recipient_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<String, String> {
-    let column = &table.headers.names()[settings.recipient_column];
-    let raw = match &row.cells[settings.recipient_column] {
-        Value::Empty => RawNumber::Text(""),
-        Value::Text(s) => RawNumber::Text(s),
-        Value::Number(n) => RawNumber::Number(*n),
-        // i64 → f64 is exact for every real phone number (at most 15 digits).
-        Value::Int(i) => RawNumber::Number(*i as f64),
-        Value::Error(code) => return Err(format!("{column:?} holds the error {code}")),
-        other => {
-            let shown = settings.format.display(other);
-            return Err(format!(
-                "{column:?} holds {shown:?}, which is not a phone number"
-            ));
-        }
-    };
-    phone::normalize(raw, settings.country.as_ref()).map_err(|e| e.to_string())
-}
-
-fn sender_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<String, String> {
-    let cell = settings
-        .sender_column
-        .map(|c| (c, &row.cells[c]))
-        .filter(|(_, v)| !v.is_blank());
-    let from_column = match cell {
-        Some((c, Value::Error(code))) => {
-            return Err(format!(
-                "{:?} holds the error {code}",
-                table.headers.names()[c]
-            ));
-        }
-        Some((_, v)) => Some(settings.format.display(v)),
-        None => None,
-    };
-    match (from_column, &settings.default_sender) {
-        (Some(own), _) => check_sender(&own).map_err(|e| format!("sender: {e}")),
-        (None, Some(default)) => Ok(default.clone()),
-        (None, None) => Err("no sender: fill the sender column or give --sender".to_owned()),
-    }
-}
-
-fn text_of(row: &Row, settings: &PlanSettings, table: &Table) -> Result<String, String> {
-    let rendered = match &settings.message {
-        MessageSource::Global(template) => template.render(&row.cells, &settings.format),
-        MessageSource::PerRow { column } => {
-            let cell = &row.cells[*column];
-            let name = &table.headers.names()[*column];
-            if cell.is_blank() {
-                return Err(format!("no message: {name:?} is empty"));
-            }
-            if let Value::Error(code) = cell {
-                return Err(format!("no message: {name:?} holds the error {code}"));
-            }
-            let source = settings.format.display(cell);
-            let template = Template::parse(&source)
-                .and_then(|t| t.bind(&table.headers))
-                .map_err(|e| format!("message template: {e}"))?;
-            template.render(&row.cells, &settings.format)
-        }
-    };
-    let text = rendered.map_err(|errors| {
-        errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    let text = crate::value::trim_visible(&text);
-    if text.is_empty() {
-        return Err("the message is empty".to_owned());
-    }
-    Ok(text.to_owned())
 }
 
 /// Checks a sender id as operators accept it: up to 11 Latin letters, digits, spaces and

@@ -476,6 +476,11 @@ fn write_number(
 /// At most [`MAX_CELL_CHARS`] UTF-16 units (how Excel and rust_xlsxwriter count), never
 /// cutting an emoji in half.
 fn fit_cell(s: &str) -> &str {
+    // A char never takes more UTF-16 units than UTF-8 bytes, so a text this short in bytes
+    // fits without counting (nearly every cell: this runs for millions of them).
+    if s.len() <= MAX_CELL_CHARS {
+        return s;
+    }
     let mut units = 0;
     for (at, c) in s.char_indices() {
         units += c.len_utf16();

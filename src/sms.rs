@@ -130,12 +130,39 @@ fn in_gsm7_extension(c: char) -> bool {
     GSM7_EXTENSION.iter().any(|&(_, t)| t == c)
 }
 
+/// Septets of each ASCII character (0 = not GSM-7), derived at compile time from
+/// [`GSM7_BASIC`] and [`GSM7_EXTENSION`], so that the common case (Latin text) is one
+/// table lookup instead of a scan of both tables per character.
+const GSM7_ASCII_SEPTETS: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < GSM7_EXTENSION.len() {
+        let c = GSM7_EXTENSION[i].1 as u32;
+        if c < 128 {
+            table[c as usize] = 2;
+        }
+        i += 1;
+    }
+    let mut code = 0;
+    while code < GSM7_BASIC.len() {
+        let c = GSM7_BASIC[code] as u32;
+        if c < 128 && code != GSM7_ESCAPE {
+            table[c as usize] = 1;
+        }
+        code += 1;
+    }
+    table
+};
+
 /// Septets that `c` takes in GSM-7: `Some(1)` for the basic table, `Some(2)`
 /// for the extension table (escape + code), `None` when `c` is not GSM-7.
 ///
 /// Exists so that GSM-7 lengths are counted from the tables, one place.
 #[must_use]
 pub fn gsm7_septets(c: char) -> Option<usize> {
+    if let Some(&septets) = GSM7_ASCII_SEPTETS.get(c as usize) {
+        return (septets != 0).then_some(usize::from(septets));
+    }
     if in_gsm7_basic(c) {
         Some(1)
     } else if in_gsm7_extension(c) {
@@ -181,7 +208,24 @@ pub fn non_gsm7_chars(text: &str) -> Vec<(usize, char)> {
 /// "segments × recipients" sums honest.
 #[must_use]
 pub fn analyze(text: &str) -> SmsInfo {
-    if text.chars().all(is_gsm7) {
+    // One pass for the usual short message: the septet count decides both the encoding and,
+    // when it fits in one part, the segments.
+    let mut septets = 0;
+    let all_gsm7 = text.chars().all(|c| match gsm7_septets(c) {
+        Some(n) => {
+            septets += n;
+            true
+        }
+        None => false,
+    });
+    if all_gsm7 {
+        if septets <= GSM7_SINGLE {
+            return SmsInfo {
+                encoding: Encoding::Gsm7,
+                units: septets,
+                segments: usize::from(septets > 0),
+            };
+        }
         // Every char is GSM-7 here, so the fallback is never taken.
         let costs = text.chars().map(|c| gsm7_septets(c).unwrap_or(1));
         info(Encoding::Gsm7, costs, GSM7_SINGLE, GSM7_MULTI)
@@ -384,6 +428,21 @@ mod tests {
     }
 
     // ---- tables -------------------------------------------------------
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_tables() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let slow = if in_gsm7_basic(c) {
+                Some(1)
+            } else if in_gsm7_extension(c) {
+                Some(2)
+            } else {
+                None
+            };
+            assert_eq!(gsm7_septets(c), slow, "{c:?}");
+        }
+    }
 
     #[test]
     fn basic_table_spot_checks_against_spec_codes() {

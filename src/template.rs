@@ -190,6 +190,19 @@ impl BoundTemplate {
         format: &ValueFormat,
     ) -> Result<String, Vec<RenderError>> {
         let mut out = String::new();
+        self.render_into(cells, format, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`BoundTemplate::render`], appending to `out`, so planning a million rows reuses
+    /// one buffer instead of growing a new string for each. On an error `out` holds a partial
+    /// rendering, which the caller must not use.
+    pub fn render_into(
+        &self,
+        cells: &[Value],
+        format: &ValueFormat,
+        out: &mut String,
+    ) -> Result<(), Vec<RenderError>> {
         let mut errors = Vec::new();
         let mut scratch = String::new();
         for part in &self.parts {
@@ -212,6 +225,8 @@ impl BoundTemplate {
                                 column: name.clone(),
                             }),
                         },
+                        // Text shows as it is: no formatting buffer needed.
+                        Value::Text(text) => out.push_str(crate::value::trim_visible(text)),
                         v => {
                             scratch.clear();
                             format.write_display(v, &mut scratch);
@@ -222,7 +237,7 @@ impl BoundTemplate {
             }
         }
         if errors.is_empty() {
-            Ok(out)
+            Ok(())
         } else {
             Err(errors)
         }

@@ -146,6 +146,21 @@ fn time_pattern(t: &NaiveTime) -> &'static str {
 /// without a fraction or exponent (phone numbers are stored as floats), the rest in Rust's
 /// shortest round-trip form.
 pub fn format_number(n: f64) -> String {
+    if n.is_finite() && n != 0.0 {
+        // The shortest form that reads back as `n`. With at most 15 significant digits it is
+        // already what rounding to 15 digits gives (15 decimal digits always survive a trip
+        // through an f64), so the costly rounding below is skipped: the common case (amounts,
+        // phone numbers) formats once.
+        let shortest = format!("{n}");
+        let digits = shortest
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|&d| d == b'0')
+            .count();
+        if digits <= 15 {
+            return shortest;
+        }
+    }
     // Excel keeps 15 significant digits: 19.99*3 is stored as 59.970000000000006 and shown as
     // 59.97, so the binary noise beyond the 15th digit is dropped first.
     let n = round_to_15_digits(n);
@@ -194,6 +209,37 @@ mod tests {
         assert_eq!(show(Value::Number(1e21)), "1000000000000000000000");
         assert_eq!(show(Value::Int(42)), "42");
         assert_eq!(show(Value::Int(-7)), "-7");
+    }
+
+    /// The unoptimized definition: round to 15 digits, then print.
+    fn format_number_reference(n: f64) -> String {
+        let n = round_to_15_digits(n);
+        if n == 0.0 {
+            return "0".to_owned();
+        }
+        if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e21 {
+            return format!("{n:.0}");
+        }
+        format!("{n}")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_shortcut_prints_what_rounding_prints(bits in proptest::prelude::any::<u64>()) {
+            let n = f64::from_bits(bits);
+            proptest::prop_assert_eq!(format_number(n), format_number_reference(n));
+        }
+
+        #[test]
+        fn the_shortcut_holds_for_cents_and_phone_numbers(
+            cents in -10_000_000_000i64..10_000_000_000,
+            phone in 0u64..1_000_000_000_000_000,
+        ) {
+            let amount = cents as f64 / 100.0;
+            proptest::prop_assert_eq!(format_number(amount), format_number_reference(amount));
+            let phone = phone as f64;
+            proptest::prop_assert_eq!(format_number(phone), format_number_reference(phone));
+        }
     }
 
     #[test]
