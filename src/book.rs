@@ -12,10 +12,12 @@ use calamine::{
     Data, DataRef, ExcelDateTime, Ods, OdsError, Reader, SheetType, SheetVisible, Xls, XlsError,
     Xlsb, XlsbError, Xlsx, XlsxError,
 };
+use rustc_hash::FxHashSet;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The header of a sheet, with the case- and space-insensitive lookup that placeholders,
 /// `--to` and `--message-column` all use.
@@ -439,7 +441,8 @@ fn stream_cells<'d>(
 ) -> Result<(), BookError> {
     while let Some(cell) = next()? {
         let (row, col) = cell.get_position();
-        if builder.push(row, col, from_data_ref(cell.get_value())) == Flow::Stop {
+        let value = builder.value_of_ref(col, cell.get_value());
+        if builder.push(row, col, value) == Flow::Stop {
             break;
         }
     }
@@ -451,7 +454,8 @@ fn push_range(builder: &mut TableBuilder<'_>, range: &calamine::Range<Data>) {
     for (r, c, data) in range.used_cells() {
         // A sheet never has more than 2^20 rows or 2^14 columns, so these casts are exact.
         let (row, col) = (row0 + r as u32, col0 + c as u32);
-        if builder.push(row, col, from_data(data.clone())) == Flow::Stop {
+        let value = builder.value_of(col, data);
+        if builder.push(row, col, value) == Flow::Stop {
             break;
         }
     }
@@ -679,20 +683,75 @@ fn ods_error(path: &Path, e: OdsError) -> BookError {
     }
 }
 
-fn from_data_ref(data: &DataRef<'_>) -> Value {
-    from_data(Data::from(data.clone()))
+/// Shares the text of cells that repeat down a column (a message template, a sender, a
+/// name from a short list): one allocation per distinct text instead of one per cell, which
+/// for a million rows is most of the table's memory. Bounded, so a sheet of all-different
+/// texts costs a lookup per cell and no more memory than without it.
+#[derive(Default)]
+struct TextInterner {
+    /// Per sheet column (the first [`INTERNED_COLUMNS`] only), the texts seen so far.
+    columns: Vec<FxHashSet<Arc<str>>>,
+    /// Texts kept over all columns.
+    kept: usize,
 }
 
-/// The one place a calamine cell becomes a [`Value`] (qsv's `match` on `Data`, made total).
-fn from_data(data: Data) -> Value {
+/// Sheet columns whose texts are shared; data beyond them is rare and just copied.
+const INTERNED_COLUMNS: u32 = 256;
+/// Distinct texts kept per column: enough for every template or sender a sheet repeats, few
+/// enough that a column of unique values (phone numbers) does not grow a large table.
+const INTERNED_PER_COLUMN: usize = 4096;
+/// Distinct texts kept over all columns, bounding the table's memory on wide sheets.
+const INTERNED_TOTAL: usize = 65_536;
+
+impl TextInterner {
+    fn intern(&mut self, col: u32, text: &str) -> Arc<str> {
+        if col >= INTERNED_COLUMNS {
+            return Arc::from(text);
+        }
+        let col = col as usize;
+        if self.columns.len() <= col {
+            self.columns.resize_with(col + 1, FxHashSet::default);
+        }
+        let seen = &mut self.columns[col];
+        if let Some(shared) = seen.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        if seen.len() < INTERNED_PER_COLUMN && self.kept < INTERNED_TOTAL {
+            seen.insert(Arc::clone(&shared));
+            self.kept += 1;
+        }
+        shared
+    }
+}
+
+/// The one place a calamine cell becomes a [`Value`] (qsv's `match` on `Data`, made total);
+/// the streaming readers' borrowed form, converted without copying the cell first.
+fn from_data_ref(data: &DataRef<'_>, texts: &mut TextInterner, col: u32) -> Value {
     match data {
-        Data::String(s) => Value::Text(s.into_boxed_str()),
-        Data::Int(i) => Value::Int(i),
-        Data::Float(f) => Value::Number(f),
-        Data::Bool(b) => Value::Bool(b),
-        Data::DateTime(dt) => from_excel_datetime(&dt),
-        Data::DateTimeIso(s) => from_iso_datetime(&s),
-        Data::DurationIso(s) => Value::Text(s.into_boxed_str()),
+        DataRef::String(s) => Value::Text(texts.intern(col, s)),
+        DataRef::SharedString(s) => Value::Text(texts.intern(col, s)),
+        DataRef::Int(i) => Value::Int(*i),
+        DataRef::Float(f) => Value::Number(*f),
+        DataRef::Bool(b) => Value::Bool(*b),
+        DataRef::DateTime(dt) => from_excel_datetime(dt),
+        DataRef::DateTimeIso(s) => from_iso_datetime(s),
+        DataRef::DurationIso(s) => Value::text(s.as_str()),
+        DataRef::Error(e) => Value::Error(e.to_string().into()),
+        DataRef::Empty => Value::Empty,
+    }
+}
+
+/// Like [`from_data_ref`], for the formats calamine loads whole (xls, ods).
+fn from_data(data: &Data, texts: &mut TextInterner, col: u32) -> Value {
+    match data {
+        Data::String(s) => Value::Text(texts.intern(col, s)),
+        Data::Int(i) => Value::Int(*i),
+        Data::Float(f) => Value::Number(*f),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::DateTime(dt) => from_excel_datetime(dt),
+        Data::DateTimeIso(s) => from_iso_datetime(s),
+        Data::DurationIso(s) => Value::text(s.as_str()),
         Data::Error(e) => Value::Error(e.to_string().into()),
         Data::Empty => Value::Empty,
     }
@@ -751,8 +810,11 @@ struct TableBuilder<'a> {
     wanted: Option<&'a dyn Fn(&Headers) -> bool>,
     header_cells: Vec<(u32, Value)>,
     header_row: Option<u32>,
-    /// Sheet column → table column, for the titled columns.
-    titled: HashMap<u32, usize>,
+    /// Sheet column → table column, for the titled columns (indexed by sheet column, up to
+    /// the last titled one: a lookup per cell, so no hashing).
+    titled: Vec<Option<usize>>,
+    /// Shares repeated texts between rows.
+    texts: TextInterner,
     headers: Option<Headers>,
     rejected_headers: Option<Headers>,
     current_row: Option<u32>,
@@ -772,7 +834,8 @@ impl<'a> TableBuilder<'a> {
             wanted,
             header_cells: Vec::new(),
             header_row: None,
-            titled: HashMap::new(),
+            titled: Vec::new(),
+            texts: TextInterner::default(),
             headers: None,
             rejected_headers: None,
             current_row: None,
@@ -782,6 +845,16 @@ impl<'a> TableBuilder<'a> {
             untitled: Vec::new(),
             ignored_columns: 0,
         }
+    }
+
+    /// A streaming reader's cell as a value, its text shared with equal texts above it.
+    fn value_of_ref(&mut self, col: u32, data: &DataRef<'_>) -> Value {
+        from_data_ref(data, &mut self.texts, col)
+    }
+
+    /// A loaded sheet's cell as a value, its text shared with equal texts above it.
+    fn value_of(&mut self, col: u32, data: &Data) -> Value {
+        from_data(data, &mut self.texts, col)
     }
 
     /// Takes one cell (0-based row and column). Cells must come row by row.
@@ -803,8 +876,8 @@ impl<'a> TableBuilder<'a> {
             self.header_cells.push((col, value));
             return Flow::Continue;
         };
-        match self.titled.get(&col) {
-            Some(&index) => {
+        match self.titled.get(col as usize).copied().flatten() {
+            Some(index) => {
                 if self.current.is_empty() {
                     self.current = vec![Value::Empty; headers.len()];
                 }
@@ -836,12 +909,15 @@ impl<'a> TableBuilder<'a> {
                 self.rejected_headers = Some(headers);
                 return Flow::Stop;
             }
-            self.titled = self
+            // Header columns are below MAX_COLUMNS (checked in `push`), so this is bounded.
+            let width = self
                 .header_cells
-                .iter()
-                .enumerate()
-                .map(|(index, (col, _))| (*col, index))
-                .collect();
+                .last()
+                .map_or(0, |(col, _)| *col as usize + 1);
+            self.titled = vec![None; width];
+            for (index, (col, _)) in self.header_cells.iter().enumerate() {
+                self.titled[*col as usize] = Some(index);
+            }
             self.headers = Some(headers);
             return Flow::Continue;
         }
@@ -850,7 +926,7 @@ impl<'a> TableBuilder<'a> {
         {
             let cells = match std::mem::take(&mut self.current) {
                 // A row whose values are all in untitled columns.
-                cells if cells.is_empty() => vec![Value::Empty; self.titled.len()],
+                cells if cells.is_empty() => vec![Value::Empty; self.header_cells.len()],
                 cells => cells,
             };
             self.rows.push(Row {
@@ -998,7 +1074,8 @@ fn read_csv(path: &Path, builder: &mut TableBuilder<'_>) -> Result<(), BookError
                 line: line_of(data, previous_end.saturating_sub(1)),
             })?;
             let col = u32::try_from(col).unwrap_or(u32::MAX);
-            if builder.push(row0, col, Value::text(text)) == Flow::Stop {
+            let value = Value::Text(builder.texts.intern(col, text));
+            if builder.push(row0, col, value) == Flow::Stop {
                 return Ok(());
             }
         }
@@ -1200,6 +1277,22 @@ mod tests {
         assert_eq!(t.rows[1].number, 3);
         assert_eq!(t.rows[1].cells[2], Value::text("only here"));
         assert_eq!(t.untitled_columns, ["A", "F"]);
+    }
+
+    #[test]
+    fn repeated_texts_are_shared_and_the_sharing_is_bounded() {
+        let mut texts = TextInterner::default();
+        let a = texts.intern(3, "Dear {{Name}}");
+        let b = texts.intern(3, "Dear {{Name}}");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(&*texts.intern(4, "Dear {{Name}}"), "Dear {{Name}}");
+        for i in 0..INTERNED_PER_COLUMN + 10 {
+            texts.intern(0, &i.to_string());
+        }
+        assert_eq!(texts.columns[0].len(), INTERNED_PER_COLUMN);
+        let far = texts.intern(INTERNED_COLUMNS, "x");
+        assert_eq!(&*far, "x");
+        assert!(texts.columns.len() <= INTERNED_COLUMNS as usize);
     }
 
     #[test]

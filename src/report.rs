@@ -426,7 +426,10 @@ fn write_original(
 ) -> Result<(), XlsxError> {
     match value {
         Value::Empty => {}
-        Value::Text(s) | Value::Error(s) => {
+        Value::Text(s) => {
+            sheet.write_string(row, col, fit_cell(s))?;
+        }
+        Value::Error(s) => {
             sheet.write_string(row, col, fit_cell(s))?;
         }
         Value::Int(i) => write_number(sheet, row, col, *i as f64, styles)?,

@@ -8,14 +8,17 @@
 use chrono::format::{Item, StrftimeItems};
 use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// One cell of the input, typed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// No value, or a formula whose cached value the file does not hold.
     Empty,
-    /// Text as typed (CSV cells are always text, so leading zeros survive).
-    Text(Box<str>),
+    /// Text as typed (CSV cells are always text, so leading zeros survive). Shared, because a
+    /// column often repeats one text on every row (a message template, a sender, a name): the
+    /// reader keeps one copy of each such text, not one per row.
+    Text(Arc<str>),
     /// An integer cell (xls/xlsb/ods can hold them exactly).
     Int(i64),
     /// Any other number; Excel stores typed phone numbers this way.
@@ -33,8 +36,8 @@ pub enum Value {
 }
 
 impl Value {
-    /// Makes a text value, so that callers need not know the boxed representation.
-    pub fn text(s: impl Into<Box<str>>) -> Value {
+    /// Makes a text value, so that callers need not know the shared representation.
+    pub fn text(s: impl Into<Arc<str>>) -> Value {
         Value::Text(s.into())
     }
 
