@@ -48,6 +48,9 @@ struct Args {
     /// Messages for the `--rate 500` run.
     #[arg(long, default_value = "10k", value_parser = parse_count)]
     rate_messages: usize,
+    /// Only the sending checks (50 ms latency, --rate), not the sizes.
+    #[arg(long)]
+    sending_only: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -96,12 +99,17 @@ fn main() -> Result<()> {
         report.line(format!("Python script: {why}.\n"));
     }
     let mut sizes = Vec::new();
+    if args.sending_only {
+        args.sizes.clear();
+    }
     for &rows in &args.sizes {
         let book = bench.workbook(rows)?;
         eprintln!("== {rows} rows");
         sizes.push(bench.size(rows, &book, python.as_ref().ok(), &args)?);
     }
-    report.sizes(&sizes, args.concurrency);
+    if !sizes.is_empty() {
+        report.sizes(&sizes, args.concurrency);
+    }
     report.sending(&bench.sending(&args)?);
     report.finish(&bench.dir.join("report.md"))
 }
@@ -119,7 +127,11 @@ impl Bench {
         let dir = root.join("target").join("bench");
         std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
         Ok(Bench {
-            smsmerge: PathBuf::from(env!("CARGO_BIN_EXE_smsmerge")),
+            // SMSMERGE_BIN measures another build (say, a copy of an earlier one) instead.
+            smsmerge: std::env::var_os("SMSMERGE_BIN").map_or_else(
+                || PathBuf::from(env!("CARGO_BIN_EXE_smsmerge")),
+                PathBuf::from,
+            ),
             dir,
             script: root.join("bench").join("python").join("send_sms.py"),
         })
@@ -140,10 +152,20 @@ impl Bench {
             Err(_) => return Err("skipped: python3 is not installed".into()),
         }
         let requirements = self.script.with_file_name("requirements.txt");
-        eprintln!("installing the Python script's packages ({})", requirements.display());
+        eprintln!(
+            "installing the Python script's packages ({})",
+            requirements.display()
+        );
         match status(
             Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
                 .arg(&requirements),
         ) {
             Ok(s) if s.success() => {}
@@ -212,12 +234,19 @@ impl Bench {
         args: &Args,
     ) -> Result<SizeResult> {
         let dir = self.scratch(&format!("{rows}"))?;
-        let dry = measure("smsmerge dry run", &mut self.smsmerge(book, &dir.join("dry.xlsx"), &["--dry-run"]))?;
+        let dry = measure(
+            "smsmerge dry run",
+            &mut self.smsmerge(book, &dir.join("dry.xlsx"), &["--dry-run"]),
+        )?;
         let sim = self.simulator(&["--balance", "1000000000"], None)?;
         let j = args.concurrency.to_string();
         let send = measure(
             "smsmerge send",
-            &mut self.smsmerge(book, &dir.join("sent.xlsx"), &["--base-url", &sim.url, "-j", &j]),
+            &mut self.smsmerge(
+                book,
+                &dir.join("sent.xlsx"),
+                &["--base-url", &sim.url, "-j", &j],
+            ),
         )?;
         let sent = summary_number(&dir.join("sent.xlsx"), "Messages sent")?;
         let mut result = SizeResult {
@@ -258,7 +287,10 @@ impl Bench {
         eprintln!("== {n} messages at 50 ms latency, -j {j}");
         let sim = self.simulator(&["--balance", "1000000000", "--latency-ms", "50"], None)?;
         let out = dir.join("sent.xlsx");
-        measure("smsmerge send", &mut self.smsmerge(&book, &out, &["--base-url", &sim.url, "-j", &j]))?;
+        measure(
+            "smsmerge send",
+            &mut self.smsmerge(&book, &out, &["--base-url", &sim.url, "-j", &j]),
+        )?;
         let binary = summary_number(&out, "Throughput (msg/s)")?;
         let with_journal = in_process(&book, &dir, &sim.url, args.concurrency, true)?;
         let without_journal = in_process(&book, &dir, &sim.url, args.concurrency, false)?;
@@ -272,7 +304,11 @@ impl Bench {
         let out = dir.join("rate.xlsx");
         measure(
             "smsmerge send --rate 500",
-            &mut self.smsmerge(&book, &out, &["--base-url", &sim.url, "-j", &j, "--rate", "500"]),
+            &mut self.smsmerge(
+                &book,
+                &out,
+                &["--base-url", &sim.url, "-j", &j, "--rate", "500"],
+            ),
         )?;
         drop(sim);
         let rate = RateCheck::from_log(&log)?;
@@ -293,7 +329,8 @@ impl Bench {
 /// Arabic), Amount (a number) and Message (a per-row template, one in three Arabic). Every
 /// recipient is different, so every row is sent.
 fn write_book(path: &Path, rows: usize) -> Result<()> {
-    const EN: &str = "Dear {{Name}}, your balance is {{Amount}} USD. Thank you for banking with us.";
+    const EN: &str =
+        "Dear {{Name}}, your balance is {{Amount}} USD. Thank you for banking with us.";
     const AR: &str = "عزيزي {{Name}}، رصيدك {{Amount}} دولار. شكرا لتعاملك معنا.";
     const NAMES: [&str; 8] = [
         "Rana Haddad",
@@ -316,7 +353,11 @@ fn write_book(path: &Path, rows: usize) -> Result<()> {
         let r = i as u32 + 1;
         let local = 70_000_000 + i as u64; // 961 70 xxx xxx: unique per row
         match i % 3 {
-            0 => sheet.write_string(r, 0, format!("+961 {} {:06}", local / 1_000_000, local % 1_000_000))?,
+            0 => sheet.write_string(
+                r,
+                0,
+                format!("+961 {} {:06}", local / 1_000_000, local % 1_000_000),
+            )?,
             1 => sheet.write_number(r, 0, (961_00_000_000 + local) as f64)?,
             _ => sheet.write_string(r, 0, format!("00961{local}"))?,
         };
@@ -339,7 +380,9 @@ struct Measured {
 
 /// Runs a command to its end and measures it with `wait4`; a failed run is an error.
 fn measure(what: &str, cmd: &mut Command) -> Result<Measured> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = cmd.spawn().with_context(|| format!("start {what}"))?;
     let stderr = child.stderr.take();
@@ -424,11 +467,16 @@ impl Simulator {
         let mut first = String::new();
         if let Some(stdout) = child.stdout.take() {
             let mut stdout = std::io::BufReader::new(stdout);
-            stdout.read_line(&mut first).context("read the simulator's address")?;
+            stdout
+                .read_line(&mut first)
+                .context("read the simulator's address")?;
             // Keep draining so the simulator never blocks on a full pipe.
             std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         }
-        match first.trim().strip_prefix("smsmerge simulator listening on ") {
+        match first
+            .trim()
+            .strip_prefix("smsmerge simulator listening on ")
+        {
             Some(url) => Ok(Simulator {
                 child,
                 url: url.to_owned(),
@@ -489,11 +537,21 @@ fn count_status(results: &Path, status: &str) -> Result<usize> {
 
 /// Sends `book` through the library in this process against the simulator at `url`, with or
 /// without the journal, and returns messages per second of the sending phase.
-fn in_process(book: &Path, dir: &Path, url: &str, concurrency: usize, journal: bool) -> Result<f64> {
+fn in_process(
+    book: &Path,
+    dir: &Path,
+    url: &str,
+    concurrency: usize,
+    journal: bool,
+) -> Result<f64> {
     use smsmerge::dispatch::{self, Batch, DispatchSettings, Stop};
     use smsmerge::gateway::opentech::{Account, OpenTech};
     use smsmerge::journal::{Journal, RunHeader};
-    let out = dir.join(if journal { "lib-journal.xlsx" } else { "lib.xlsx" });
+    let out = dir.join(if journal {
+        "lib-journal.xlsx"
+    } else {
+        "lib.xlsx"
+    });
     let cli = smsmerge::cli::Cli::try_parse_from([
         "smsmerge".as_ref(),
         "send".as_ref(),
@@ -550,8 +608,14 @@ fn in_process(book: &Path, dir: &Path, url: &str, concurrency: usize, journal: b
             stop: &stop,
         };
         let mut progress = smsmerge::progress::Progress::new(0, true);
-        let done =
-            dispatch::send_all(&gateway, &batch, outcomes, &dispatch_settings, &mut progress).await;
+        let done = dispatch::send_all(
+            &gateway,
+            &batch,
+            outcomes,
+            &dispatch_settings,
+            &mut progress,
+        )
+        .await;
         if let Some(j) = &opened {
             j.close(true).await?;
         }
@@ -581,7 +645,8 @@ struct RateCheck {
 
 impl RateCheck {
     fn from_log(log: &Path) -> Result<RateCheck> {
-        let text = std::fs::read_to_string(log).with_context(|| format!("read {}", log.display()))?;
+        let text =
+            std::fs::read_to_string(log).with_context(|| format!("read {}", log.display()))?;
         let mut times: Vec<i64> = Vec::new();
         for line in text.lines() {
             let v: serde_json::Value = serde_json::from_str(line)?;
@@ -711,7 +776,10 @@ impl Report {
             ("library, journal on", s.with_journal),
             ("library, journal off", s.without_journal),
         ] {
-            self.line(format!("| {what} | {rate:.0} | {:.1}% |", rate * 100.0 / ideal));
+            self.line(format!(
+                "| {what} | {rate:.0} | {:.1}% |",
+                rate * 100.0 / ideal
+            ));
         }
         self.line(format!(
             "\nJournal cost at 50 ms latency: {:.1}% of throughput.\n",

@@ -17,6 +17,7 @@ use rand::RngExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 /// How to send.
 #[derive(Debug, Clone)]
@@ -108,11 +109,14 @@ pub async fn send_all<G: Gateway>(
         );
     }
     let limiter = settings.rate.and_then(Pacer::new);
+    let concurrency = settings.concurrency.max(1);
+    let slots = Semaphore::new(concurrency);
     let started = Instant::now();
     let context = Context {
         gateway,
         settings,
         limiter: limiter.as_ref(),
+        slots: &slots,
         batch,
     };
     let mut results = futures::stream::iter(ready[..take].iter().copied())
@@ -133,16 +137,25 @@ pub async fn send_all<G: Gateway>(
                 (i, outcome)
             }
         })
-        .buffer_unordered(settings.concurrency.max(1));
+        .buffer_unordered(concurrency + lookahead(concurrency));
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
             next = results.next() => match next {
-                Some((i, outcome)) => {
+                Some((mut i, mut outcome)) => loop {
                     progress.record(&outcome);
                     context.record_outcome(i, &outcome);
                     outcomes[i] = outcome;
-                }
+                    // Take in every other answer that is already here, then write all their
+                    // outcome records at once.
+                    match results.next().now_or_never() {
+                        Some(Some(next)) => (i, outcome) = next,
+                        _ => {
+                            context.flush_journal();
+                            break;
+                        }
+                    }
+                },
                 None => break,
             },
             _ = ticker.tick() => progress.tick(),
@@ -157,11 +170,21 @@ pub async fn send_all<G: Gateway>(
     }
 }
 
+/// Messages whose attempt is journaled while all `concurrency` requests are in flight, so
+/// that a freed slot never waits for the journal's sync (3-6 ms on a plain disk, 6-10% of
+/// the throughput at 50 ms gateway latency). A kill (not Ctrl-C, which records them as
+/// NOT SENT) leaves these few UNCERTAIN although they never left: the safe side of the rule.
+fn lookahead(concurrency: usize) -> usize {
+    concurrency.div_ceil(4)
+}
+
 /// What every message's future shares.
 struct Context<'a, G> {
     gateway: &'a G,
     settings: &'a DispatchSettings,
     limiter: Option<&'a Pacer>,
+    /// One permit per request in flight.
+    slots: &'a Semaphore,
     batch: &'a Batch<'a>,
 }
 
@@ -175,6 +198,16 @@ impl<G: Gateway> Context<'_, G> {
                 self.batch.plan.rows[i].row_number,
                 outcome,
             )
+        {
+            let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
+        }
+    }
+
+    /// Writes the buffered outcome records to the file; a journal that cannot be written
+    /// stops the batch.
+    fn flush_journal(&self) {
+        if let Some(journal) = self.batch.journal
+            && let Err(e) = journal.flush()
         {
             let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
         }
@@ -233,6 +266,10 @@ impl<G: Gateway> Context<'_, G> {
                     )
                 });
             }
+            // Closed never: the semaphore lives as long as the batch.
+            let Ok(slot) = self.slots.acquire().await else {
+                return RowOutcome::new(Status::NotSent, "not sent: the batch ended");
+            };
             if let Some(limiter) = self.limiter {
                 limiter.until_ready().await;
             }
@@ -240,7 +277,9 @@ impl<G: Gateway> Context<'_, G> {
                 return outcome;
             }
             attempts += 1;
-            let error = match self.gateway.send(message).await {
+            let answer = self.gateway.send(message).await;
+            drop(slot);
+            let error = match answer {
                 Ok(accepted) => {
                     return RowOutcome {
                         status: Status::Sent,
@@ -627,10 +666,12 @@ mod tests {
         };
         let mut s = settings();
         s.backoff = Duration::from_millis(100);
+        let slots = Semaphore::new(1);
         let context = Context {
             gateway: &gateway,
             settings: &s,
             limiter: None,
+            slots: &slots,
             batch: &batch,
         };
         for attempt in 1..=4u32 {

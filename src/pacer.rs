@@ -119,7 +119,11 @@ mod tests {
             pacer.until_ready().await;
         }
         // After 3 s idle, 11 messages still take 10 periods, not one burst.
-        assert!(start.elapsed() >= Duration::from_millis(1000), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(1000),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
