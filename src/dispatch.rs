@@ -7,7 +7,7 @@
 //! back in completion order and are put in their row's place, so the results keep row order.
 
 use crate::gateway::{Gateway, Message, SendError};
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalKey};
 use crate::outcome::{RowOutcome, Status};
 use crate::pacer::Pacer;
 use crate::plan::{Plan, PlannedRow};
@@ -69,7 +69,7 @@ pub struct Batch<'a> {
     /// The plan; rows whose outcome is READY are sent.
     pub plan: &'a Plan,
     /// Each row's journal key (same order as the plan).
-    pub keys: &'a [String],
+    pub keys: &'a [Option<JournalKey>],
     /// The journal, for a real send.
     pub journal: Option<&'a Journal>,
     /// The stop flag, shared with the signal handler.
@@ -193,14 +193,26 @@ impl<G: Gateway> Context<'_, G> {
     /// stops the batch.
     fn record_outcome(&self, i: usize, outcome: &RowOutcome) {
         if let Some(journal) = self.batch.journal
-            && let Err(e) = journal.outcome(
-                &self.batch.keys[i],
-                self.batch.plan.rows[i].row_number,
-                outcome,
-            )
+            && let Err(e) = self
+                .key(i)
+                .and_then(|key| journal.outcome(key, self.batch.plan.rows[i].row_number, outcome))
         {
             let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
         }
+    }
+
+    /// Row `i`'s journal key; every row that is sent has one.
+    fn key(&self, i: usize) -> std::io::Result<&JournalKey> {
+        self.batch
+            .keys
+            .get(i)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| {
+                std::io::Error::other(format!(
+                    "row {} has no journal key (please report it)",
+                    self.batch.plan.rows[i].row_number
+                ))
+            })
     }
 
     /// Writes the buffered outcome records to the file; a journal that cannot be written
@@ -219,14 +231,15 @@ impl<G: Gateway> Context<'_, G> {
         let Some(journal) = self.batch.journal else {
             return true;
         };
-        match journal
-            .attempt(
-                &self.batch.keys[i],
-                self.batch.plan.rows[i].row_number,
-                attempt,
-            )
-            .await
-        {
+        let recorded = match self.key(i) {
+            Ok(key) => {
+                journal
+                    .attempt(key, self.batch.plan.rows[i].row_number, attempt)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match recorded {
             Ok(()) => true,
             Err(e) => {
                 let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
@@ -460,7 +473,7 @@ mod tests {
     async fn run(gateway: &Scripted, plan: &Plan, settings: &DispatchSettings) -> Dispatched {
         let outcomes = crate::outcome::from_plan(plan);
         let mut progress = Progress::new(plan.rows.len(), true);
-        let keys: Vec<String> = (0..plan.rows.len()).map(|i| format!("k{i}")).collect();
+        let keys = crate::journal::keys(&plan);
         let stop = Stop::new();
         let batch = Batch {
             plan,
@@ -706,7 +719,7 @@ mod tests {
         let plan = plan(3);
         let first = plan.rows[0].recipient.clone().unwrap();
         let gateway = Scripted::default().script(&first, vec![retryable()]);
-        let keys: Vec<String> = (0..3).map(|i| format!("k{i}")).collect();
+        let keys = crate::journal::keys(&plan);
         let stop = Stop::new();
         let batch = Batch {
             plan: &plan,
@@ -720,10 +733,11 @@ mod tests {
         journal.close(true).await.unwrap();
         let previous = crate::journal::load(&path).unwrap();
         assert!(previous.finished);
-        assert_eq!(previous.attempted["k0"], 2);
-        assert_eq!(previous.attempted["k1"], 1);
-        for key in &keys {
-            assert_eq!(previous.outcomes[key].status, "SENT");
+        let key = |i: usize| keys[i].unwrap().to_string();
+        assert_eq!(previous.attempted[&key(0)], 2);
+        assert_eq!(previous.attempted[&key(1)], 1);
+        for i in 0..keys.len() {
+            assert_eq!(previous.outcomes[&key(i)].status, "SENT");
         }
     }
 }

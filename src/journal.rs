@@ -10,7 +10,7 @@
 //! reader ignores a torn last line, so a kill at any moment leaves a journal that resumes.
 
 use crate::outcome::{RowOutcome, Status};
-use crate::plan::{Plan, Verdict};
+use crate::plan::{MessageKey, Plan, Verdict};
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Local};
 use serde::{Deserialize, Serialize};
@@ -366,9 +366,9 @@ impl Journal {
 
     /// Records that a request for `key` is about to leave, and returns once that record is
     /// durable. An error means the request must not be sent.
-    pub async fn attempt(&self, key: &str, row: u32, attempt: u32) -> std::io::Result<()> {
+    pub async fn attempt(&self, key: &JournalKey, row: u32, attempt: u32) -> std::io::Result<()> {
         let seq = self.append(&Record::Attempt {
-            key: key.to_owned(),
+            key: key.to_string(),
             row,
             attempt,
             time: now(),
@@ -377,9 +377,9 @@ impl Journal {
     }
 
     /// Records a message's outcome: written with the next flush, durable with the next sync.
-    pub fn outcome(&self, key: &str, row: u32, outcome: &RowOutcome) -> std::io::Result<()> {
+    pub fn outcome(&self, key: &JournalKey, row: u32, outcome: &RowOutcome) -> std::io::Result<()> {
         self.append(&Record::Outcome(OutcomeRecord {
-            key: key.to_owned(),
+            key: key.to_string(),
             row,
             status: outcome.status.as_str().to_owned(),
             detail: outcome.detail.clone(),
@@ -401,20 +401,41 @@ impl Journal {
     }
 }
 
-/// Each row's journal key: the message key, with `#n` for the n-th repeat of the same
-/// message in the batch (possible with `--allow-duplicates`), so repeats stay distinct.
-pub fn keys(plan: &Plan) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+/// A row's key in the journal: its message key, and which repeat of the same message in the
+/// batch it is (possible with `--allow-duplicates`), so repeats stay distinct. Written as the
+/// key's hex, with `#n` for the n-th repeat. Kept as 20 bytes and written out only when a
+/// record is made: a million rows' keys as strings cost ~100 MB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalKey {
+    message: MessageKey,
+    repeat: u32,
+}
+
+impl std::fmt::Display for JournalKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)?;
+        if self.repeat > 1 {
+            write!(f, "#{}", self.repeat)?;
+        }
+        Ok(())
+    }
+}
+
+/// Each row's journal key; `None` for rows that are not sent (INVALID, DUPLICATE).
+pub fn keys(plan: &Plan) -> Vec<Option<JournalKey>> {
+    let mut seen: HashMap<MessageKey, u32> = HashMap::new();
     plan.rows
         .iter()
         .map(|row| match &row.verdict {
             Verdict::Ready { key } => {
-                let key = key.to_string();
-                let n = seen.entry(key.clone()).or_default();
+                let n = seen.entry(*key).or_default();
                 *n += 1;
-                if *n == 1 { key } else { format!("{key}#{n}") }
+                Some(JournalKey {
+                    message: *key,
+                    repeat: *n,
+                })
             }
-            _ => String::new(),
+            _ => None,
         })
         .collect()
 }
@@ -483,6 +504,22 @@ fn rfc3339(t: DateTime<FixedOffset>) -> String {
 mod tests {
     use super::*;
 
+    /// A journal key standing for message number `n`.
+    fn k(n: u32) -> JournalKey {
+        JournalKey {
+            message: MessageKey::new(&n.to_string(), "S", "text"),
+            repeat: 1,
+        }
+    }
+
+    #[test]
+    fn repeats_of_a_message_get_numbered_keys() {
+        let key = k(1);
+        let again = JournalKey { repeat: 2, ..key };
+        assert_eq!(key.to_string().len(), 32);
+        assert_eq!(again.to_string(), format!("{key}#2"));
+    }
+
     fn header() -> RunHeader {
         RunHeader {
             version: VERSION,
@@ -509,20 +546,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.xlsx.journal");
         let journal = Journal::open(&path, header()).unwrap();
-        journal.attempt("k1", 2, 1).await.unwrap();
-        journal.attempt("k1", 2, 2).await.unwrap();
-        journal.outcome("k1", 2, &sent()).unwrap();
-        journal.attempt("k2", 3, 1).await.unwrap();
+        journal.attempt(&k(1), 2, 1).await.unwrap();
+        journal.attempt(&k(1), 2, 2).await.unwrap();
+        journal.outcome(&k(1), 2, &sent()).unwrap();
+        journal.attempt(&k(2), 3, 1).await.unwrap();
         journal.close(false).await.unwrap();
         let previous = load(&path).unwrap();
         assert!(!previous.finished);
-        assert_eq!(previous.attempted["k1"], 2);
-        let carried = previous.carried_outcome("k1").unwrap();
+        assert_eq!(previous.attempted[&k(1).to_string()], 2);
+        let carried = previous.carried_outcome(&k(1).to_string()).unwrap();
         assert_eq!(carried, sent());
-        let uncertain = previous.carried_outcome("k2").unwrap();
+        let uncertain = previous.carried_outcome(&k(2).to_string()).unwrap();
         assert_eq!(uncertain.status, Status::Uncertain);
         assert_eq!(uncertain.attempts, Some(1));
-        assert!(previous.carried_outcome("k3").is_none());
+        assert!(previous.carried_outcome(&k(3).to_string()).is_none());
     }
 
     #[tokio::test]
@@ -530,12 +567,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let journal = Journal::open(&path, header()).unwrap();
-        journal.attempt("k", 2, 1).await.unwrap();
+        journal.attempt(&k(0), 2, 1).await.unwrap();
         journal
-            .outcome("k", 2, &RowOutcome::new(Status::Failed, "503"))
+            .outcome(&k(0), 2, &RowOutcome::new(Status::Failed, "503"))
             .unwrap();
         journal.close(false).await.unwrap();
-        assert!(load(&path).unwrap().carried_outcome("k").is_none());
+        assert!(
+            load(&path)
+                .unwrap()
+                .carried_outcome(&k(0).to_string())
+                .is_none()
+        );
     }
 
     #[tokio::test]
@@ -543,7 +585,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let journal = Journal::open(&path, header()).unwrap();
-        journal.attempt("k", 2, 1).await.unwrap();
+        journal.attempt(&k(0), 2, 1).await.unwrap();
         journal.close(true).await.unwrap();
         drop(journal);
         let mut text = std::fs::read_to_string(&path).unwrap();
@@ -551,7 +593,7 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let previous = load(&path).unwrap();
         assert!(previous.finished);
-        assert_eq!(previous.attempted["k"], 1);
+        assert_eq!(previous.attempted[&k(0).to_string()], 1);
         text.push_str("\n{}\n");
         std::fs::write(&path, &text).unwrap();
         assert!(load(&path).is_err());
@@ -566,7 +608,7 @@ mod tests {
         for i in 0..64 {
             let journal = Arc::clone(&journal);
             tasks.push(tokio::spawn(async move {
-                journal.attempt(&format!("k{i}"), i, 1).await.unwrap();
+                journal.attempt(&k(i), i, 1).await.unwrap();
             }));
         }
         for t in tasks {
@@ -581,13 +623,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let journal = Journal::open(&path, header()).unwrap();
-        journal.attempt("k1", 2, 1).await.unwrap();
+        journal.attempt(&k(1), 2, 1).await.unwrap();
         // What a kill at this moment would leave: the attempt, durable.
-        assert_eq!(load(&path).unwrap().attempted["k1"], 1);
-        journal.outcome("k1", 2, &sent()).unwrap();
-        journal.outcome("k2", 3, &sent()).unwrap();
-        assert!(load(&path).unwrap().outcomes.is_empty(), "buffered until the flush");
-        assert_eq!(journal.flush().unwrap(), 4, "header, attempt and two outcomes");
+        assert_eq!(load(&path).unwrap().attempted[&k(1).to_string()], 1);
+        journal.outcome(&k(1), 2, &sent()).unwrap();
+        journal.outcome(&k(2), 3, &sent()).unwrap();
+        assert!(
+            load(&path).unwrap().outcomes.is_empty(),
+            "buffered until the flush"
+        );
+        assert_eq!(
+            journal.flush().unwrap(),
+            4,
+            "header, attempt and two outcomes"
+        );
         let previous = load(&path).unwrap();
         assert_eq!(previous.outcomes.len(), 2);
         assert!(!previous.finished);
@@ -600,10 +649,10 @@ mod tests {
         let journal = Journal::open(&path, header()).unwrap();
         // The disk "fills": the file is swapped for one that refuses writes.
         journal.buffered().unwrap().file = File::open(&path).unwrap();
-        journal.outcome("k1", 2, &sent()).unwrap();
+        journal.outcome(&k(1), 2, &sent()).unwrap();
         assert!(journal.flush().is_err());
         // A later record would write fine, but the lost one must not be reported as durable.
-        assert!(journal.attempt("k2", 3, 1).await.is_err());
+        assert!(journal.attempt(&k(2), 3, 1).await.is_err());
         assert!(journal.flush().is_err());
     }
 

@@ -36,10 +36,12 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
     let mut outcomes = outcome::from_plan(&plan);
     let keys = journal::keys(&plan);
     for (outcome, key) in outcomes.iter_mut().zip(&keys) {
-        if outcome.status == Status::Ready {
-            *outcome = previous.recorded_outcome(key).unwrap_or_else(|| {
-                RowOutcome::new(Status::NotSent, "not sent: the run ended before it")
-            });
+        if let (Status::Ready, Some(key)) = (outcome.status, key) {
+            *outcome = previous
+                .recorded_outcome(&key.to_string())
+                .unwrap_or_else(|| {
+                    RowOutcome::new(Status::NotSent, "not sent: the run ended before it")
+                });
         }
     }
     let mut run = RunInfo::new(

@@ -12,7 +12,7 @@ use crate::connection::Connection;
 use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason};
 use crate::gateway::opentech::OpenTech;
 use crate::gateway::{Gateway, SendError, parse_balance};
-use crate::journal::{self, Journal, Previous, RunHeader};
+use crate::journal::{self, Journal, JournalKey, Previous, RunHeader};
 use crate::lock::Lock;
 use crate::outcome::{self, RowOutcome, Status, Totals};
 use crate::plan::{self, Plan};
@@ -318,7 +318,7 @@ struct Resumed {
 /// UNCERTAIN (unless `retry_uncertain`), everything else is sent.
 fn carry_over(
     previous: &Previous,
-    keys: &[String],
+    keys: &[Option<JournalKey>],
     outcomes: &mut [RowOutcome],
     retry_uncertain: bool,
 ) -> Resumed {
@@ -327,10 +327,10 @@ fn carry_over(
         uncertain: 0,
     };
     for (outcome, key) in outcomes.iter_mut().zip(keys) {
-        if outcome.status != Status::Ready {
+        let (Status::Ready, Some(key)) = (outcome.status, key) else {
             continue;
-        }
-        match previous.carried_outcome(key) {
+        };
+        match previous.carried_outcome(&key.to_string()) {
             Some(carried) if carried.status == Status::Sent => {
                 resumed.sent += 1;
                 *outcome = carried;
