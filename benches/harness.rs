@@ -37,7 +37,7 @@ struct Args {
     no_python: bool,
     /// Run the Python script's send only up to this many rows (it sends at a few hundred
     /// messages per second, so a million takes most of an hour).
-    #[arg(long, default_value = "1m", value_parser = parse_count)]
+    #[arg(long, default_value = "100k", value_parser = parse_count)]
     python_send_max: usize,
     /// Requests in flight, for smsmerge and the script alike.
     #[arg(long, default_value_t = 64)]

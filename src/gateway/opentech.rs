@@ -55,6 +55,9 @@ impl OpenTech {
             // UNCERTAIN, so idle connections are not kept longer than that.
             .pool_idle_timeout(Duration::from_secs(4))
             .redirect(reqwest::redirect::Policy::none())
+            // Only dispatch decides what is sent again (and journals it first). reqwest's
+            // default policy would also copy every request in case it retries it.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .user_agent(concat!("smsmerge/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", describe(e)))?;
