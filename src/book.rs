@@ -192,20 +192,46 @@ pub struct Wanted<'a> {
 /// whose header passes `wanted.test` is taken; with a named sheet, `wanted` is not consulted
 /// (the caller checks the columns and explains what is missing).
 pub fn read(path: &Path, choice: &SheetChoice, wanted: &Wanted<'_>) -> Result<Table, BookError> {
+    read_with_progress(path, choice, wanted, &mut |_, _| {})
+}
+
+/// What [`read_with_progress`] shows the rows to, as they are read.
+pub type OnRows<'a> = dyn FnMut(&Headers, &[Row]) + 'a;
+
+/// Rows handed to [`read_with_progress`]'s callback at a time.
+pub const ROW_BATCH: usize = 8192;
+
+/// Like [`read`], and also shows the rows of the chosen sheet to `on_rows` as they are read,
+/// [`ROW_BATCH`] at a time, in order, with the sheet's header, so the caller can plan them
+/// while the rest of the sheet is read.
+///
+/// These are the rows as read: a sheet with untitled columns gets them merged into every row
+/// only at the end, and a reader may fail after some rows; the returned table is the truth,
+/// and a caller must check that its rows are the ones it was shown (same count, no untitled
+/// columns) before using what it made of them.
+pub fn read_with_progress(
+    path: &Path,
+    choice: &SheetChoice,
+    wanted: &Wanted<'_>,
+    on_rows: &mut OnRows<'_>,
+) -> Result<Table, BookError> {
     // calamine panics on some damaged files (e.g. a truncated .xls): that is a damaged file,
     // not a crash.
-    crate::panics::contained(|| read_unguarded(path, choice, wanted)).unwrap_or_else(|failure| {
-        Err(BookError::Corrupt {
-            path: path.to_owned(),
-            detail: format!("the reader failed: {failure}"),
-        })
-    })
+    crate::panics::contained(|| read_unguarded(path, choice, wanted, on_rows)).unwrap_or_else(
+        |failure| {
+            Err(BookError::Corrupt {
+                path: path.to_owned(),
+                detail: format!("the reader failed: {failure}"),
+            })
+        },
+    )
 }
 
 fn read_unguarded(
     path: &Path,
     choice: &SheetChoice,
     wanted: &Wanted<'_>,
+    on_rows: &mut OnRows<'_>,
 ) -> Result<Table, BookError> {
     let mut book = Book::open(path)?;
     let sheets = book.sheets();
@@ -216,7 +242,7 @@ fn read_unguarded(
                 wanted: name.clone(),
                 sheets: list_names(&sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>()),
             })?;
-            match book.read_sheet(&sheet.name, None)? {
+            match book.read_sheet(&sheet.name, None, on_rows)? {
                 SheetRead::Table(table) => Ok(table),
                 SheetRead::Empty | SheetRead::Unwanted(_) => Err(BookError::EmptySheet {
                     path: path.to_owned(),
@@ -227,7 +253,7 @@ fn read_unguarded(
         SheetChoice::Auto => {
             let mut seen = Vec::new();
             for sheet in sheets.iter().filter(|s| s.auto_candidate) {
-                match book.read_sheet(&sheet.name, Some(wanted.test))? {
+                match book.read_sheet(&sheet.name, Some(wanted.test), on_rows)? {
                     SheetRead::Table(table) => return Ok(table),
                     SheetRead::Empty => {}
                     SheetRead::Unwanted(headers) => seen.push(format!(
@@ -400,9 +426,11 @@ impl Book {
         &mut self,
         sheet: &str,
         wanted: Option<&dyn Fn(&Headers) -> bool>,
+        on_rows: &mut OnRows<'_>,
     ) -> Result<SheetRead, BookError> {
         let path = &self.path;
         let mut builder = TableBuilder::new(wanted);
+        builder.on_rows = Some(on_rows);
         match &mut self.kind {
             Kind::Xlsx(b) => {
                 let mut cells = b
@@ -808,6 +836,10 @@ const MAX_UNTITLED_COLUMNS: usize = 50;
 /// and a value typed right of the header is kept (titled by its letter), never dropped.
 struct TableBuilder<'a> {
     wanted: Option<&'a dyn Fn(&Headers) -> bool>,
+    /// Shown the rows as they are completed, [`ROW_BATCH`] at a time.
+    on_rows: Option<&'a mut OnRows<'a>>,
+    /// Rows already shown to `on_rows`.
+    shown: usize,
     header_cells: Vec<(u32, Value)>,
     header_row: Option<u32>,
     /// Sheet column → table column, for the titled columns (indexed by sheet column, up to
@@ -832,6 +864,8 @@ impl<'a> TableBuilder<'a> {
     fn new(wanted: Option<&'a dyn Fn(&Headers) -> bool>) -> TableBuilder<'a> {
         TableBuilder {
             wanted,
+            on_rows: None,
+            shown: 0,
             header_cells: Vec::new(),
             header_row: None,
             titled: Vec::new(),
@@ -933,15 +967,29 @@ impl<'a> TableBuilder<'a> {
                 number: row + 1,
                 cells,
             });
+            if self.rows.len() - self.shown >= ROW_BATCH {
+                self.show_rows();
+            }
         }
         self.current.clear();
         self.current_has_data = false;
         Flow::Continue
     }
 
+    /// Shows the rows completed since the last call to `on_rows`.
+    fn show_rows(&mut self) {
+        if let (Some(on_rows), Some(headers)) = (self.on_rows.as_mut(), &self.headers) {
+            on_rows(headers, &self.rows[self.shown..]);
+        }
+        self.shown = self.rows.len();
+    }
+
     fn finish(mut self, path: &Path, sheet: &str) -> Result<SheetRead, BookError> {
         if self.rejected_headers.is_none() {
             self.end_row();
+        }
+        if self.untitled.is_empty() && self.shown < self.rows.len() {
+            self.show_rows();
         }
         let Some(headers) = self.headers.take() else {
             return Ok(match self.rejected_headers.take() {

@@ -7,7 +7,7 @@
 //! a second one quits at once, and a rerun resumes.
 
 use crate::Exit;
-use crate::book::{self, Table};
+use crate::book::{self, Row, Table};
 use crate::connection::Connection;
 use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason};
 use crate::gateway::opentech::OpenTech;
@@ -15,7 +15,7 @@ use crate::gateway::{Gateway, SendError, parse_balance};
 use crate::journal::{self, Journal, JournalKey, Previous, RunHeader};
 use crate::lock::Lock;
 use crate::outcome::{self, RowOutcome, Status, Totals};
-use crate::plan::{self, Plan};
+use crate::plan::{self, Plan, PlannedRow};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
 use crate::settings::SendSettings;
@@ -57,9 +57,32 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
 }
 
 /// Book → plan: reads the sheet, warns about untitled columns, plans every row.
+///
+/// Rows are planned on another thread while the sheet is still being read (reading is
+/// single-threaded, planning takes the other core), which nearly hides planning's time. What
+/// was planned that way is used only when the table turns out to hold exactly those rows
+/// under that header; otherwise (untitled columns merged at the end, say) the table is
+/// planned again after reading, as it always was.
 pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
     let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
-    let table = book::read(&settings.book, &settings.sheet, &settings.wanted(&test))?;
+    let wanted = settings.wanted(&test);
+    let (table, early) = std::thread::scope(|scope| {
+        let (batches, received) = std::sync::mpsc::sync_channel::<(book::Headers, Vec<Row>)>(2);
+        let planning = scope.spawn(move || plan_while_reading(settings, received));
+        let table = book::read_with_progress(
+            &settings.book,
+            &settings.sheet,
+            &wanted,
+            &mut |headers, rows| {
+                // When the planning thread has stopped, the rows are planned after reading.
+                let _ = batches.send((headers.clone(), rows.to_vec()));
+            },
+        );
+        drop(batches);
+        // A panic while planning early only means the rows are planned again below.
+        (table, planning.join().ok().flatten())
+    });
+    let table = table?;
     if !table.untitled_columns.is_empty() {
         const SHOWN: usize = 10;
         let mut columns =
@@ -93,8 +116,79 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
             report::MAX_COLUMNS
         );
     }
-    let plan = plan::build(&table, &settings.bind(&table)?);
+    let bound = settings.bind(&table)?;
+    let planner = plan::Planner::new(&table.headers, &bound);
+    let rows = match early {
+        Some(early) if early.fits(&table) => early.rows,
+        _ => planner.plan_rows(&table.rows),
+    };
+    let plan = planner.finish(rows);
     Ok((table, plan))
+}
+
+/// Rows planned while the sheet was read, and what they were planned against.
+struct EarlyPlan {
+    headers: book::Headers,
+    /// Row numbers of the first and last rows planned, to recognise them in the table.
+    first_last: Option<(u32, u32)>,
+    rows: Vec<PlannedRow>,
+}
+
+impl EarlyPlan {
+    /// Whether these are the plans of exactly the table's rows, in its layout.
+    fn fits(&self, table: &Table) -> bool {
+        let ends = table
+            .rows
+            .first()
+            .zip(table.rows.last())
+            .map(|(a, b)| (a.number, b.number));
+        table.untitled_columns.is_empty()
+            && table.headers.names() == self.headers.names()
+            && self.rows.len() == table.rows.len()
+            && ends == self.first_last
+    }
+}
+
+/// Plans batches of rows as the reader hands them over; `None` when the header cannot be
+/// planned against (the same error is reported after reading).
+fn plan_while_reading(
+    settings: &SendSettings,
+    batches: std::sync::mpsc::Receiver<(book::Headers, Vec<Row>)>,
+) -> Option<EarlyPlan> {
+    let mut early: Option<(EarlyPlan, plan::PlanSettings)> = None;
+    for (headers, rows) in batches {
+        let same_header = early
+            .as_ref()
+            .is_some_and(|(e, _)| e.headers.names() == headers.names());
+        if !same_header {
+            // Binding needs only the header; path and sheet name only word its errors.
+            let probe = Table {
+                path: settings.book.clone(),
+                sheet: String::new(),
+                headers: headers.clone(),
+                rows: Vec::new(),
+                untitled_columns: Vec::new(),
+                ignored_columns: 0,
+            };
+            let bound = settings.bind(&probe).ok()?;
+            early = Some((
+                EarlyPlan {
+                    headers,
+                    first_last: None,
+                    rows: Vec::new(),
+                },
+                bound,
+            ));
+        }
+        let (plan_so_far, bound) = early.as_mut()?;
+        let planned = plan::Planner::new(&plan_so_far.headers, bound).plan_rows(&rows);
+        plan_so_far.rows.extend(planned);
+        if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+            let start = plan_so_far.first_last.map_or(first.number, |(a, _)| a);
+            plan_so_far.first_last = Some((start, last.number));
+        }
+    }
+    early.map(|(e, _)| e)
 }
 
 /// Writes the results file and says where it is; returns the totals the exit code needs.
