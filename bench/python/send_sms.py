@@ -9,8 +9,9 @@ artificially slow, and it has none of smsmerge's journal, retries or resume.
 
 Input: first sheet, row 1 is the header, columns Phone, Name, Amount, Message, where
 Message is a per-row template with {{Column}} placeholders.
-Output: the original columns plus Status (SENT, FAILED, INVALID or, with --dry-run, READY)
-and Detail, in row order.
+Output: the original columns plus Status (SENT, FAILED, INVALID or, with --dry-run, READY),
+Detail, and the recipient and text that were sent (what anyone checking a send afterwards
+needs), in row order.
 
     python3 send_sms.py BOOK -o RESULTS.xlsx [--dry-run] [--base-url URL] [-j N]
         [--uid U --username U --password P] [--sender ID]
@@ -147,6 +148,8 @@ def main():
     book.close()
 
     results = [None] * len(data)
+    # What was (or would be) sent, kept for the results: the number and the rendered text.
+    prepared = [("", "")] * len(data)
     jobs, job_rows = [], []
     for i, row in enumerate(data):
         try:
@@ -154,6 +157,7 @@ def main():
         except ValueError as exc:
             results[i] = ("INVALID", str(exc))
             continue
+        prepared[i] = job
         if args.dry_run:
             results[i] = ("READY", "")
         else:
@@ -167,9 +171,9 @@ def main():
 
     out = openpyxl.Workbook(write_only=True)
     sheet = out.create_sheet("Results")
-    sheet.append(header + ["Status", "Detail"])
-    for row, (status, detail) in zip(data, results):
-        sheet.append(list(row) + [status, detail])
+    sheet.append(header + ["Status", "Detail", "Recipient", "Sent text"])
+    for row, (status, detail), (recipient, text) in zip(data, results, prepared):
+        sheet.append(list(row) + [status, detail, recipient, text])
     out.save(args.output)
 
     counts = {s: 0 for s in ("SENT", "FAILED", "INVALID", "READY")}
