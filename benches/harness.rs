@@ -358,7 +358,7 @@ fn write_book(path: &Path, rows: usize) -> Result<()> {
                 0,
                 format!("+961 {} {:06}", local / 1_000_000, local % 1_000_000),
             )?,
-            1 => sheet.write_number(r, 0, (961_00_000_000 + local) as f64)?,
+            1 => sheet.write_number(r, 0, (96_100_000_000 + local) as f64)?,
             _ => sheet.write_string(r, 0, format!("00961{local}"))?,
         };
         sheet.write_string(r, 1, NAMES[i % NAMES.len()])?;

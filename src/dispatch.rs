@@ -473,7 +473,7 @@ mod tests {
     async fn run(gateway: &Scripted, plan: &Plan, settings: &DispatchSettings) -> Dispatched {
         let outcomes = crate::outcome::from_plan(plan);
         let mut progress = Progress::new(plan.rows.len(), true);
-        let keys = crate::journal::keys(&plan);
+        let keys = crate::journal::keys(plan);
         let stop = Stop::new();
         let batch = Batch {
             plan,
