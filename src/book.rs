@@ -192,7 +192,18 @@ pub struct Wanted<'a> {
 /// whose header passes `wanted.test` is taken; with a named sheet, `wanted` is not consulted
 /// (the caller checks the columns and explains what is missing).
 pub fn read(path: &Path, choice: &SheetChoice, wanted: &Wanted<'_>) -> Result<Table, BookError> {
-    read_with_progress(path, choice, wanted, &mut |_, _| {})
+    read_with_progress(path, choice, wanted, None, &mut |_, _| {})
+}
+
+/// A second sheet wanted from the same workbook (the Templates sheet): it is read before the
+/// chosen sheet, from the same opened file, so a large workbook's shared strings are loaded
+/// once and the caller has it before the first rows arrive.
+pub struct Companion<'a> {
+    /// The sheet's name, matched like `--sheet` names (case and outer spaces ignored).
+    pub name: &'a str,
+    /// Called once with the sheet when the workbook has one of that name; not called when
+    /// it has none (a CSV file never has one).
+    pub found: &'a mut dyn FnMut(Result<Table, BookError>),
 }
 
 /// What [`read_with_progress`] shows the rows to, as they are read.
@@ -213,11 +224,13 @@ pub fn read_with_progress(
     path: &Path,
     choice: &SheetChoice,
     wanted: &Wanted<'_>,
+    companion: Option<Companion<'_>>,
     on_rows: &mut OnRows<'_>,
 ) -> Result<Table, BookError> {
     // calamine panics on some damaged files (e.g. a truncated .xls): that is a damaged file,
     // not a crash.
-    crate::panics::contained(|| read_unguarded(path, choice, wanted, on_rows)).unwrap_or_else(
+    crate::panics::contained(|| read_unguarded(path, choice, wanted, companion, on_rows))
+        .unwrap_or_else(
         |failure| {
             Err(BookError::Corrupt {
                 path: path.to_owned(),
@@ -231,10 +244,25 @@ fn read_unguarded(
     path: &Path,
     choice: &SheetChoice,
     wanted: &Wanted<'_>,
+    companion: Option<Companion<'_>>,
     on_rows: &mut OnRows<'_>,
 ) -> Result<Table, BookError> {
     let mut book = Book::open(path)?;
     let sheets = book.sheets();
+    let companion_name = companion.as_ref().map(|c| c.name);
+    if let Some(Companion { name, found }) = companion
+        && !matches!(book.kind, Kind::Csv)
+        && let Some(sheet) = sheets.iter().find(|s| same_sheet_name(&s.name, name))
+    {
+        found(match book.read_sheet(&sheet.name, None, &mut |_, _| {}) {
+            Ok(SheetRead::Table(table)) => Ok(table),
+            Ok(SheetRead::Empty | SheetRead::Unwanted(_)) => Err(BookError::EmptySheet {
+                path: path.to_owned(),
+                sheet: sheet.name.clone(),
+            }),
+            Err(e) => Err(e),
+        });
+    }
     match choice {
         SheetChoice::Named(name) => {
             let sheet = pick_named(&sheets, name).ok_or_else(|| BookError::NoSuchSheet {
@@ -252,7 +280,10 @@ fn read_unguarded(
         }
         SheetChoice::Auto => {
             let mut seen = Vec::new();
-            for sheet in sheets.iter().filter(|s| s.auto_candidate) {
+            let candidates = sheets.iter().filter(|s| {
+                s.auto_candidate && !companion_name.is_some_and(|c| same_sheet_name(&s.name, c))
+            });
+            for sheet in candidates {
                 match book.read_sheet(&sheet.name, Some(wanted.test), on_rows)? {
                     SheetRead::Table(table) => return Ok(table),
                     SheetRead::Empty => {}
@@ -300,15 +331,16 @@ fn pick_named<'a>(sheets: &'a [SheetEntry], wanted: &str) -> Option<&'a SheetEnt
     sheets
         .iter()
         .find(|s| s.name == wanted)
-        .or_else(|| {
-            sheets
-                .iter()
-                .find(|s| s.name.trim().to_lowercase() == trimmed.to_lowercase())
-        })
+        .or_else(|| sheets.iter().find(|s| same_sheet_name(&s.name, wanted)))
         .or_else(|| {
             let n: usize = trimmed.parse().ok()?;
             sheets.get(n.checked_sub(1)?)
         })
+}
+
+/// Sheet names as people type them: case and outer spaces do not matter.
+fn same_sheet_name(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
 type Reading = BufReader<File>;

@@ -181,8 +181,13 @@ pub struct SendArgs {
     pub template: Option<String>,
 
     /// Read the one message template from this UTF-8 text file.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "template_name")]
     pub template_file: Option<PathBuf>,
+
+    /// Use this template of the workbook's Templates sheet (columns name and text) for every
+    /// row. Without it, a `template` column picks one per row.
+    #[arg(long, value_name = "NAME", conflicts_with = "template")]
+    pub template_name: Option<String>,
 
     /// Column holding each row's message template when no --template is given.
     #[arg(long, value_name = "COLUMN", default_value = "message")]

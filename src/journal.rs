@@ -33,6 +33,9 @@ pub struct PlanArgs {
     pub to: Option<String>,
     /// The global template's text (from `--template` or the file's content).
     pub template: Option<String>,
+    /// `--template-name`: a template of the workbook's Templates sheet for every row.
+    #[serde(default)]
+    pub template_name: Option<String>,
     /// `--message-column`.
     pub message_column: String,
     /// The sender id (flag or config).
@@ -59,6 +62,7 @@ impl PlanArgs {
         check(self.sheet != other.sheet, "--sheet");
         check(self.to != other.to, "--to");
         check(self.template != other.template, "the template");
+        check(self.template_name != other.template_name, "--template-name");
         check(
             self.message_column != other.message_column,
             "--message-column",

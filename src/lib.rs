@@ -26,6 +26,7 @@ pub mod send;
 pub mod settings;
 pub mod sms;
 pub mod template;
+pub mod templates;
 pub mod terminal;
 pub mod value;
 

@@ -8,6 +8,7 @@ use crate::book::{Headers, Row, Table};
 use crate::phone::{self, CountryCode, RawNumber};
 use crate::sms::{self, SmsInfo};
 use crate::template::{BoundTemplate, Template};
+use crate::templates::Picker;
 use crate::value::{Value, ValueFormat};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -24,6 +25,15 @@ pub enum MessageSource {
     PerRow {
         /// Column index.
         column: usize,
+    },
+    /// Each row names a template of the Templates sheet in its `template` column.
+    Named {
+        /// The `template` column.
+        column: usize,
+        /// The sheet's templates, bound to this header.
+        picker: Picker,
+        /// The message column, for rows whose `template` cell is empty.
+        fallback: Option<usize>,
     },
 }
 
@@ -277,15 +287,31 @@ impl<'a> Planner<'a> {
                 template.render_into(&row.cells, &settings.format, out)
             }
             MessageSource::PerRow { column } => {
+                let template = self.own_template(row, *column, templates)?;
+                template.render_into(&row.cells, &settings.format, out)
+            }
+            MessageSource::Named {
+                column,
+                picker,
+                fallback,
+            } => {
                 let cell = &row.cells[*column];
-                let name = &self.headers.names()[*column];
-                if cell.is_blank() {
-                    return Err(format!("no message: {name:?} is empty"));
-                }
-                if let Value::Error(code) = cell {
-                    return Err(format!("no message: {name:?} holds the error {code}"));
-                }
-                let template = templates.get(cell, self.headers, &settings.format)?;
+                let header = &self.headers.names()[*column];
+                let template = match (cell, fallback) {
+                    (Value::Error(code), _) => {
+                        return Err(format!("no message: {header:?} holds the error {code}"));
+                    }
+                    (cell, Some(message)) if cell.is_blank() => {
+                        self.own_template(row, *message, templates)?
+                    }
+                    (cell, None) if cell.is_blank() => {
+                        return Err(format!(
+                            "no message: {header:?} is empty; name a template of the Templates sheet"
+                        ));
+                    }
+                    (Value::Text(name), _) => picker.pick(name)?,
+                    (other, _) => picker.pick(&settings.format.display(other))?,
+                };
                 template.render_into(&row.cells, &settings.format, out)
             }
         };
@@ -303,6 +329,26 @@ impl<'a> Planner<'a> {
         // A copy of exactly the text's length: a million rows keep it until the results are
         // written, so a rendering buffer's spare capacity is not kept with each.
         Ok(text.to_owned())
+    }
+}
+
+impl Planner<'_> {
+    /// The row's own template, in its message column.
+    fn own_template<'s>(
+        &self,
+        row: &Row,
+        column: usize,
+        templates: &'s mut TemplateCache,
+    ) -> Result<&'s BoundTemplate, String> {
+        let cell = &row.cells[column];
+        let name = &self.headers.names()[column];
+        if cell.is_blank() {
+            return Err(format!("no message: {name:?} is empty"));
+        }
+        if let Value::Error(code) = cell {
+            return Err(format!("no message: {name:?} holds the error {code}"));
+        }
+        templates.get(cell, self.headers, &self.settings.format)
     }
 }
 

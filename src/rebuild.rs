@@ -81,6 +81,7 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
     flag("--sheet", plan.sheet.as_deref());
     flag("--to", plan.to.as_deref());
     flag("--template", plan.template.as_deref());
+    flag("--template-name", plan.template_name.as_deref());
     flag("--message-column", Some(&plan.message_column));
     flag("--sender", plan.sender.as_deref());
     flag("--country-code", plan.country_code.as_deref());

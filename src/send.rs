@@ -19,10 +19,11 @@ use crate::plan::{self, Plan, PlannedRow};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
 use crate::settings::SendSettings;
+use crate::templates::{self, NamedTemplates};
 use crate::terminal;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset, Local};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Runs `send` with checked settings.
 pub fn run(settings: &SendSettings) -> Result<Exit> {
@@ -66,13 +67,26 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
 pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
     let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
     let wanted = settings.wanted(&test);
+    // The Templates sheet, when the workbook has one; read before the first rows arrive.
+    let named: OnceLock<Result<NamedTemplates, String>> = OnceLock::new();
     let (table, early) = std::thread::scope(|scope| {
         let (batches, received) = std::sync::mpsc::sync_channel::<(book::Headers, Vec<Row>)>(2);
-        let planning = scope.spawn(move || plan_while_reading(settings, received));
+        let named = &named;
+        let planning = scope.spawn(move || plan_while_reading(settings, named, received));
+        let companion = book::Companion {
+            name: templates::SHEET,
+            found: &mut |sheet| {
+                let templates = sheet
+                    .map_err(|e| e.to_string())
+                    .and_then(|table| NamedTemplates::from_table(&table, &settings.format));
+                let _ = named.set(templates);
+            },
+        };
         let table = book::read_with_progress(
             &settings.book,
             &settings.sheet,
             &wanted,
+            Some(companion),
             &mut |headers, rows| {
                 // When the planning thread has stopped, the rows are planned after reading.
                 let _ = batches.send((headers.clone(), rows.to_vec()));
@@ -116,7 +130,7 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
             report::MAX_COLUMNS
         );
     }
-    let bound = settings.bind(&table)?;
+    let bound = settings.bind(&table, named.get())?;
     let planner = plan::Planner::new(&table.headers, &bound);
     let rows = match early {
         Some(early) if early.fits(&table) => early.rows,
@@ -153,6 +167,7 @@ impl EarlyPlan {
 /// planned against (the same error is reported after reading).
 fn plan_while_reading(
     settings: &SendSettings,
+    named: &OnceLock<Result<NamedTemplates, String>>,
     batches: std::sync::mpsc::Receiver<(book::Headers, Vec<Row>)>,
 ) -> Option<EarlyPlan> {
     let mut early: Option<(EarlyPlan, plan::PlanSettings)> = None;
@@ -170,7 +185,7 @@ fn plan_while_reading(
                 untitled_columns: Vec::new(),
                 ignored_columns: 0,
             };
-            let bound = settings.bind(&probe).ok()?;
+            let bound = settings.bind(&probe, named.get()).ok()?;
             early = Some((
                 EarlyPlan {
                     headers,

@@ -14,6 +14,7 @@ use crate::plan::{self, MessageSource, PlanSettings};
 use crate::report::OutputFormat;
 use crate::secret::Secret;
 use crate::template::Template;
+use crate::templates::{self, NamedTemplates};
 use crate::value::ValueFormat;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,8 @@ pub struct SendSettings {
     pub to: Option<String>,
     /// The global template, parsed (not yet bound to a header).
     pub template: Option<Template>,
+    /// `--template-name`: a template of the Templates sheet for every row.
+    pub template_name: Option<String>,
     /// `--message-column`: where per-row templates are when there is no global template.
     pub message_column: String,
     /// `--sender`, checked.
@@ -271,6 +274,7 @@ impl SendSettings {
             sheet: args.sheet.clone(),
             to: args.to.clone(),
             template: template_text,
+            template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
             sender: sender.clone(),
             country_code: country.as_ref().map(ToString::to_string),
@@ -286,6 +290,7 @@ impl SendSettings {
                 .map_or(SheetChoice::Auto, SheetChoice::Named),
             to: args.to.clone(),
             template,
+            template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
             sender,
             country,
@@ -331,7 +336,12 @@ impl SendSettings {
 
     /// Ties the settings to the sheet that was read: finds the columns, binds the global
     /// template. An unknown column here stops the run before any row is planned.
-    pub fn bind(&self, table: &Table) -> Result<PlanSettings> {
+    /// `templates` is the workbook's Templates sheet, if it has one.
+    pub fn bind(
+        &self,
+        table: &Table,
+        templates: Option<&Result<NamedTemplates, String>>,
+    ) -> Result<PlanSettings> {
         let headers = &table.headers;
         let recipient_column = self.recipient_column(headers).ok_or_else(|| {
             let listing = headers.listing();
@@ -349,22 +359,7 @@ impl SendSettings {
                 ),
             }
         })?;
-        let message = match &self.template {
-            Some(template) => MessageSource::Global(template.bind(headers).map_err(|e| {
-                anyhow!("{}: template: {e}", table.path.display())
-            })?),
-            None => MessageSource::PerRow {
-                column: headers.find(&self.message_column).ok_or_else(|| {
-                    anyhow!(
-                        "{}: no message: sheet {:?} has no {:?} column and no --template was given; the headers are {}; use --template TEXT, --template-file PATH or --message-column COLUMN",
-                        table.path.display(),
-                        table.sheet,
-                        self.message_column,
-                        headers.listing()
-                    )
-                })?,
-            },
-        };
+        let message = self.message_source(table, templates)?;
         let sender_column = headers.find(SENDER_HEADER);
         if sender_column.is_none() && self.sender.is_none() {
             bail!(
@@ -383,6 +378,74 @@ impl SendSettings {
             max_segments: self.max_segments,
             format: self.format.clone(),
         })
+    }
+}
+
+impl SendSettings {
+    /// Where each row's template comes from, in order: `--template`/`--template-file`,
+    /// `--template-name`, a `template` column naming templates of the Templates sheet, the
+    /// message column.
+    fn message_source(
+        &self,
+        table: &Table,
+        templates: Option<&Result<NamedTemplates, String>>,
+    ) -> Result<MessageSource> {
+        let headers = &table.headers;
+        let book = table.path.display();
+        if let Some(template) = &self.template {
+            let bound = template
+                .bind(headers)
+                .map_err(|e| anyhow!("{book}: template: {e}"))?;
+            return Ok(MessageSource::Global(bound));
+        }
+        let no_sheet = |why: String| {
+            anyhow!(
+                "{book}: {why}, but there is no sheet named {:?}; add one with the columns \"name\" and \"text\" (one template per row), or give the text with --template",
+                templates::SHEET
+            )
+        };
+        if let Some(name) = &self.template_name {
+            let named =
+                templates.ok_or_else(|| no_sheet(format!("--template-name {name:?} was given")))?;
+            let named = named.as_ref().map_err(|e| anyhow!("{e}"))?;
+            let bound = named
+                .bound(name, headers)
+                .map_err(|e| anyhow!("{book}: --template-name: {e}"))?;
+            return Ok(MessageSource::Global(bound));
+        }
+        let message_column = headers.find(&self.message_column);
+        if let Some(column) = headers.find(templates::PICK_COLUMN) {
+            match templates {
+                Some(named) => {
+                    let named = named.as_ref().map_err(|e| anyhow!("{e}"))?;
+                    return Ok(MessageSource::Named {
+                        column,
+                        picker: named.bind_all(headers),
+                        fallback: message_column,
+                    });
+                }
+                // Without a Templates sheet a `template` column is ordinary data, unless it is
+                // all there is to make messages from.
+                None if message_column.is_none() => {
+                    return Err(no_sheet(format!(
+                        "sheet {:?} has a {:?} column, which picks templates by name",
+                        table.sheet,
+                        templates::PICK_COLUMN
+                    )));
+                }
+                None => {}
+            }
+        }
+        let column = message_column.ok_or_else(|| {
+            anyhow!(
+                "{book}: no message: sheet {:?} has no {:?} column and no --template was given; the headers are {}; use --template TEXT, --template-file PATH, --message-column COLUMN, or a Templates sheet with a {:?} column",
+                table.sheet,
+                self.message_column,
+                headers.listing(),
+                templates::PICK_COLUMN
+            )
+        })?;
+        Ok(MessageSource::PerRow { column })
     }
 }
 
