@@ -157,6 +157,8 @@ pub enum BookError {
         path: PathBuf,
         sheet: String,
         header_row: u32,
+        /// The header row's cells, for callers to whom one row is data (an exclude list).
+        headers: Vec<String>,
     },
     #[error("{path}: no sheet has {wanted}: {seen}; {hint}")]
     NoSheetWanted {
@@ -1034,6 +1036,7 @@ impl<'a> TableBuilder<'a> {
                 path: path.to_owned(),
                 sheet: sheet.to_owned(),
                 header_row: self.header_row.map_or(1, |r| r + 1),
+                headers: headers.names().to_vec(),
             });
         }
         let (headers, untitled_columns) = self.merge_untitled(headers);

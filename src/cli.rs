@@ -211,6 +211,12 @@ pub struct SendArgs {
     #[arg(long)]
     pub allow_duplicates: bool,
 
+    /// Never send to the numbers in this list (a workbook or CSV: the recipient column, else
+    /// the first); their rows are SKIPPED. Repeatable. An `opt_out` column (TRUE/yes/1) in
+    /// the sheet does the same per row.
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
     /// Rows whose message needs more SMS segments than this are INVALID.
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u16).range(1..=255))]

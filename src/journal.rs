@@ -48,6 +48,10 @@ pub struct PlanArgs {
     pub allow_duplicates: bool,
     /// `--max-segments`.
     pub max_segments: u16,
+    /// The `--exclude` lists, so a rebuilt report skips the same rows. Not compared between
+    /// runs: a number added to a list between runs must simply not be sent.
+    #[serde(default)]
+    pub exclude: Vec<PathBuf>,
 }
 
 impl PlanArgs {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod connection;
 pub mod dispatch;
+pub mod exclude;
 pub mod gateway;
 pub mod journal;
 pub mod lock;

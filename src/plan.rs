@@ -5,6 +5,7 @@
 //! in one pass in row order, so "DUPLICATE of row N" always points at the earliest row.
 
 use crate::book::{Headers, Row, Table};
+use crate::exclude::{self, ExcludeList, OptOut};
 use crate::phone::{self, CountryCode, RawNumber};
 use crate::sms::{self, SmsInfo};
 use crate::template::{BoundTemplate, Template};
@@ -56,6 +57,10 @@ pub struct PlanSettings {
     pub max_segments: usize,
     /// How cell values print.
     pub format: ValueFormat,
+    /// Numbers from `--exclude` lists: their rows are SKIPPED.
+    pub exclude: Option<Arc<ExcludeList>>,
+    /// An `opt_out` column: rows marked in it are SKIPPED.
+    pub opt_out_column: Option<usize>,
 }
 
 /// The identity of a message: a hash of recipient, sender and text. It recognises a message
@@ -93,6 +98,8 @@ pub enum Verdict {
     },
     /// Not sendable; the reason is for a person.
     Invalid(String),
+    /// Left out on purpose (an opt-out); the reason is for a person.
+    Skipped(String),
     /// The same recipient and text as an earlier row (its spreadsheet row number).
     Duplicate {
         /// Row number of the first occurrence.
@@ -214,10 +221,17 @@ impl<'a> Planner<'a> {
                 settings.max_segments
             ));
         }
-        let verdict = match (&recipient, &sender, &text) {
-            (Some(to), Some(from), Some(text)) if problems.is_empty() => Verdict::Ready {
-                key: MessageKey::new(to, from, text),
-            },
+        let verdict = match (self.opted_out(row, recipient.as_deref()), &recipient, &sender, &text) {
+            (Ok(Some(reason)), ..) => Verdict::Skipped(reason),
+            (Err(problem), ..) => {
+                problems.push(problem);
+                Verdict::Invalid(problems.join("; "))
+            }
+            (Ok(None), Some(to), Some(from), Some(text)) if problems.is_empty() => {
+                Verdict::Ready {
+                    key: MessageKey::new(to, from, text),
+                }
+            }
             _ => Verdict::Invalid(problems.join("; ")),
         };
         PlannedRow {
@@ -333,6 +347,26 @@ impl<'a> Planner<'a> {
 }
 
 impl Planner<'_> {
+    /// Why the row must not be sent although it could be: its `opt_out` cell, or its number
+    /// on an `--exclude` list. An `opt_out` cell that says neither yes nor no is an error.
+    fn opted_out(&self, row: &Row, recipient: Option<&str>) -> Result<Option<String>, String> {
+        let settings = self.settings;
+        if let Some(column) = settings.opt_out_column
+            && exclude::opt_out(&row.cells[column], &settings.format)? == OptOut::Yes
+        {
+            return Ok(Some(format!(
+                "opted out ({:?} column)",
+                self.headers.names()[column]
+            )));
+        }
+        if let (Some(list), Some(to)) = (&settings.exclude, recipient)
+            && list.contains(to)
+        {
+            return Ok(Some("opted out (on the --exclude list)".to_owned()));
+        }
+        Ok(None)
+    }
+
     /// The row's own template, in its message column.
     fn own_template<'s>(
         &self,

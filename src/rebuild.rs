@@ -91,6 +91,10 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
     if plan.allow_duplicates {
         argv.push("--allow-duplicates".into());
     }
+    for list in &plan.exclude {
+        argv.push("--exclude".into());
+        argv.push(list.into());
+    }
     if quiet {
         argv.push("--quiet".into());
     }

@@ -7,6 +7,7 @@ use crate::book::{Headers, SheetChoice, Table, Wanted};
 use crate::cli::{GatewayArgs, SendArgs};
 use crate::config::{self, Loaded};
 use crate::dispatch::DispatchSettings;
+use crate::exclude::{self, ExcludeList};
 use crate::gateway::opentech::{Account, ClientSettings};
 use crate::journal::PlanArgs;
 use crate::phone::CountryCode;
@@ -18,6 +19,7 @@ use crate::templates::{self, NamedTemplates};
 use crate::value::ValueFormat;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -61,6 +63,8 @@ pub struct SendSettings {
     pub allow_duplicates: bool,
     /// `--max-segments`.
     pub max_segments: usize,
+    /// The `--exclude` lists, read.
+    pub exclude: Option<Arc<ExcludeList>>,
     /// Where the results go.
     pub output: PathBuf,
     /// `--dry-run`.
@@ -270,6 +274,12 @@ impl SendSettings {
             limit: args.limit,
         };
         let gateway = GatewaySettings::from_args(&args.gateway, loaded.as_ref(), !args.dry_run)?;
+        let exclude_paths = match (&args.exclude, file.and_then(|f| f.exclude.as_ref())) {
+            (flags, _) if !flags.is_empty() => flags.clone(),
+            (_, Some(listed)) => listed.clone(),
+            _ => Vec::new(),
+        };
+        let exclude = read_exclude_lists(&exclude_paths, country.as_ref(), args.quiet)?;
         let recorded = PlanArgs {
             sheet: args.sheet.clone(),
             to: args.to.clone(),
@@ -281,6 +291,7 @@ impl SendSettings {
             date_format: args.date_format.clone(),
             allow_duplicates: args.allow_duplicates,
             max_segments: args.max_segments,
+            exclude: exclude_paths,
         };
         Ok(SendSettings {
             book: args.book.clone(),
@@ -297,6 +308,7 @@ impl SendSettings {
             format,
             allow_duplicates: args.allow_duplicates,
             max_segments: usize::from(args.max_segments),
+            exclude,
             output,
             dry_run: args.dry_run,
             quiet: args.quiet,
@@ -377,6 +389,8 @@ impl SendSettings {
             allow_duplicates: self.allow_duplicates,
             max_segments: self.max_segments,
             format: self.format.clone(),
+            exclude: self.exclude.clone(),
+            opt_out_column: headers.find(exclude::OPT_OUT_COLUMN),
         })
     }
 }
@@ -447,6 +461,39 @@ impl SendSettings {
         })?;
         Ok(MessageSource::PerRow { column })
     }
+}
+
+/// Reads the opt-out lists once, into one set; says how many numbers they hold and warns
+/// about entries that are not phone numbers (an opt-out that cannot be matched is worth a
+/// look).
+fn read_exclude_lists(
+    paths: &[PathBuf],
+    country: Option<&CountryCode>,
+    quiet: bool,
+) -> Result<Option<Arc<ExcludeList>>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let list = ExcludeList::read(paths, country)?;
+    if list.rejected > 0 {
+        crate::terminal::warn(format!(
+            "--exclude: {} entr{} of {} are not phone numbers and match no row",
+            list.rejected,
+            if list.rejected == 1 { "y" } else { "ies" },
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !quiet {
+        crate::terminal::note(format!(
+            "--exclude: {} read",
+            crate::terminal::plural(list.len(), "number")
+        ));
+    }
+    Ok(Some(Arc::new(list)))
 }
 
 /// Reads a template file as UTF-8, without its BOM and its final line break (editors add

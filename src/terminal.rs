@@ -52,6 +52,10 @@ pub fn print_plan(table: &Table, totals: &Totals) {
         "duplicates",
         totals.count(Status::Duplicate).to_string(),
     ));
+    let skipped = totals.count(Status::Skipped);
+    if skipped > 0 {
+        out.push_str(&line("opted out", skipped.to_string()));
+    }
     let _ = std::io::stderr().write_all(out.as_bytes());
 }
 
