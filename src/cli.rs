@@ -222,6 +222,16 @@ pub struct SendArgs {
           value_parser = clap::value_parser!(u16).range(1..=255))]
     pub max_segments: u16,
 
+    /// When the run ends, print one JSON object on stdout (counts per status, segments,
+    /// times, results path, exit code; also for a run stopped by an error) and nothing else.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Append timestamped lines (start, end with counts, or the error) to this file, for
+    /// runs from cron.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
     /// Results file, .xlsx or .csv [default: BOOK's name + .results.xlsx, beside it].
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,

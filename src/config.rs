@@ -29,6 +29,8 @@ pub struct ConfigFile {
     pub concurrency: Option<usize>,
     /// Default `--rate` (messages per second).
     pub rate: Option<f64>,
+    /// Default `--log-file`.
+    pub log_file: Option<PathBuf>,
     /// Opt-out lists always applied, as `--exclude` (which replaces them when given).
     pub exclude: Option<Vec<PathBuf>>,
 }

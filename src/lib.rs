@@ -14,6 +14,7 @@ pub mod exclude;
 pub mod gateway;
 pub mod journal;
 pub mod lock;
+pub mod monitor;
 pub mod outcome;
 pub mod pacer;
 pub mod panics;
@@ -63,11 +64,39 @@ impl From<Exit> for ExitCode {
 /// Runs one command line; the error, if any, is for a person and means nothing was done.
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
-        Command::Send(args) => send::run(&SendSettings::from_args(&args)?),
+        Command::Send(args) => send_monitored(&args),
         Command::Balance(args) => balance(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate(&args),
     }
+}
+
+/// `smsmerge send`, its end reported to `--json` and `--log-file` as well as the terminal.
+fn send_monitored(args: &cli::SendArgs) -> Result<Exit> {
+    let log_file = match &args.log_file {
+        Some(path) => Some(path.clone()),
+        // The config file is read again by the settings; here only its log_file matters, and
+        // an unreadable config is reported there, in full.
+        None => config::load(args.gateway.config.as_deref())
+            .ok()
+            .flatten()
+            .and_then(|c| c.file.log_file),
+    };
+    let mut monitor = monitor::Monitor::new(args);
+    let mut attempt = || -> Result<Exit> {
+        if let Some(path) = &log_file {
+            monitor.open_log(path, args)?;
+        }
+        let settings = SendSettings::from_args(args)?;
+        let finished = send::run(&settings)?;
+        monitor.finished(&finished, &settings.output);
+        Ok(finished.exit)
+    };
+    let result = attempt();
+    if let Err(error) = &result {
+        monitor.failed(error);
+    }
+    result
 }
 
 /// `smsmerge balance`: prints the account's balance on stdout.

@@ -50,7 +50,7 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
     );
     run.gateway = Some(header.gateway.clone());
     run.sender = header.plan.sender.clone();
-    let totals = send::write_results(&settings, &table, &plan, &outcomes, run.clone())?;
+    let (totals, run) = send::write_results(&settings, &table, &plan, &outcomes, run)?;
     Ok(send::exit_code(&totals, &run))
 }
 

@@ -25,8 +25,19 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset, Local};
 use std::sync::{Arc, OnceLock};
 
+/// How a send ended: the exit code and what the results say, for `--json` and `--log-file`.
+#[derive(Debug)]
+pub struct Finished {
+    /// The process's exit code.
+    pub exit: Exit,
+    /// Counts per status, messages and segments.
+    pub totals: Totals,
+    /// Mode, times, balance, why it stopped.
+    pub run: RunInfo,
+}
+
 /// Runs `send` with checked settings.
-pub fn run(settings: &SendSettings) -> Result<Exit> {
+pub fn run(settings: &SendSettings) -> Result<Finished> {
     let started = Local::now().fixed_offset();
     let (table, plan) = read_and_plan(settings)?;
     let outcomes = outcome::from_plan(&plan);
@@ -35,15 +46,16 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
     }
     if settings.dry_run {
         let run = RunInfo::new("dry run: nothing was sent", started);
-        let totals = write_results(settings, &table, &plan, &outcomes, run.clone())?;
-        return Ok(exit_code(&totals, &run));
+        let (totals, run) = write_results(settings, &table, &plan, &outcomes, run)?;
+        let exit = exit_code(&totals, &run);
+        return Ok(Finished { exit, totals, run });
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let sent = runtime.block_on(send_plan(settings, &plan, outcomes, started))?;
-    let totals = write_results(settings, &table, &plan, &sent.outcomes, sent.run.clone())?;
+    let (totals, run) = write_results(settings, &table, &plan, &sent.outcomes, sent.run)?;
     // Only now, with the results in place, may the journal say the run finished: a kill
     // before this point leaves an unfinished run, whose rerun sends nothing twice.
     runtime
@@ -51,10 +63,12 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
         .with_context(|| format!("cannot write the journal {}", sent.journal.path().display()))?;
     sent.signals.abort();
     drop(sent.lock);
-    if sent.interrupted {
-        return Ok(Exit::Interrupted);
-    }
-    Ok(exit_code(&totals, &sent.run))
+    let exit = if sent.interrupted {
+        Exit::Interrupted
+    } else {
+        exit_code(&totals, &run)
+    };
+    Ok(Finished { exit, totals, run })
 }
 
 /// Book → plan: reads the sheet, warns about untitled columns, plans every row.
@@ -206,14 +220,15 @@ fn plan_while_reading(
     early.map(|(e, _)| e)
 }
 
-/// Writes the results file and says where it is; returns the totals the exit code needs.
+/// Writes the results file and says where it is; returns the totals the exit code needs
+/// and the run's facts with its finishing time.
 pub fn write_results(
     settings: &SendSettings,
     table: &Table,
     plan: &Plan,
     outcomes: &[RowOutcome],
     mut run: RunInfo,
-) -> Result<Totals> {
+) -> Result<(Totals, RunInfo)> {
     let totals = Totals::new(plan, outcomes);
     run.finished = Local::now().fixed_offset();
     report::write(
@@ -230,7 +245,7 @@ pub fn write_results(
     if !settings.quiet {
         terminal::print_results_path(&settings.output);
     }
-    Ok(totals)
+    Ok((totals, run))
 }
 
 /// What a real send produced; the journal and the lock stay open until the results are
