@@ -188,6 +188,8 @@ pub struct Wanted<'a> {
     pub description: String,
     /// How to fix it, for the error: "name the column with --to COLUMN".
     pub hint: String,
+    /// A fix that fits a sheet's header, better than the general hint: "use --to Tel".
+    pub suggest: &'a dyn Fn(&Headers) -> Option<String>,
 }
 
 /// Reads the chosen sheet of `path`. With [`SheetChoice::Auto`] the first visible worksheet
@@ -282,6 +284,7 @@ fn read_unguarded(
         }
         SheetChoice::Auto => {
             let mut seen = Vec::new();
+            let mut suggestion = None;
             let candidates = sheets.iter().filter(|s| {
                 s.auto_candidate && !companion_name.is_some_and(|c| same_sheet_name(&s.name, c))
             });
@@ -289,11 +292,14 @@ fn read_unguarded(
                 match book.read_sheet(&sheet.name, Some(wanted.test), on_rows)? {
                     SheetRead::Table(table) => return Ok(table),
                     SheetRead::Empty => {}
-                    SheetRead::Unwanted(headers) => seen.push(format!(
-                        "sheet {:?} has headers {}",
-                        sheet.name,
-                        headers.listing()
-                    )),
+                    SheetRead::Unwanted(headers) => {
+                        seen.push(format!(
+                            "sheet {:?} has headers {}",
+                            sheet.name,
+                            headers.listing()
+                        ));
+                        suggestion = suggestion.or_else(|| (wanted.suggest)(&headers));
+                    }
                 }
             }
             if seen.is_empty() {
@@ -305,7 +311,7 @@ fn read_unguarded(
                 path: path.to_owned(),
                 wanted: wanted.description.clone(),
                 seen: seen.join("; "),
-                hint: wanted.hint.clone(),
+                hint: suggestion.unwrap_or_else(|| wanted.hint.clone()),
             })
         }
     }

@@ -65,6 +65,7 @@ impl ExcludeList {
             test: &any,
             description: "numbers".to_owned(),
             hint: "put one number per row in the first column".to_owned(),
+            suggest: &|_| None,
         };
         let table = match book::read(path, &SheetChoice::Auto, &wanted) {
             Ok(table) => table,

@@ -580,7 +580,36 @@ mod tests {
             allow_duplicates: false,
             max_segments: 10,
             format: ValueFormat::default(),
+            exclude: None,
+            opt_out_column: None,
         }
+    }
+
+    #[test]
+    fn an_opt_out_wins_over_every_other_problem_and_an_unclear_one_is_invalid() {
+        let text = |s: &str| Value::Text(Arc::from(s));
+        // The Message column serves as the opt_out column here.
+        let tb = table(vec![
+            vec![text("96170000001"), text("Rana"), text("yes")],
+            vec![text("junk"), text(""), text("TRUE")],
+            vec![text("96170000002"), text("Karim"), text("")],
+            vec![text("96170000003"), text("Maya"), text("perhaps")],
+        ]);
+        let list = crate::exclude::ExcludeList::read(&[], None).unwrap();
+        let s = PlanSettings {
+            opt_out_column: Some(2),
+            exclude: Some(Arc::new(list)),
+            ..settings(&tb, "Hi {{Name}}")
+        };
+        let verdicts: Vec<Verdict> = build(&tb, &s).rows.into_iter().map(|r| r.verdict).collect();
+        assert_eq!(verdicts[0], Verdict::Skipped("opted out (\"Message\" column)".into()));
+        assert_eq!(verdicts[1], Verdict::Skipped("opted out (\"Message\" column)".into()));
+        assert!(matches!(verdicts[2], Verdict::Ready { .. }));
+        assert!(
+            matches!(&verdicts[3], Verdict::Invalid(why) if why.contains("\"perhaps\"")),
+            "{:?}",
+            verdicts[3]
+        );
     }
 
     fn t(s: &str) -> Value {

@@ -336,12 +336,14 @@ impl SendSettings {
                 test,
                 description: format!("a column {name:?} (from --to)"),
                 hint: "check the spelling, or choose the sheet with --sheet".to_owned(),
+                suggest: &|_| None,
             },
             None => Wanted {
                 test,
                 description: format!("a recipient column ({})", RECIPIENT_HEADERS.join(", ")),
                 hint: "name the column with --to COLUMN, or choose the sheet with --sheet"
                     .to_owned(),
+                suggest: &|headers| suggest_recipient_column(headers).map(|s| s.to_string()),
             },
         }
     }
@@ -364,10 +366,14 @@ impl SendSettings {
                     table.sheet
                 ),
                 None => anyhow!(
-                    "{}: sheet {:?} has no recipient column (one of {}); the headers are {listing}; name it with --to COLUMN",
+                    "{}: sheet {:?} has no recipient column (one of {}); the headers are {listing}; {}",
                     table.path.display(),
                     table.sheet,
-                    RECIPIENT_HEADERS.join(", ")
+                    RECIPIENT_HEADERS.join(", "),
+                    suggest_recipient_column(headers).map_or_else(
+                        || "name it with --to COLUMN".to_owned(),
+                        |s| s.to_string()
+                    )
                 ),
             }
         })?;
@@ -461,6 +467,43 @@ impl SendSettings {
         })?;
         Ok(MessageSource::PerRow { column })
     }
+}
+
+/// A header that is probably the phone column under another name (`Tel`, `Mobile No`,
+/// `رقم الجوال`), for an error that can say exactly which `--to` to use.
+pub struct RecipientSuggestion(String);
+
+impl std::fmt::Display for RecipientSuggestion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.0;
+        let plain = name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if plain {
+            write!(f, "use --to {name}")
+        } else {
+            write!(f, "use --to '{}'", name.replace('\'', r"'\''"))
+        }
+    }
+}
+
+/// Words that name a phone column in the languages smsmerge's users write headers in.
+/// ("number" alone is left out: "Order number" is not a phone.)
+const PHONE_WORDS: [&str; 13] = [
+    "phone", "mobile", "tel", "cell", "gsm", "msisdn", "whatsapp", "هاتف", "جوال", "موبايل",
+    "خلوي", "téléphone", "portable",
+];
+
+/// The first header containing a phone word, if any.
+pub fn suggest_recipient_column(headers: &Headers) -> Option<RecipientSuggestion> {
+    headers
+        .names()
+        .iter()
+        .find(|name| {
+            let lower = name.to_lowercase();
+            PHONE_WORDS.iter().any(|w| lower.contains(w))
+        })
+        .map(|name| RecipientSuggestion(name.clone()))
 }
 
 /// Reads the opt-out lists once, into one set; says how many numbers they hold and warns
@@ -558,6 +601,29 @@ fn check_output(output: &Path, book: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    fn suggestion(names: &[&str]) -> Option<String> {
+        let headers = Headers::new(names.iter().map(|n| (*n).to_owned()).collect());
+        suggest_recipient_column(&headers).map(|s| s.to_string())
+    }
+
+    #[test]
+    fn a_phone_column_under_another_name_is_suggested_with_shell_quoting() {
+        assert_eq!(suggestion(&["Name", "Tel"]).as_deref(), Some("use --to Tel"));
+        assert_eq!(
+            suggestion(&["Name", "Mobile No"]).as_deref(),
+            Some("use --to 'Mobile No'")
+        );
+        assert_eq!(
+            suggestion(&["الاسم", "رقم الجوال"]).as_deref(),
+            Some("use --to 'رقم الجوال'")
+        );
+        assert_eq!(
+            suggestion(&["Client's phone"]).as_deref(),
+            Some(r"use --to 'Client'\''s phone'")
+        );
+        assert_eq!(suggestion(&["Name", "Order number", "City"]), None);
+    }
     use super::*;
 
     #[test]
