@@ -9,6 +9,7 @@ use crate::book::{self, Headers, SheetChoice, Wanted};
 use crate::phone::{self, CountryCode, RawNumber};
 use crate::value::{Value, ValueFormat};
 use anyhow::{Result, anyhow};
+use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use std::path::{Path, PathBuf};
 
@@ -89,8 +90,23 @@ impl ExcludeList {
         if number_key_of(&Value::Text(title.as_str().into()), country).is_some() {
             self.add(&Value::Text(title.as_str().into()), country);
         }
-        for row in &table.rows {
-            self.add(&row.cells[column], country);
+        // Normalizing is most of the cost of a long list: spread it over the cores.
+        let keys: Vec<Option<Option<u64>>> = table
+            .rows
+            .par_iter()
+            .map(|row| {
+                let value = &row.cells[column];
+                (!value.is_blank()).then(|| number_key_of(value, country))
+            })
+            .collect();
+        self.numbers.reserve(keys.len());
+        for key in keys.into_iter().flatten() {
+            match key {
+                Some(key) => {
+                    self.numbers.insert(key);
+                }
+                None => self.rejected += 1,
+            }
         }
         self.files.push(path.to_owned());
         Ok(())

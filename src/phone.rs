@@ -405,7 +405,8 @@ fn holds_several_numbers(unified: &str) -> bool {
 /// `(0)` from international numbers such as `+44 (0)20 7946 0958`.
 fn split_prefix(compact: &str) -> (Prefix, String) {
     let cleaned = strip_formatting(compact);
-    let cleaned = if strip_international_prefix(&cleaned).is_some() {
+    // (Replacing nothing would give `cleaned` again: skip the copies when there is no `(0)`.)
+    let cleaned = if strip_international_prefix(&cleaned).is_some() && compact.contains("(0)") {
         strip_formatting(&compact.replacen("(0)", "", 1))
     } else {
         cleaned
