@@ -18,6 +18,7 @@ pub mod pacer;
 pub mod panics;
 pub mod phone;
 pub mod plan;
+pub mod preview;
 pub mod progress;
 pub mod rebuild;
 pub mod report;
@@ -62,6 +63,7 @@ impl From<Exit> for ExitCode {
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Send(args) => send::run(&SendSettings::from_args(&args)?),
+        Command::Preview(args) => preview::run(*args),
         Command::Balance(args) => balance(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate(&args),
