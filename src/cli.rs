@@ -36,6 +36,17 @@ Examples:
     smsmerge preview customers.xlsx -n 50 --template 'Dear {{Name}}, your order is ready.'
 ";
 
+const INIT_HELP: &str = "\
+Refuses to overwrite: if either file is already in DIR, nothing is written.
+
+Examples:
+  Start a new campaign in its own folder, then try it without an account:
+    smsmerge init campaign
+    cd campaign
+    smsmerge preview recipients.xlsx
+    smsmerge send recipients.xlsx --simulate --yes
+";
+
 /// smsmerge: mail-merge for SMS.
 ///
 /// Reads a workbook of recipients and message templates, renders every row, checks numbers,
@@ -80,6 +91,13 @@ pub enum Command {
         mut_arg("backoff_ms", |a| a.hide(true)),
     )]
     Preview(Box<PreviewArgs>),
+    /// Write a starter workbook and a commented config file, to fill in and send.
+    ///
+    /// Writes recipients.xlsx (a Recipients sheet with two example rows, a Templates sheet
+    /// and Notes that explain it) and smsmerge.toml (every setting, commented; no password)
+    /// into DIR, which is created if missing.
+    #[command(after_help = INIT_HELP)]
+    Init(InitArgs),
     /// Print the account's balance.
     Balance(BalanceArgs),
     /// Rebuild the results workbook of a send from its journal and the input, for when the
@@ -205,6 +223,14 @@ pub struct PreviewArgs {
 
     #[command(flatten)]
     pub send: SendArgs,
+}
+
+/// Flags of `smsmerge init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to write the two files into; created if missing.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 /// Flags of `smsmerge send`.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod connection;
 pub mod dispatch;
 pub mod gateway;
+pub mod init;
 pub mod journal;
 pub mod lock;
 pub mod outcome;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Send(args) => send::run(&SendSettings::from_args(&args)?),
         Command::Preview(args) => preview::run(*args),
+        Command::Init(args) => init::run(&args),
         Command::Balance(args) => balance(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate(&args),
