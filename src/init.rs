@@ -9,16 +9,17 @@
 use crate::Exit;
 use crate::cli::InitArgs;
 use crate::config;
+use crate::terminal;
 use anyhow::{Context, Result, bail};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use std::io::Write;
 use std::path::Path;
 
 /// The starter workbook's name.
-pub const BOOK_NAME: &str = "recipients.xlsx";
+const BOOK_NAME: &str = "recipients.xlsx";
 
 /// The config file: commented, every key the config file knows, no password.
-pub const CONFIG_TEXT: &str = include_str!("init/smsmerge.toml");
+const CONFIG_TEXT: &str = include_str!("init/smsmerge.toml");
 
 /// The recipients sheet: a row per message, each with its own template.
 const RECIPIENTS: [[&str; 3]; 3] = [
@@ -141,24 +142,24 @@ fn create_new(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// What was written, and the commands to try next (on stderr, like every message of
-/// smsmerge's; stdout stays free).
+/// smsmerge's).
 fn print_next_steps(dir: &Path, book: &Path, config: &Path) {
-    let mut out = format!(
-        "smsmerge: wrote {} (sheets Recipients, Templates, Notes)\n",
+    terminal::note(format!(
+        "wrote {} (sheets Recipients, Templates, Notes)",
         book.display()
-    );
-    out.push_str(&format!(
-        "smsmerge: wrote {} (sender and country code; the account is commented out)\n",
+    ));
+    terminal::note(format!(
+        "wrote {} (sender and country code; the account is commented out)",
         config.display()
     ));
-    out.push_str("next:\n");
-    if dir != Path::new(".") && dir != Path::new("") {
-        out.push_str(&format!("  cd {}\n", shell_word(dir)));
-    }
-    out.push_str(&format!(
-        "  smsmerge preview {BOOK_NAME}\n  smsmerge send {BOOK_NAME} --simulate --yes\n"
+    let cd = if dir == Path::new(".") || dir == Path::new("") {
+        String::new()
+    } else {
+        format!("\n  cd {}", shell_word(dir))
+    };
+    terminal::note(format!(
+        "next:{cd}\n  smsmerge preview {BOOK_NAME}\n  smsmerge send {BOOK_NAME} --simulate --yes"
     ));
-    let _ = std::io::stderr().write_all(out.as_bytes());
 }
 
 /// A path as one shell word, quoted when it needs to be.
@@ -175,7 +176,7 @@ fn shell_word(path: &Path) -> String {
 }
 
 /// The starter workbook, as the bytes of an xlsx file.
-pub fn starter_workbook() -> Result<Vec<u8>, XlsxError> {
+fn starter_workbook() -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
 
     let sheet = book.add_worksheet().set_name("Recipients")?;
@@ -212,7 +213,10 @@ fn write_rows<const N: usize>(sheet: &mut Worksheet, rows: &[[&str; N]]) -> Resu
             let (r, c) = (r as u32, c as u16);
             if r == 0 {
                 sheet.write_string_with_format(r, c, *cell, &bold)?;
-            } else if cell.chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c)) {
+            } else if cell
+                .chars()
+                .any(|ch| ('\u{0600}'..='\u{06ff}').contains(&ch))
+            {
                 sheet.write_string_with_format(r, c, *cell, &right_to_left)?;
             } else {
                 // Unformatted, so the cell takes its column's format (Text for Phone).
