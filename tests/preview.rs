@@ -9,7 +9,8 @@ mod common;
 
 use common::Workdir;
 use rust_xlsxwriter::XlsxError;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 use unicode_width::UnicodeWidthStr;
 
 /// English and Arabic rows, placeholders, a long message, an invalid and a duplicate row:
@@ -57,16 +58,22 @@ fn campaign(wd: &Workdir) -> PathBuf {
 
 const PLAN: [&str; 4] = ["--sender", "OTSMS", "--country-code", "961"];
 
+/// `smsmerge preview BOOK --sender OTSMS --country-code 961 ARGS...`, run to its end.
+fn preview(wd: &Workdir, book: impl AsRef<Path>, args: &[&str]) -> Output {
+    wd.command()
+        .arg("preview")
+        .arg(book.as_ref())
+        .args(PLAN)
+        .args(args)
+        .output()
+        .expect("run smsmerge preview")
+}
+
 #[test]
 fn preview_of_an_english_and_arabic_workbook() {
     let wd = Workdir::new();
     campaign(&wd);
-    let out = wd
-        .command()
-        .args(["preview", "campaign.xlsx"])
-        .args(PLAN)
-        .output()
-        .unwrap();
+    let out = preview(&wd, "campaign.xlsx", &[]);
     // Rows are INVALID, so like a dry run it exits 1.
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(out.stderr.is_empty(), "{out:?}");
@@ -80,12 +87,7 @@ fn preview_of_an_english_and_arabic_workbook() {
 fn table_lines_have_one_display_width() {
     let wd = Workdir::new();
     campaign(&wd);
-    let out = wd
-        .command()
-        .args(["preview", "campaign.xlsx", "-n", "12"])
-        .args(PLAN)
-        .output()
-        .unwrap();
+    let out = preview(&wd, "campaign.xlsx", &["-n", "12"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let table: Vec<&str> = stdout
         .lines()
@@ -109,12 +111,7 @@ fn table_lines_have_one_display_width() {
 fn rows_chooses_how_many_and_the_totals_count_them_all() {
     let wd = Workdir::new();
     campaign(&wd);
-    let out = wd
-        .command()
-        .args(["preview", "campaign.xlsx", "--rows", "2"])
-        .args(PLAN)
-        .output()
-        .unwrap();
+    let out = preview(&wd, "campaign.xlsx", &["--rows", "2"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("first 2 of 12 rows shown"), "{stdout}");
     assert!(
@@ -123,12 +120,7 @@ fn rows_chooses_how_many_and_the_totals_count_them_all() {
     );
     assert!(!stdout.contains("│   4 ┆"), "row 4 is not shown: {stdout}");
 
-    let out = wd
-        .command()
-        .args(["preview", "campaign.xlsx", "-n", "0"])
-        .args(PLAN)
-        .output()
-        .unwrap();
+    let out = preview(&wd, "campaign.xlsx", &["-n", "0"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(!stdout.contains('│'), "no table: {stdout}");
     assert!(stdout.contains("first 0 of 12 rows shown"), "{stdout}");
@@ -142,13 +134,7 @@ fn a_workbook_without_problems_exits_0() {
         "ok.xlsx",
         &[&["Phone", "Message"], &["+961 3 123 456", "Hello"]],
     );
-    let out = wd
-        .command()
-        .arg("preview")
-        .arg(&book)
-        .args(PLAN)
-        .output()
-        .unwrap();
+    let out = preview(&wd, &book, &[]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
@@ -164,13 +150,7 @@ fn control_characters_in_a_message_are_not_written_to_the_terminal() {
             &["+961 3 123 456", "Hi\u{1b}[2J\u{1b}]0;owned\u{7}\tthere"],
         ],
     );
-    let out = wd
-        .command()
-        .arg("preview")
-        .arg(&book)
-        .args(PLAN)
-        .output()
-        .unwrap();
+    let out = preview(&wd, &book, &[]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         !stdout.chars().any(|c| c.is_control() && c != '\n'),
