@@ -24,6 +24,29 @@ Examples:
         --sender MYSHOP --dry-run -o march-results.csv
 ";
 
+const PREVIEW_HELP: &str = "\
+Every option of `send` is accepted, so a send command line previews as it is with `send`
+replaced by `preview`; those that only concern sending or the results file are ignored.
+
+Examples:
+  The first 10 messages of a workbook, and the totals:
+    smsmerge preview customers.xlsx --sender MYSHOP --country-code 961
+
+  The first 50, with one template for every row:
+    smsmerge preview customers.xlsx -n 50 --template 'Dear {{Name}}, your order is ready.'
+";
+
+const INIT_HELP: &str = "\
+Refuses to overwrite: if either file is already in DIR, nothing is written.
+
+Examples:
+  Start a new campaign in its own folder, then try it without an account:
+    smsmerge init campaign
+    cd campaign
+    smsmerge preview recipients.xlsx
+    smsmerge send recipients.xlsx --simulate --yes
+";
+
 /// smsmerge: mail-merge for SMS.
 ///
 /// Reads a workbook of recipients and message templates, renders every row, checks numbers,
@@ -42,6 +65,41 @@ pub enum Command {
     /// Render every row of a workbook and send it (with --dry-run: only check and report).
     #[command(after_help = EXAMPLES)]
     Send(Box<SendArgs>),
+    /// Show the first rendered messages as a table, and the totals; sends nothing.
+    ///
+    /// Reads and checks the workbook exactly as `send` does, then shows the first rows with
+    /// their recipient, encoding, segments, status and message, and the totals of every row.
+    /// Nothing is sent or written, and no account is needed.
+    #[command(after_help = PREVIEW_HELP)]
+    // The options that only concern sending or the results file are accepted, so that a
+    // `send` command line previews as it is, but left out of the help.
+    #[command(
+        mut_arg("output", |a| a.hide(true)),
+        mut_arg("dry_run", |a| a.hide(true)),
+        mut_arg("quiet", |a| a.hide(true)),
+        mut_arg("simulate", |a| a.hide(true)),
+        mut_arg("base_url", |a| a.hide(true)),
+        mut_arg("timeout", |a| a.hide(true)),
+        mut_arg("yes", |a| a.hide(true)),
+        mut_arg("fresh", |a| a.hide(true)),
+        mut_arg("limit", |a| a.hide(true)),
+        mut_arg("ignore_balance", |a| a.hide(true)),
+        mut_arg("concurrency", |a| a.hide(true)),
+        mut_arg("rate", |a| a.hide(true)),
+        mut_arg("retries", |a| a.hide(true)),
+        mut_arg("retry_uncertain", |a| a.hide(true)),
+        mut_arg("backoff_ms", |a| a.hide(true)),
+        mut_arg("json", |a| a.hide(true)),
+        mut_arg("log_file", |a| a.hide(true)),
+    )]
+    Preview(Box<PreviewArgs>),
+    /// Write a starter workbook and a commented config file, to fill in and send.
+    ///
+    /// Writes recipients.xlsx (a Recipients sheet with two example rows, a Templates sheet
+    /// and Notes that explain it) and smsmerge.toml (every setting, commented; no password)
+    /// into DIR, which is created if missing.
+    #[command(after_help = INIT_HELP)]
+    Init(InitArgs),
     /// Print the account's balance.
     Balance(BalanceArgs),
     /// Rebuild the results workbook of a send from its journal and the input, for when the
@@ -156,6 +214,25 @@ pub struct SimulateArgs {
     /// Seed for the fault dice, for repeatable runs.
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// Flags of `smsmerge preview`: those of `send`, and how many rows to show.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// Rows to show (the totals always count every row).
+    #[arg(short = 'n', long = "rows", value_name = "N", default_value_t = 10)]
+    pub rows: usize,
+
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
+/// Flags of `smsmerge init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to write the two files into; created if missing.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 /// Flags of `smsmerge send`.

@@ -12,6 +12,7 @@ pub mod connection;
 pub mod dispatch;
 pub mod exclude;
 pub mod gateway;
+pub mod init;
 pub mod journal;
 pub mod lock;
 pub mod monitor;
@@ -20,6 +21,7 @@ pub mod pacer;
 pub mod panics;
 pub mod phone;
 pub mod plan;
+pub mod preview;
 pub mod progress;
 pub mod rebuild;
 pub mod report;
@@ -65,6 +67,8 @@ impl From<Exit> for ExitCode {
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Send(args) => send_monitored(&args),
+        Command::Preview(args) => preview::run(*args),
+        Command::Init(args) => init::run(&args),
         Command::Balance(args) => balance(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate(&args),

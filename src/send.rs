@@ -270,6 +270,12 @@ pub fn exit_code(totals: &Totals, run: &RunInfo) -> Exit {
     {
         return Exit::BadInput;
     }
+    plan_exit_code(totals)
+}
+
+/// The exit code of rows planned and not sent (a dry run, a preview): 1 when any row needs
+/// attention, so a script can check a workbook before it sends.
+pub fn plan_exit_code(totals: &Totals) -> Exit {
     if totals.needs_attention() {
         Exit::Attention
     } else {
