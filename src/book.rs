@@ -234,14 +234,12 @@ pub fn read_with_progress(
     // calamine panics on some damaged files (e.g. a truncated .xls): that is a damaged file,
     // not a crash.
     crate::panics::contained(|| read_unguarded(path, choice, wanted, companion, on_rows))
-        .unwrap_or_else(
-        |failure| {
+        .unwrap_or_else(|failure| {
             Err(BookError::Corrupt {
                 path: path.to_owned(),
                 detail: format!("the reader failed: {failure}"),
             })
-        },
-    )
+        })
 }
 
 fn read_unguarded(

@@ -38,7 +38,12 @@ impl LogFile {
             .create(true)
             .append(true)
             .open(path)
-            .with_context(|| format!("--log-file {}: cannot open it for appending", path.display()))?;
+            .with_context(|| {
+                format!(
+                    "--log-file {}: cannot open it for appending",
+                    path.display()
+                )
+            })?;
         Ok(LogFile {
             path: path.to_owned(),
             file,

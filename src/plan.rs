@@ -221,17 +221,20 @@ impl<'a> Planner<'a> {
                 settings.max_segments
             ));
         }
-        let verdict = match (self.opted_out(row, recipient.as_deref()), &recipient, &sender, &text) {
+        let verdict = match (
+            self.opted_out(row, recipient.as_deref()),
+            &recipient,
+            &sender,
+            &text,
+        ) {
             (Ok(Some(reason)), ..) => Verdict::Skipped(reason),
             (Err(problem), ..) => {
                 problems.push(problem);
                 Verdict::Invalid(problems.join("; "))
             }
-            (Ok(None), Some(to), Some(from), Some(text)) if problems.is_empty() => {
-                Verdict::Ready {
-                    key: MessageKey::new(to, from, text),
-                }
-            }
+            (Ok(None), Some(to), Some(from), Some(text)) if problems.is_empty() => Verdict::Ready {
+                key: MessageKey::new(to, from, text),
+            },
             _ => Verdict::Invalid(problems.join("; ")),
         };
         PlannedRow {
@@ -602,8 +605,14 @@ mod tests {
             ..settings(&tb, "Hi {{Name}}")
         };
         let verdicts: Vec<Verdict> = build(&tb, &s).rows.into_iter().map(|r| r.verdict).collect();
-        assert_eq!(verdicts[0], Verdict::Skipped("opted out (\"Message\" column)".into()));
-        assert_eq!(verdicts[1], Verdict::Skipped("opted out (\"Message\" column)".into()));
+        assert_eq!(
+            verdicts[0],
+            Verdict::Skipped("opted out (\"Message\" column)".into())
+        );
+        assert_eq!(
+            verdicts[1],
+            Verdict::Skipped("opted out (\"Message\" column)".into())
+        );
         assert!(matches!(verdicts[2], Verdict::Ready { .. }));
         assert!(
             matches!(&verdicts[3], Verdict::Invalid(why) if why.contains("\"perhaps\"")),

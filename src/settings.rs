@@ -490,8 +490,19 @@ impl std::fmt::Display for RecipientSuggestion {
 /// Words that name a phone column in the languages smsmerge's users write headers in.
 /// ("number" alone is left out: "Order number" is not a phone.)
 const PHONE_WORDS: [&str; 13] = [
-    "phone", "mobile", "tel", "cell", "gsm", "msisdn", "whatsapp", "هاتف", "جوال", "موبايل",
-    "خلوي", "téléphone", "portable",
+    "phone",
+    "mobile",
+    "tel",
+    "cell",
+    "gsm",
+    "msisdn",
+    "whatsapp",
+    "هاتف",
+    "جوال",
+    "موبايل",
+    "خلوي",
+    "téléphone",
+    "portable",
 ];
 
 /// The first header containing a phone word, if any.
@@ -609,7 +620,10 @@ mod tests {
 
     #[test]
     fn a_phone_column_under_another_name_is_suggested_with_shell_quoting() {
-        assert_eq!(suggestion(&["Name", "Tel"]).as_deref(), Some("use --to Tel"));
+        assert_eq!(
+            suggestion(&["Name", "Tel"]).as_deref(),
+            Some("use --to Tel")
+        );
         assert_eq!(
             suggestion(&["Name", "Mobile No"]).as_deref(),
             Some("use --to 'Mobile No'")

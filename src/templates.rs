@@ -88,9 +88,8 @@ impl NamedTemplates {
                     row.number
                 ))
             } else {
-                Template::parse(&text).map_err(|e| {
-                    format!("template {name:?} ({sheet} row {}): {e}", row.number)
-                })
+                Template::parse(&text)
+                    .map_err(|e| format!("template {name:?} ({sheet} row {}): {e}", row.number))
             };
             let key = name_key(&name);
             if let Some(first) = by_key.get(&key) {
@@ -266,14 +265,21 @@ mod tests {
     #[test]
     fn a_broken_template_fails_only_the_rows_that_pick_it() {
         let named = NamedTemplates::from_table(
-            &sheet(&[("good", "Hi {{Name}}"), ("typo", "Hi {{Nmae}}"), ("bad", "Hi {{")]),
+            &sheet(&[
+                ("good", "Hi {{Name}}"),
+                ("typo", "Hi {{Nmae}}"),
+                ("bad", "Hi {{"),
+            ]),
             &ValueFormat::default(),
         )
         .unwrap();
         let picker = named.bind_all(&recipients());
         assert!(picker.pick("good").is_ok());
         let typo = picker.pick("typo").unwrap_err();
-        assert!(typo.contains("template \"typo\" (Templates row 3)"), "{typo}");
+        assert!(
+            typo.contains("template \"typo\" (Templates row 3)"),
+            "{typo}"
+        );
         let bad = picker.pick("bad").unwrap_err();
         assert!(bad.contains("template \"bad\" (Templates row 4)"), "{bad}");
     }
@@ -303,8 +309,8 @@ mod tests {
 
     #[test]
     fn an_empty_text_is_an_error_for_its_rows() {
-        let named = NamedTemplates::from_table(&sheet(&[("a", "  ")]), &ValueFormat::default())
-            .unwrap();
+        let named =
+            NamedTemplates::from_table(&sheet(&[("a", "  ")]), &ValueFormat::default()).unwrap();
         let e = named.bound("a", &recipients()).unwrap_err();
         assert!(e.contains("has no text"), "{e}");
     }

@@ -74,7 +74,14 @@ fn sends_append_timestamped_lines_to_the_log_file() {
         let mut cmd = wd.command();
         cmd.arg("send")
             .arg(&path)
-            .args(["--sender", "OTSMS", "--simulate", "--yes", "--fresh", "--json"])
+            .args([
+                "--sender",
+                "OTSMS",
+                "--simulate",
+                "--yes",
+                "--fresh",
+                "--json",
+            ])
             .arg("--log-file")
             .arg(&log);
         let (code, stdout, stderr) = run(cmd);
@@ -113,7 +120,14 @@ fn a_failed_run_still_reports_in_json_and_in_the_log_without_the_password() {
     let mut cmd = wd.command();
     cmd.arg("send")
         .arg(&path)
-        .args(["--sender", "OTSMS", "--yes", "--json", "--base-url", &sim.url])
+        .args([
+            "--sender",
+            "OTSMS",
+            "--yes",
+            "--json",
+            "--base-url",
+            &sim.url,
+        ])
         .arg("--log-file")
         .arg(&log)
         .env("OTSMS_UID", "4242")
@@ -124,7 +138,10 @@ fn a_failed_run_still_reports_in_json_and_in_the_log_without_the_password() {
     let json = only_json(&stdout);
     assert_eq!(json["exit_code"], 2);
     let logged = std::fs::read_to_string(&log).expect("the log file");
-    assert!(logged.contains("(exit 2)") || logged.contains("exit 2"), "{logged}");
+    assert!(
+        logged.contains("(exit 2)") || logged.contains("exit 2"),
+        "{logged}"
+    );
     for text in [&stdout, &stderr, &logged] {
         assert!(!text.contains(PASSWORD), "password leaked: {text}");
         assert!(!text.contains("S3cr3t"), "password leaked: {text}");
@@ -132,9 +149,16 @@ fn a_failed_run_still_reports_in_json_and_in_the_log_without_the_password() {
 
     // A start-up error: the book does not exist.
     let mut cmd = wd.command();
-    cmd.args(["send", "missing.xlsx", "--sender", "OTSMS", "--dry-run", "--json"])
-        .arg("--log-file")
-        .arg(&log);
+    cmd.args([
+        "send",
+        "missing.xlsx",
+        "--sender",
+        "OTSMS",
+        "--dry-run",
+        "--json",
+    ])
+    .arg("--log-file")
+    .arg(&log);
     let (code, stdout, _) = run(cmd);
     assert_eq!(code, 2);
     let json = only_json(&stdout);
@@ -165,7 +189,8 @@ fn an_unwritable_log_file_stops_the_run_before_anything_is_done() {
     let (code, stdout, stderr) = run(cmd);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("--log-file logs: cannot open it for appending") && stderr.lines().count() == 1,
+        stderr.contains("--log-file logs: cannot open it for appending")
+            && stderr.lines().count() == 1,
         "{stderr}"
     );
     assert!(!wd.path("book.results.xlsx").exists());

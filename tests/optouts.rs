@@ -110,7 +110,9 @@ fn a_workbook_list_without_a_header_and_a_list_of_one_number() {
     let r = Results::read(&wd.path("book.results.xlsx"));
     assert_eq!(
         r.statuses(),
-        ["READY", "SKIPPED", "SKIPPED", "SKIPPED", "SKIPPED", "SKIPPED"]
+        [
+            "READY", "SKIPPED", "SKIPPED", "SKIPPED", "SKIPPED", "SKIPPED"
+        ]
     );
 }
 

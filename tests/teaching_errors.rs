@@ -36,7 +36,10 @@ fn without_a_likely_column_the_general_fix_is_given() {
     let wd = Workdir::new();
     let book = wd.xlsx_rows("book.xlsx", &[&["Name", "City"], &["Ali", "Beirut"]]);
     let stderr = one_line_error(wd.dry_run(&book, &["--sender", "OTSMS"]));
-    assert!(stderr.contains("name the column with --to COLUMN"), "{stderr}");
+    assert!(
+        stderr.contains("name the column with --to COLUMN"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -172,7 +172,10 @@ fn a_template_column_without_a_templates_sheet_is_explained() {
     let wd = Workdir::new();
     let path = wd.xlsx_rows(
         "book.xlsx",
-        &[&["Phone", "Name", "Template"], &["96170000001", "Rana", "x"]],
+        &[
+            &["Phone", "Name", "Template"],
+            &["96170000001", "Rana", "x"],
+        ],
     );
     let stderr = expect_exit(wd.dry_run(&path, &["--sender", "OTSMS"]), 2);
     assert!(
@@ -191,7 +194,12 @@ fn a_templates_sheet_that_defines_a_name_twice_is_refused() {
             &["Phone", "Name", "Template"],
             &["96170000001", "Rana", "a"],
         ],
-        &[&["Name", "Text"], &["a", "one"], &["b", "two"], &["A", "three"]],
+        &[
+            &["Name", "Text"],
+            &["a", "one"],
+            &["b", "two"],
+            &["A", "three"],
+        ],
     );
     let stderr = expect_exit(wd.dry_run(&path, &["--sender", "OTSMS"]), 2);
     assert!(
@@ -211,7 +219,10 @@ fn the_templates_sheet_is_never_taken_for_the_recipients() {
     // A Templates sheet whose header happens to hold a recipient-like column.
     let path = book(
         &wd,
-        &[&["Mobile", "Name", "Message"], &["96170000001", "Rana", "Hi"]],
+        &[
+            &["Mobile", "Name", "Message"],
+            &["96170000001", "Rana", "Hi"],
+        ],
         &[&["name", "text", "number"], &["a", "A", "1"]],
     );
     expect_exit(wd.dry_run(&path, &["--sender", "OTSMS"]), 0);
