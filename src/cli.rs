@@ -91,6 +91,10 @@ pub enum Command {
         mut_arg("backoff_ms", |a| a.hide(true)),
         mut_arg("json", |a| a.hide(true)),
         mut_arg("log_file", |a| a.hide(true)),
+        mut_arg("quiet_hours", |a| a.hide(true)),
+        mut_arg("timezone", |a| a.hide(true)),
+        mut_arg("not_before", |a| a.hide(true)),
+        mut_arg("no_wait", |a| a.hide(true)),
     )]
     Preview(Box<PreviewArgs>),
     /// Write a starter workbook and a commented config file, to fill in and send.
@@ -363,6 +367,29 @@ pub struct SendArgs {
     /// First wait between retries in milliseconds; each retry doubles it, with jitter.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub backoff_ms: u64,
+
+    /// Hours with no sending, in --timezone: 21:00-08:00 (may wrap midnight) or 12:00-14:00.
+    /// A run started inside them waits for their end; one that reaches them pauses (messages
+    /// in flight finish) and resumes after. `off` ignores the config file's [default:
+    /// `quiet_hours` in the config file].
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub quiet_hours: Option<String>,
+
+    /// Send nothing before this time, in --timezone: HH:MM today, or YYYY-MM-DD HH:MM. A time
+    /// already past does not wait.
+    #[arg(long, value_name = "TIME")]
+    pub not_before: Option<String>,
+
+    /// Time zone of --quiet-hours and --not-before: an IANA name such as Asia/Beirut or UTC
+    /// [default: `timezone` in the config file, else this machine's].
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+
+    /// Started outside the hours to send (--quiet-hours, --not-before), do not wait: exit at
+    /// once with code 75, having sent and written nothing, so that cron can try again later. A
+    /// send that reaches quiet hours still pauses.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[cfg(test)]

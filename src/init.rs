@@ -271,12 +271,15 @@ mod tests {
             rate,
             exclude,
             log_file,
+            quiet_hours,
+            timezone,
         } = file;
         assert!(password.is_none(), "the starter config holds no password");
         assert!(uid.is_some() && username.is_some() && password_file.is_some());
         assert!(sender.is_some() && base_url.is_some() && country_code.is_some());
         assert!(concurrency.is_some() && rate.is_some());
         assert!(exclude.is_some() && log_file.is_some());
+        assert!(quiet_hours.is_some() && timezone.is_some());
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod preview;
 pub mod progress;
 pub mod rebuild;
 pub mod report;
+pub mod schedule;
 pub mod secret;
 pub mod send;
 pub mod settings;
@@ -53,6 +54,9 @@ pub enum Exit {
     Attention = 1,
     /// Bad invocation or unreadable input: nothing was done.
     BadInput = 2,
+    /// Not a time to send (quiet hours, `--not-before`) and `--no-wait`: nothing was done; try
+    /// again later. 75 is EX_TEMPFAIL of sysexits.h, "a temporary failure, retry later".
+    NotNow = 75,
     /// Interrupted by the user.
     Interrupted = 130,
 }

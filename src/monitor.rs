@@ -134,17 +134,21 @@ fn finished_line(finished: &Finished, results: &Path) -> String {
         .collect();
     let seconds = (finished.run.finished - finished.run.started).as_seconds_f64();
     let mut line = format!(
-        "{}: exit {}; {} rows: {}; {} segments; results {}; {seconds:.1} s",
-        if finished.exit == Exit::Interrupted {
-            "interrupted"
-        } else {
-            "done"
+        "{}: exit {}; {} rows: {}; {} segments; {}; {seconds:.1} s",
+        match finished.exit {
+            Exit::Interrupted => "interrupted",
+            Exit::NotNow => "not now (held by the schedule, --no-wait): nothing sent",
+            _ => "done",
         },
         finished.exit as u8,
         totals.rows,
         counts.join(", "),
         totals.segments(),
-        results.display()
+        if finished.results_written {
+            format!("results {}", results.display())
+        } else {
+            "no results written".to_owned()
+        }
     );
     if let Some(why) = &finished.run.stopped {
         line.push_str(&format!("; stopped early: {why}"));
@@ -169,7 +173,8 @@ struct Summary<'a> {
     exit_code: u8,
     mode: &'a str,
     book: &'a Path,
-    results: &'a Path,
+    /// `null` when no results file was written (`--no-wait` outside the allowed hours).
+    results: Option<&'a Path>,
     started: String,
     finished: String,
     duration_seconds: f64,
@@ -209,7 +214,7 @@ impl<'a> Summary<'a> {
             exit_code: finished.exit as u8,
             mode: &run.mode,
             book,
-            results,
+            results: finished.results_written.then_some(results),
             started: run.started.to_rfc3339(),
             finished: run.finished.to_rfc3339(),
             duration_seconds: (run.finished - run.started).as_seconds_f64(),

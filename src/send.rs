@@ -5,11 +5,17 @@
 //! checks the account and the balance before the first message, asks for confirmation, sends
 //! with every attempt journaled, and reports. Ctrl-C or SIGTERM stops it cleanly (exit 130);
 //! a second one quits at once, and a rerun resumes.
+//!
+//! Outside the hours to send (`--quiet-hours`, `--not-before`) dispatch waits, with the lock
+//! held and the journal open; with `--no-wait` the run ends right after the plan instead
+//! (exit 75), having taken no lock, touched no journal, asked no gateway and written no
+//! results, so a cron job simply tries again later and an earlier results file is left as
+//! it was.
 
 use crate::Exit;
 use crate::book::{self, Row, Table};
 use crate::connection::Connection;
-use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason};
+use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason, Timing};
 use crate::gateway::opentech::OpenTech;
 use crate::gateway::{Gateway, SendError, parse_balance};
 use crate::journal::{self, Journal, JournalKey, Previous, RunHeader};
@@ -18,11 +24,12 @@ use crate::outcome::{self, RowOutcome, Status, Totals};
 use crate::plan::{self, Plan, PlannedRow};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
+use crate::schedule::{Clock, Hold, Schedule, SystemClock};
 use crate::settings::SendSettings;
 use crate::templates::{self, NamedTemplates};
 use crate::terminal;
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, FixedOffset, Local};
+use chrono::{DateTime, FixedOffset, Local, Utc};
 use std::sync::{Arc, OnceLock};
 
 /// How a send ended: the exit code and what the results say, for `--json` and `--log-file`.
@@ -34,6 +41,8 @@ pub struct Finished {
     pub totals: Totals,
     /// Mode, times, balance, why it stopped.
     pub run: RunInfo,
+    /// Whether the results file was written (not when `--no-wait` found the window closed).
+    pub results_written: bool,
 }
 
 /// Runs `send` with checked settings.
@@ -44,11 +53,40 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     if !settings.quiet {
         terminal::print_plan(&table, &Totals::new(&plan, &outcomes));
     }
+    let ready = Totals::new(&plan, &outcomes).count(Status::Ready);
+    let hold = (ready > 0).then(|| held_now(settings)).flatten();
     if settings.dry_run {
+        if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
+            terminal::note(format!(
+                "{}: a real send now would wait until {}",
+                schedule.reason(hold, *now),
+                schedule.until(hold, *now)
+            ));
+        }
         let run = RunInfo::new("dry run: nothing was sent", started);
         let (totals, run) = write_results(settings, &table, &plan, &outcomes, run)?;
         let exit = exit_code(&totals, &run);
-        return Ok(Finished { exit, totals, run });
+        return Ok(Finished {
+            exit,
+            totals,
+            run,
+            results_written: true,
+        });
+    }
+    if settings.no_wait
+        && let Some((schedule, hold, now)) = &hold
+    {
+        terminal::note(format!(
+            "{}: nothing sent (--no-wait); sending can start at {}",
+            schedule.reason(hold, *now),
+            schedule.until(hold, *now)
+        ));
+        return Ok(Finished {
+            exit: Exit::NotNow,
+            totals: Totals::new(&plan, &outcomes),
+            run: RunInfo::new("not sent: held by the schedule (--no-wait)", started),
+            results_written: false,
+        });
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -68,7 +106,20 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     } else {
         exit_code(&totals, &run)
     };
-    Ok(Finished { exit, totals, run })
+    Ok(Finished {
+        exit,
+        totals,
+        run,
+        results_written: true,
+    })
+}
+
+/// The schedule, when it holds requests back at this moment, with the hold and the moment.
+fn held_now(settings: &SendSettings) -> Option<(&Schedule, Hold, DateTime<Utc>)> {
+    let schedule = settings.schedule.as_ref()?;
+    let now = SystemClock.now();
+    let hold = schedule.at(now).hold()?;
+    Some((schedule, hold, now))
 }
 
 /// Book → plan: reads the sheet, warns about untitled columns, plans every row.
@@ -315,6 +366,13 @@ async fn send_plan(
     let ready = to_send.count(Status::Ready);
     let count = settings.dispatch.limit.map_or(ready, |l| l.min(ready));
     if count > 0 && !settings.yes {
+        if let (Some((schedule, hold, now)), false) = (held_now(settings), settings.quiet) {
+            terminal::note(format!(
+                "{}: sending will wait until {}",
+                schedule.reason(&hold, now),
+                schedule.until(&hold, now)
+            ));
+        }
         let segments = segments_of_first(plan, &outcomes, count);
         let question = format!("Send {count} messages ({segments} segments) through {host}?");
         if !terminal::confirm(&question)? {
@@ -338,6 +396,10 @@ async fn send_plan(
         keys: &keys,
         journal: Some(&journal),
         stop: &stop,
+        timing: settings.schedule.as_ref().map(|schedule| Timing {
+            schedule,
+            clock: &SystemClock,
+        }),
     };
     let Dispatched {
         outcomes,

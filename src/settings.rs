@@ -13,6 +13,7 @@ use crate::journal::PlanArgs;
 use crate::phone::CountryCode;
 use crate::plan::{self, MessageSource, PlanSettings};
 use crate::report::OutputFormat;
+use crate::schedule::{NotBefore, QuietHours, Schedule, Zone};
 use crate::secret::Secret;
 use crate::template::Template;
 use crate::templates::{self, NamedTemplates};
@@ -83,6 +84,10 @@ pub struct SendSettings {
     pub dispatch: DispatchSettings,
     /// Where to send.
     pub gateway: GatewaySettings,
+    /// When requests may start (`--quiet-hours`, `--not-before`); `None`: at any time.
+    pub schedule: Option<Schedule>,
+    /// `--no-wait`.
+    pub no_wait: bool,
 }
 
 /// The default gateway.
@@ -280,6 +285,7 @@ impl SendSettings {
             _ => Vec::new(),
         };
         let exclude = read_exclude_lists(&exclude_paths, country.as_ref(), args.quiet)?;
+        let schedule = schedule(args, file)?;
         let recorded = PlanArgs {
             sheet: args.sheet.clone(),
             to: args.to.clone(),
@@ -318,6 +324,8 @@ impl SendSettings {
             ignore_balance: args.ignore_balance,
             dispatch,
             gateway,
+            schedule,
+            no_wait: args.no_wait,
         })
     }
 
@@ -566,6 +574,46 @@ fn read_template_file(path: &Path) -> Result<String> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
     let text = text.strip_suffix('\n').unwrap_or(text);
     Ok(text.to_owned())
+}
+
+/// The schedule of `--quiet-hours`, `--not-before` and `--timezone`, the first two read against
+/// the present moment. `quiet_hours` and `timezone` may come from the config file, and
+/// `--quiet-hours off` sets the file's aside. `--not-before` has no config key: a date in a
+/// file used day after day would be past after the first, and a daily earliest time is what
+/// `quiet_hours` already says.
+fn schedule(args: &SendArgs, file: Option<&config::ConfigFile>) -> Result<Option<Schedule>> {
+    let quiet = match (&args.quiet_hours, file.and_then(|f| f.quiet_hours.as_ref())) {
+        (Some(text), _) if ["off", "none"].contains(&text.trim().to_lowercase().as_str()) => None,
+        (Some(text), _) => Some(
+            text.parse::<QuietHours>()
+                .map_err(|e| anyhow!("--quiet-hours {text}: {e}"))?,
+        ),
+        (None, Some(text)) => Some(
+            text.parse::<QuietHours>()
+                .map_err(|e| anyhow!("quiet_hours = {text:?} in the config file: {e}"))?,
+        ),
+        (None, None) => None,
+    };
+    let not_before = args
+        .not_before
+        .as_deref()
+        .map(|text| {
+            text.parse::<NotBefore>()
+                .map_err(|e| anyhow!("--not-before {text}: {e}"))
+        })
+        .transpose()?;
+    let zone = match (&args.timezone, file.and_then(|f| f.timezone.as_ref())) {
+        (Some(name), _) => Some(Zone::parse(name).map_err(|e| anyhow!("--timezone: {e}"))?),
+        (None, Some(name)) => {
+            Some(Zone::parse(name).map_err(|e| anyhow!("timezone in the config file: {e}"))?)
+        }
+        (None, None) => None,
+    };
+    if quiet.is_none() && not_before.is_none() {
+        return Ok(None);
+    }
+    let zone = zone.unwrap_or_else(Zone::local);
+    Ok(Schedule::new(quiet, not_before, zone, chrono::Utc::now()))
 }
 
 /// `<input stem>.results.xlsx`, beside the input.
