@@ -6,22 +6,29 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
-  Check a workbook and see what would be sent, without sending:
+  Start a campaign folder with a sample workbook and config to fill in:
+    smsmerge init campaign
+
+  See the first messages as they would go, and check every row (writes the results, sends
+  nothing, needs no account):
+    smsmerge preview customers.xlsx --sender MYSHOP --country-code 961
     smsmerge send customers.xlsx --sender MYSHOP --country-code 961 --dry-run
 
-  Try a real send against the built-in simulator (no account needed):
+  Try the whole send against the built-in simulator (no account needed):
     smsmerge send customers.xlsx --sender OTSMS --country-code 961 --simulate --yes
 
-  Send for real (credentials from OTSMS_UID, OTSMS_USERNAME, OTSMS_PASSWORD or the config file):
-    smsmerge send customers.xlsx --sender MYSHOP -j 8 --rate 20
+  Send for real, leaving out opt-outs (credentials from OTSMS_UID, OTSMS_USERNAME,
+  OTSMS_PASSWORD or the config file):
+    smsmerge send customers.xlsx --sender MYSHOP --exclude optouts.csv -j 8 --rate 20
 
-  One template for every row, filled from the row's columns:
-    smsmerge send customers.xlsx --sender MYSHOP --dry-run \\
-        --template 'Dear {{Name}}, your order {{Order}} is ready.'
+  One template for every row, from the command line, a file or the Templates sheet:
+    smsmerge send customers.xlsx --sender MYSHOP --template 'Dear {{Name}}, your order is ready.'
+    smsmerge send book.xlsx --sheet March --template-file notice.txt --sender MYSHOP
+    smsmerge send book.xlsx --template-name reminder --sender MYSHOP
 
-  A long template from a file, a chosen sheet, results as CSV:
-    smsmerge send book.xlsx --sheet March --template-file notice.txt \\
-        --sender MYSHOP --dry-run -o march-results.csv
+  Every night from cron, never between 21:00 and 08:00, with a log and a JSON summary:
+    smsmerge send nightly.xlsx --yes --quiet --quiet-hours 21:00-08:00 \\
+        --timezone Asia/Beirut --log-file /var/log/smsmerge.log --json
 ";
 
 const PREVIEW_HELP: &str = "\
