@@ -54,3 +54,25 @@ fn a_missing_sender_and_a_missing_message_say_how_to_give_them() {
         "{stderr}"
     );
 }
+
+#[test]
+fn help_shows_the_common_jobs_as_examples() {
+    let wd = Workdir::new();
+    for args in [&["--help"][..], &["send", "--help"][..]] {
+        let out = wd.command().args(args).output().expect("run smsmerge");
+        assert_eq!(out.status.code(), Some(0));
+        let help = String::from_utf8(out.stdout).expect("utf-8 help");
+        for job in [
+            "smsmerge init campaign",
+            "smsmerge preview customers.xlsx",
+            "--dry-run",
+            "--simulate --yes",
+            "--exclude optouts.csv",
+            "--template-name reminder",
+            "--quiet-hours 21:00-08:00",
+            "--log-file /var/log/smsmerge.log --json",
+        ] {
+            assert!(help.contains(job), "{args:?} lacks {job:?}:\n{help}");
+        }
+    }
+}
