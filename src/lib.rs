@@ -24,6 +24,7 @@ pub mod report;
 pub mod secret;
 pub mod send;
 pub mod settings;
+pub mod shell;
 pub mod sms;
 pub mod template;
 pub mod terminal;
@@ -65,6 +66,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Balance(args) => balance(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }
 
