@@ -756,7 +756,8 @@ fn write_summary(
         sheet.write_string_with_format(r, 0, status.as_str(), styles.status(status))?;
         sheet.write_number(r, 1, totals.count(status) as f64)?;
     }
-    sheet.insert_chart(0, 3, &status_chart(first_status_row, r))?;
+    let chart = status_chart(&sheet.name(), first_status_row, r);
+    sheet.insert_chart(0, 3, &chart)?;
     r += 2;
     for (col, title) in ["Encoding", "Messages", "Segments"].into_iter().enumerate() {
         sheet.write_string_with_format(r, col_num(col), title, &styles.header)?;
@@ -781,10 +782,10 @@ fn write_summary(
     Ok(())
 }
 
-/// A column chart of the Summary's status table (rows `first` to `last`, names in column A,
+/// A column chart of the status table on `sheet` (rows `first` to `last`, names in column A,
 /// counts in B), each bar in its status's colour. Every status has its bar, so charts of
 /// different runs compare at a glance; a zero count shows no label.
-fn status_chart(first: u32, last: u32) -> Chart {
+fn status_chart(sheet: &str, first: u32, last: u32) -> Chart {
     let points: Vec<ChartPoint> = Status::ALL
         .into_iter()
         .map(|status| {
@@ -798,8 +799,8 @@ fn status_chart(first: u32, last: u32) -> Chart {
     chart
         .add_series()
         .set_name("Rows")
-        .set_categories(("Summary", first, 0, last, 0))
-        .set_values(("Summary", first, 1, last, 1))
+        .set_categories((sheet, first, 0, last, 0))
+        .set_values((sheet, first, 1, last, 1))
         .set_points(&points)
         .set_data_label(ChartDataLabel::new().show_value().set_num_format("#,##0;;"))
         .set_gap(50);
