@@ -119,6 +119,10 @@ pub enum Command {
     /// Serve a simulator of the OpenTech API on loopback, for trying smsmerge without an
     /// account.
     Simulate(SimulateArgs),
+    /// Print a completion script for a shell (see the README for where it goes).
+    Completions(CompletionsArgs),
+    /// Print the manual page, as roff: `smsmerge man | man -l -`.
+    Man(ManArgs),
 }
 
 /// Where the gateway is and how to reach it; shared by `send` and `balance`.
@@ -244,6 +248,26 @@ pub struct InitArgs {
     /// Folder to write the two files into; created if missing.
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+}
+
+/// Flags of `smsmerge completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete smsmerge's commands and flags in.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// Flags of `smsmerge man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Print the page of this command (e.g. send) instead of the main page.
+    #[arg(value_name = "COMMAND", conflicts_with = "out")]
+    pub command: Option<String>,
+
+    /// Write every page into this folder instead (smsmerge.1, smsmerge-send.1, ...).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Flags of `smsmerge send`.

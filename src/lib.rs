@@ -29,6 +29,7 @@ pub mod schedule;
 pub mod secret;
 pub mod send;
 pub mod settings;
+pub mod shell;
 pub mod sms;
 pub mod template;
 pub mod templates;
@@ -76,6 +77,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Balance(args) => balance(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }
 
