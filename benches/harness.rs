@@ -606,6 +606,7 @@ fn in_process(
             keys: &keys,
             journal: opened.as_ref(),
             stop: &stop,
+            timing: None,
         };
         let mut progress = smsmerge::progress::Progress::new(0, true);
         let done = dispatch::send_all(

@@ -157,6 +157,8 @@ pub enum BookError {
         path: PathBuf,
         sheet: String,
         header_row: u32,
+        /// The header row's cells, for callers to whom one row is data (an exclude list).
+        headers: Vec<String>,
     },
     #[error("{path}: no sheet has {wanted}: {seen}; {hint}")]
     NoSheetWanted {
@@ -186,13 +188,26 @@ pub struct Wanted<'a> {
     pub description: String,
     /// How to fix it, for the error: "name the column with --to COLUMN".
     pub hint: String,
+    /// A fix that fits a sheet's header, better than the general hint: "use --to Tel".
+    pub suggest: &'a dyn Fn(&Headers) -> Option<String>,
 }
 
 /// Reads the chosen sheet of `path`. With [`SheetChoice::Auto`] the first visible worksheet
 /// whose header passes `wanted.test` is taken; with a named sheet, `wanted` is not consulted
 /// (the caller checks the columns and explains what is missing).
 pub fn read(path: &Path, choice: &SheetChoice, wanted: &Wanted<'_>) -> Result<Table, BookError> {
-    read_with_progress(path, choice, wanted, &mut |_, _| {})
+    read_with_progress(path, choice, wanted, None, &mut |_, _| {})
+}
+
+/// A second sheet wanted from the same workbook (the Templates sheet): it is read before the
+/// chosen sheet, from the same opened file, so a large workbook's shared strings are loaded
+/// once and the caller has it before the first rows arrive.
+pub struct Companion<'a> {
+    /// The sheet's name, matched like `--sheet` names (case and outer spaces ignored).
+    pub name: &'a str,
+    /// Called once with the sheet when the workbook has one of that name; not called when
+    /// it has none (a CSV file never has one).
+    pub found: &'a mut dyn FnMut(Result<Table, BookError>),
 }
 
 /// What [`read_with_progress`] shows the rows to, as they are read.
@@ -213,28 +228,43 @@ pub fn read_with_progress(
     path: &Path,
     choice: &SheetChoice,
     wanted: &Wanted<'_>,
+    companion: Option<Companion<'_>>,
     on_rows: &mut OnRows<'_>,
 ) -> Result<Table, BookError> {
     // calamine panics on some damaged files (e.g. a truncated .xls): that is a damaged file,
     // not a crash.
-    crate::panics::contained(|| read_unguarded(path, choice, wanted, on_rows)).unwrap_or_else(
-        |failure| {
+    crate::panics::contained(|| read_unguarded(path, choice, wanted, companion, on_rows))
+        .unwrap_or_else(|failure| {
             Err(BookError::Corrupt {
                 path: path.to_owned(),
                 detail: format!("the reader failed: {failure}"),
             })
-        },
-    )
+        })
 }
 
 fn read_unguarded(
     path: &Path,
     choice: &SheetChoice,
     wanted: &Wanted<'_>,
+    companion: Option<Companion<'_>>,
     on_rows: &mut OnRows<'_>,
 ) -> Result<Table, BookError> {
     let mut book = Book::open(path)?;
     let sheets = book.sheets();
+    let companion_name = companion.as_ref().map(|c| c.name);
+    if let Some(Companion { name, found }) = companion
+        && !matches!(book.kind, Kind::Csv)
+        && let Some(sheet) = sheets.iter().find(|s| same_sheet_name(&s.name, name))
+    {
+        found(match book.read_sheet(&sheet.name, None, &mut |_, _| {}) {
+            Ok(SheetRead::Table(table)) => Ok(table),
+            Ok(SheetRead::Empty | SheetRead::Unwanted(_)) => Err(BookError::EmptySheet {
+                path: path.to_owned(),
+                sheet: sheet.name.clone(),
+            }),
+            Err(e) => Err(e),
+        });
+    }
     match choice {
         SheetChoice::Named(name) => {
             let sheet = pick_named(&sheets, name).ok_or_else(|| BookError::NoSuchSheet {
@@ -252,15 +282,22 @@ fn read_unguarded(
         }
         SheetChoice::Auto => {
             let mut seen = Vec::new();
-            for sheet in sheets.iter().filter(|s| s.auto_candidate) {
+            let mut suggestion = None;
+            let candidates = sheets.iter().filter(|s| {
+                s.auto_candidate && !companion_name.is_some_and(|c| same_sheet_name(&s.name, c))
+            });
+            for sheet in candidates {
                 match book.read_sheet(&sheet.name, Some(wanted.test), on_rows)? {
                     SheetRead::Table(table) => return Ok(table),
                     SheetRead::Empty => {}
-                    SheetRead::Unwanted(headers) => seen.push(format!(
-                        "sheet {:?} has headers {}",
-                        sheet.name,
-                        headers.listing()
-                    )),
+                    SheetRead::Unwanted(headers) => {
+                        seen.push(format!(
+                            "sheet {:?} has headers {}",
+                            sheet.name,
+                            headers.listing()
+                        ));
+                        suggestion = suggestion.or_else(|| (wanted.suggest)(&headers));
+                    }
                 }
             }
             if seen.is_empty() {
@@ -272,7 +309,7 @@ fn read_unguarded(
                 path: path.to_owned(),
                 wanted: wanted.description.clone(),
                 seen: seen.join("; "),
-                hint: wanted.hint.clone(),
+                hint: suggestion.unwrap_or_else(|| wanted.hint.clone()),
             })
         }
     }
@@ -300,15 +337,16 @@ fn pick_named<'a>(sheets: &'a [SheetEntry], wanted: &str) -> Option<&'a SheetEnt
     sheets
         .iter()
         .find(|s| s.name == wanted)
-        .or_else(|| {
-            sheets
-                .iter()
-                .find(|s| s.name.trim().to_lowercase() == trimmed.to_lowercase())
-        })
+        .or_else(|| sheets.iter().find(|s| same_sheet_name(&s.name, wanted)))
         .or_else(|| {
             let n: usize = trimmed.parse().ok()?;
             sheets.get(n.checked_sub(1)?)
         })
+}
+
+/// Sheet names as people type them: case and outer spaces do not matter.
+fn same_sheet_name(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
 type Reading = BufReader<File>;
@@ -1002,6 +1040,7 @@ impl<'a> TableBuilder<'a> {
                 path: path.to_owned(),
                 sheet: sheet.to_owned(),
                 header_row: self.header_row.map_or(1, |r| r + 1),
+                headers: headers.names().to_vec(),
             });
         }
         let (headers, untitled_columns) = self.merge_untitled(headers);

@@ -6,22 +6,52 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
-  Check a workbook and see what would be sent, without sending:
+  Start a campaign folder with a sample workbook and config to fill in:
+    smsmerge init campaign
+
+  See the first messages as they would go, and check every row (writes the results, sends
+  nothing, needs no account):
+    smsmerge preview customers.xlsx --sender MYSHOP --country-code 961
     smsmerge send customers.xlsx --sender MYSHOP --country-code 961 --dry-run
 
-  Try a real send against the built-in simulator (no account needed):
+  Try the whole send against the built-in simulator (no account needed):
     smsmerge send customers.xlsx --sender OTSMS --country-code 961 --simulate --yes
 
-  Send for real (credentials from OTSMS_UID, OTSMS_USERNAME, OTSMS_PASSWORD or the config file):
-    smsmerge send customers.xlsx --sender MYSHOP -j 8 --rate 20
+  Send for real, leaving out opt-outs (credentials from OTSMS_UID, OTSMS_USERNAME,
+  OTSMS_PASSWORD or the config file):
+    smsmerge send customers.xlsx --sender MYSHOP --exclude optouts.csv -j 8 --rate 20
 
-  One template for every row, filled from the row's columns:
-    smsmerge send customers.xlsx --sender MYSHOP --dry-run \\
-        --template 'Dear {{Name}}, your order {{Order}} is ready.'
+  One template for every row, from the command line, a file or the Templates sheet:
+    smsmerge send customers.xlsx --sender MYSHOP --template 'Dear {{Name}}, your order is ready.'
+    smsmerge send book.xlsx --sheet March --template-file notice.txt --sender MYSHOP
+    smsmerge send book.xlsx --template-name reminder --sender MYSHOP
 
-  A long template from a file, a chosen sheet, results as CSV:
-    smsmerge send book.xlsx --sheet March --template-file notice.txt \\
-        --sender MYSHOP --dry-run -o march-results.csv
+  Every night from cron, never between 21:00 and 08:00, with a log and a JSON summary:
+    smsmerge send nightly.xlsx --yes --quiet --quiet-hours 21:00-08:00 \\
+        --timezone Asia/Beirut --log-file /var/log/smsmerge.log --json
+";
+
+const PREVIEW_HELP: &str = "\
+Every option of `send` is accepted, so a send command line previews as it is with `send`
+replaced by `preview`; those that only concern sending or the results file are ignored.
+
+Examples:
+  The first 10 messages of a workbook, and the totals:
+    smsmerge preview customers.xlsx --sender MYSHOP --country-code 961
+
+  The first 50, with one template for every row:
+    smsmerge preview customers.xlsx -n 50 --template 'Dear {{Name}}, your order is ready.'
+";
+
+const INIT_HELP: &str = "\
+Refuses to overwrite: if either file is already in DIR, nothing is written.
+
+Examples:
+  Start a new campaign in its own folder, then try it without an account:
+    smsmerge init campaign
+    cd campaign
+    smsmerge preview recipients.xlsx
+    smsmerge send recipients.xlsx --simulate --yes
 ";
 
 /// smsmerge: mail-merge for SMS.
@@ -42,6 +72,45 @@ pub enum Command {
     /// Render every row of a workbook and send it (with --dry-run: only check and report).
     #[command(after_help = EXAMPLES)]
     Send(Box<SendArgs>),
+    /// Show the first rendered messages as a table, and the totals; sends nothing.
+    ///
+    /// Reads and checks the workbook exactly as `send` does, then shows the first rows with
+    /// their recipient, encoding, segments, status and message, and the totals of every row.
+    /// Nothing is sent or written, and no account is needed.
+    #[command(after_help = PREVIEW_HELP)]
+    // The options that only concern sending or the results file are accepted, so that a
+    // `send` command line previews as it is, but left out of the help.
+    #[command(
+        mut_arg("output", |a| a.hide(true)),
+        mut_arg("dry_run", |a| a.hide(true)),
+        mut_arg("quiet", |a| a.hide(true)),
+        mut_arg("simulate", |a| a.hide(true)),
+        mut_arg("base_url", |a| a.hide(true)),
+        mut_arg("timeout", |a| a.hide(true)),
+        mut_arg("yes", |a| a.hide(true)),
+        mut_arg("fresh", |a| a.hide(true)),
+        mut_arg("limit", |a| a.hide(true)),
+        mut_arg("ignore_balance", |a| a.hide(true)),
+        mut_arg("concurrency", |a| a.hide(true)),
+        mut_arg("rate", |a| a.hide(true)),
+        mut_arg("retries", |a| a.hide(true)),
+        mut_arg("retry_uncertain", |a| a.hide(true)),
+        mut_arg("backoff_ms", |a| a.hide(true)),
+        mut_arg("json", |a| a.hide(true)),
+        mut_arg("log_file", |a| a.hide(true)),
+        mut_arg("quiet_hours", |a| a.hide(true)),
+        mut_arg("timezone", |a| a.hide(true)),
+        mut_arg("not_before", |a| a.hide(true)),
+        mut_arg("no_wait", |a| a.hide(true)),
+    )]
+    Preview(Box<PreviewArgs>),
+    /// Write a starter workbook and a commented config file, to fill in and send.
+    ///
+    /// Writes recipients.xlsx (a Recipients sheet with two example rows, a Templates sheet
+    /// and Notes that explain it) and smsmerge.toml (every setting, commented; no password)
+    /// into DIR, which is created if missing.
+    #[command(after_help = INIT_HELP)]
+    Init(InitArgs),
     /// Print the account's balance.
     Balance(BalanceArgs),
     /// Rebuild the results workbook of a send from its journal and the input, for when the
@@ -50,6 +119,10 @@ pub enum Command {
     /// Serve a simulator of the OpenTech API on loopback, for trying smsmerge without an
     /// account.
     Simulate(SimulateArgs),
+    /// Print a completion script for a shell (see the README for where it goes).
+    Completions(CompletionsArgs),
+    /// Print the manual page, as roff: `smsmerge man | man -l -`.
+    Man(ManArgs),
 }
 
 /// Where the gateway is and how to reach it; shared by `send` and `balance`.
@@ -158,6 +231,45 @@ pub struct SimulateArgs {
     pub seed: Option<u64>,
 }
 
+/// Flags of `smsmerge preview`: those of `send`, and how many rows to show.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// Rows to show (the totals always count every row).
+    #[arg(short = 'n', long = "rows", value_name = "N", default_value_t = 10)]
+    pub rows: usize,
+
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
+/// Flags of `smsmerge init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to write the two files into; created if missing.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Flags of `smsmerge completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete smsmerge's commands and flags in.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// Flags of `smsmerge man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Print the page of this command (e.g. send) instead of the main page.
+    #[arg(value_name = "COMMAND", conflicts_with = "out")]
+    pub command: Option<String>,
+
+    /// Write every page into this folder instead (smsmerge.1, smsmerge-send.1, ...).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 /// Flags of `smsmerge send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -181,8 +293,13 @@ pub struct SendArgs {
     pub template: Option<String>,
 
     /// Read the one message template from this UTF-8 text file.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "template_name")]
     pub template_file: Option<PathBuf>,
+
+    /// Use this template of the workbook's Templates sheet (columns name and text) for every
+    /// row. Without it, a `template` column picks one per row.
+    #[arg(long, value_name = "NAME", conflicts_with = "template")]
+    pub template_name: Option<String>,
 
     /// Column holding each row's message template when no --template is given.
     #[arg(long, value_name = "COLUMN", default_value = "message")]
@@ -206,10 +323,26 @@ pub struct SendArgs {
     #[arg(long)]
     pub allow_duplicates: bool,
 
+    /// Never send to the numbers in this list (a workbook or CSV: the recipient column, else
+    /// the first); their rows are SKIPPED. Repeatable. An `opt_out` column (TRUE/yes/1) in
+    /// the sheet does the same per row.
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
     /// Rows whose message needs more SMS segments than this are INVALID.
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u16).range(1..=255))]
     pub max_segments: u16,
+
+    /// When the run ends, print one JSON object on stdout (counts per status, segments,
+    /// times, results path, exit code; also for a run stopped by an error) and nothing else.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Append timestamped lines (start, end with counts, or the error) to this file, for
+    /// runs from cron.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
 
     /// Results file, .xlsx or .csv [default: BOOK's name + .results.xlsx, beside it].
     #[arg(short = 'o', long, value_name = "PATH")]
@@ -265,6 +398,29 @@ pub struct SendArgs {
     /// First wait between retries in milliseconds; each retry doubles it, with jitter.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub backoff_ms: u64,
+
+    /// Hours with no sending, in --timezone: 21:00-08:00 (may wrap midnight) or 12:00-14:00.
+    /// A run started inside them waits for their end; one that reaches them pauses (messages
+    /// in flight finish) and resumes after. `off` ignores the config file's [default:
+    /// `quiet_hours` in the config file].
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub quiet_hours: Option<String>,
+
+    /// Send nothing before this time, in --timezone: HH:MM today, or YYYY-MM-DD HH:MM. A time
+    /// already past does not wait.
+    #[arg(long, value_name = "TIME")]
+    pub not_before: Option<String>,
+
+    /// Time zone of --quiet-hours and --not-before: an IANA name such as Asia/Beirut or UTC
+    /// [default: `timezone` in the config file, else this machine's].
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+
+    /// Started outside the hours to send (--quiet-hours, --not-before), do not wait: exit at
+    /// once with code 75, having sent and written nothing, so that cron can try again later. A
+    /// send that reaches quiet hours still pauses.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[cfg(test)]

@@ -29,6 +29,14 @@ pub struct ConfigFile {
     pub concurrency: Option<usize>,
     /// Default `--rate` (messages per second).
     pub rate: Option<f64>,
+    /// Default `--log-file`.
+    pub log_file: Option<PathBuf>,
+    /// Opt-out lists always applied, as `--exclude` (which replaces them when given).
+    pub exclude: Option<Vec<PathBuf>>,
+    /// Default `--quiet-hours` (`"21:00-08:00"`).
+    pub quiet_hours: Option<String>,
+    /// Default `--timezone` (`"Asia/Beirut"`).
+    pub timezone: Option<String>,
 }
 
 /// A config file that was found and read.
@@ -122,12 +130,16 @@ mod tests {
             country_code = "961"
             concurrency = 16
             rate = 20.5
+            quiet_hours = "21:00-08:00"
+            timezone = "Asia/Beirut"
             "#,
         )
         .unwrap();
         assert_eq!(file.uid.as_deref(), Some("1000"));
         assert_eq!(file.concurrency, Some(16));
         assert_eq!(file.rate, Some(20.5));
+        assert_eq!(file.quiet_hours.as_deref(), Some("21:00-08:00"));
+        assert_eq!(file.timezone.as_deref(), Some("Asia/Beirut"));
         assert!(file.password.is_none());
     }
 

@@ -5,6 +5,11 @@
 //! One send loop serves every combination of options: each message is one future (rate
 //! limit → request → retry policy), and a bounded `buffer_unordered` runs them. Outcomes come
 //! back in completion order and are put in their row's place, so the results keep row order.
+//!
+//! A [`Schedule`] (quiet hours, `--not-before`) gates every request: outside the hours to send,
+//! no request starts (those in flight finish) until the schedule opens again, and a stop
+//! (Ctrl-C) ends the wait at once. The time comes from a [`Clock`], so tests run the pauses on
+//! tokio's paused time.
 
 use crate::gateway::{Gateway, Message, SendError};
 use crate::journal::{Journal, JournalKey};
@@ -12,12 +17,14 @@ use crate::outcome::{RowOutcome, Status};
 use crate::pacer::Pacer;
 use crate::plan::{Plan, PlannedRow};
 use crate::progress::Progress;
+use crate::schedule::{Clock, Hold, Schedule, Window};
+use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
 use rand::RngExt;
 use std::panic::AssertUnwindSafe;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore};
 
 /// How to send.
 #[derive(Debug, Clone)]
@@ -61,8 +68,45 @@ impl std::fmt::Display for StopReason {
 }
 
 /// Set once by whatever stops the batch (an account error, the journal, the signal handler);
-/// dispatch starts no request after it is set.
-pub type Stop = OnceLock<StopReason>;
+/// dispatch starts no request after it is set, and a wait for the schedule ends.
+#[derive(Debug, Default)]
+pub struct Stop {
+    reason: OnceLock<StopReason>,
+    set: Notify,
+}
+
+impl Stop {
+    /// Not stopped.
+    pub fn new() -> Stop {
+        Stop::default()
+    }
+
+    /// Stops the batch, unless it was stopped already (then the reason is handed back).
+    pub fn set(&self, reason: StopReason) -> Result<(), StopReason> {
+        self.reason.set(reason)?;
+        self.set.notify_waiters();
+        Ok(())
+    }
+
+    /// Why the batch stopped, if it did.
+    pub fn get(&self) -> Option<&StopReason> {
+        self.reason.get()
+    }
+
+    /// Returns once the batch is stopped.
+    pub async fn stopped(&self) {
+        loop {
+            let set = self.set.notified();
+            tokio::pin!(set);
+            // Registered before the check, so a `set` between the two is not missed.
+            set.as_mut().enable();
+            if self.get().is_some() {
+                return;
+            }
+            set.await;
+        }
+    }
+}
 
 /// What to send and where to record it.
 pub struct Batch<'a> {
@@ -74,6 +118,17 @@ pub struct Batch<'a> {
     pub journal: Option<&'a Journal>,
     /// The stop flag, shared with the signal handler.
     pub stop: &'a Stop,
+    /// When requests may start (quiet hours, `--not-before`); `None`: at any time.
+    pub timing: Option<Timing<'a>>,
+}
+
+/// A schedule and the clock to read it by.
+#[derive(Clone, Copy)]
+pub struct Timing<'a> {
+    /// When requests may start.
+    pub schedule: &'a Schedule,
+    /// What time it is: the system's clock, or a test's.
+    pub clock: &'a dyn Clock,
 }
 
 /// What dispatch did.
@@ -85,7 +140,9 @@ pub struct Dispatched {
     pub stopped_by: Option<StopReason>,
     /// Messages that were dispatched (READY rows within `--limit`).
     pub dispatched: usize,
-    /// Time from the first request to the last answer.
+    /// Time from the first request to the last answer, less the time the schedule held
+    /// requests back (quiet hours, `--not-before`), so that a night's pause does not read as
+    /// a slow gateway in the Summary's throughput.
     pub elapsed: Duration,
 }
 
@@ -111,13 +168,15 @@ pub async fn send_all<G: Gateway>(
     let limiter = settings.rate.and_then(Pacer::new);
     let concurrency = settings.concurrency.max(1);
     let slots = Semaphore::new(concurrency);
-    let started = Instant::now();
+    // tokio's clock (the system's, but for paused tests) like the pause it is set against.
+    let started = tokio::time::Instant::now();
     let context = Context {
         gateway,
         settings,
         limiter: limiter.as_ref(),
         slots: &slots,
         batch,
+        gate: batch.timing.map(Gate::new),
     };
     let mut results = futures::stream::iter(ready[..take].iter().copied())
         .map(|i| {
@@ -139,6 +198,9 @@ pub async fn send_all<G: Gateway>(
         })
         .buffer_unordered(concurrency + lookahead(concurrency));
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    // Time the schedule held requests back, as the ticks see it (to the second).
+    let mut paused = Duration::ZERO;
+    let mut paused_since: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             next = results.next() => match next {
@@ -158,15 +220,35 @@ pub async fn send_all<G: Gateway>(
                 },
                 None => break,
             },
-            _ = ticker.tick() => progress.tick(),
+            _ = ticker.tick() => {
+                if let Some(gate) = &context.gate {
+                    let now = gate.timing.clock.now();
+                    let hold = gate.hold(now);
+                    match (hold.is_some(), paused_since) {
+                        (true, None) => paused_since = Some(tokio::time::Instant::now()),
+                        (false, Some(since)) => {
+                            paused += since.elapsed();
+                            paused_since = None;
+                        }
+                        _ => {}
+                    }
+                    if progress.shown() {
+                        progress.pause(hold.map(|h| gate.timing.schedule.describe(&h, now)));
+                    }
+                }
+                progress.tick();
+            }
         }
     }
     progress.finish();
+    if let Some(since) = paused_since {
+        paused += since.elapsed();
+    }
     Dispatched {
         outcomes,
         stopped_by: batch.stop.get().cloned(),
         dispatched: take,
-        elapsed: started.elapsed(),
+        elapsed: started.elapsed().saturating_sub(paused),
     }
 }
 
@@ -186,6 +268,82 @@ struct Context<'a, G> {
     /// One permit per request in flight.
     slots: &'a Semaphore,
     batch: &'a Batch<'a>,
+    gate: Option<Gate<'a>>,
+}
+
+/// The longest a wait for the schedule sleeps before it reads the clock again, so that a
+/// wall clock that jumps (a suspended machine waking, a corrected clock) is noticed.
+const MAX_NAP: Duration = Duration::from_secs(30);
+
+/// The schedule as dispatch asks it, before every request.
+struct Gate<'a> {
+    timing: Timing<'a>,
+    /// What the schedule said last, and the stretch of time `[from, until)` it holds for:
+    /// inside it, a request asks only the clock.
+    known: Mutex<Option<Known>>,
+}
+
+/// A stretch of time the schedule is known to be open, or closed for one reason, throughout.
+#[derive(Clone, Copy)]
+struct Known {
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    hold: Option<Hold>,
+}
+
+impl<'a> Gate<'a> {
+    fn new(timing: Timing<'a>) -> Gate<'a> {
+        Gate {
+            timing,
+            known: Mutex::new(None),
+        }
+    }
+
+    /// Why requests may not start at `now`, and until when; `None` when they may.
+    fn hold(&self, now: DateTime<Utc>) -> Option<Hold> {
+        let Ok(mut known) = self.known.lock() else {
+            return self.timing.schedule.at(now).hold();
+        };
+        if let Some(k) = *known
+            && k.from <= now
+            && now < k.until
+        {
+            return k.hold;
+        }
+        let (until, hold) = match self.timing.schedule.at(now) {
+            Window::Open(until) => (until.unwrap_or(DateTime::<Utc>::MAX_UTC), None),
+            Window::Closed(hold) => (hold.until, Some(hold)),
+        };
+        *known = Some(Known {
+            from: now,
+            until,
+            hold,
+        });
+        hold
+    }
+
+    /// Whether requests may not start now.
+    fn closed(&self) -> bool {
+        self.hold(self.timing.clock.now()).is_some()
+    }
+
+    /// Waits while requests may not start; `false` when the batch was stopped meanwhile.
+    async fn wait(&self, stop: &Stop) -> bool {
+        loop {
+            let now = self.timing.clock.now();
+            let Some(hold) = self.hold(now) else {
+                return true;
+            };
+            let nap = (hold.until - now)
+                .to_std()
+                .unwrap_or_default()
+                .clamp(Duration::from_millis(1), MAX_NAP);
+            tokio::select! {
+                _ = tokio::time::sleep(nap) => {}
+                _ = stop.stopped() => return false,
+            }
+        }
+    }
 }
 
 impl<G: Gateway> Context<'_, G> {
@@ -223,6 +381,17 @@ impl<G: Gateway> Context<'_, G> {
         {
             let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
         }
+    }
+
+    /// Takes back an attempt that was journaled but never left, because the schedule closed
+    /// while it waited for a slot: a NOT SENT outcome, written at once, so that a kill during
+    /// the pause leaves it to be sent by a rerun rather than UNCERTAIN. Its next attempt
+    /// record supersedes it.
+    fn withdraw(&self, i: usize, attempts: u32) {
+        let mut outcome = RowOutcome::new(Status::NotSent, "not sent yet: paused by the schedule");
+        outcome.attempts = (attempts > 0).then_some(attempts);
+        self.record_outcome(i, &outcome);
+        self.flush_journal();
     }
 
     /// Records the attempt durably before its request leaves; `false` when it could not be
@@ -268,6 +437,15 @@ impl<G: Gateway> Context<'_, G> {
             if let Some(outcome) = self.stopped(attempts) {
                 return outcome;
             }
+            // Outside the hours to send, wait before the attempt is journaled: a kill during a
+            // long pause then leaves nothing UNCERTAIN.
+            if let Some(gate) = &self.gate
+                && !gate.wait(self.batch.stop).await
+            {
+                return self.stopped(attempts).unwrap_or_else(|| {
+                    RowOutcome::new(Status::NotSent, "not sent: the batch ended")
+                });
+            }
             // The attempt is made durable first and the rate limiter comes last, so a slow
             // disk cannot bunch requests into a burst. A message stopped in between gets a
             // NOT SENT outcome in the journal, so a rerun sends it.
@@ -288,6 +466,14 @@ impl<G: Gateway> Context<'_, G> {
             }
             if let Some(outcome) = self.stopped(attempts) {
                 return outcome;
+            }
+            // The schedule closed while this waited for its slot: no request starts now.
+            if let Some(gate) = &self.gate
+                && gate.closed()
+            {
+                drop(slot);
+                self.withdraw(i, attempts);
+                continue;
             }
             attempts += 1;
             let answer = self.gateway.send(message).await;
@@ -480,6 +666,7 @@ mod tests {
             keys: &keys,
             journal: None,
             stop: &stop,
+            timing: None,
         };
         send_all(gateway, &batch, outcomes, settings, &mut progress).await
     }
@@ -656,7 +843,7 @@ mod tests {
         let mut s = settings();
         s.rate = Some(100.0);
         s.concurrency = 11;
-        let started = Instant::now();
+        let started = std::time::Instant::now();
         run(&gateway, &plan, &s).await;
         // 11 requests at 100/s: the first at once, ten more 10 ms apart.
         assert!(
@@ -676,6 +863,7 @@ mod tests {
             keys: &[],
             journal: None,
             stop: &stop,
+            timing: None,
         };
         let mut s = settings();
         s.backoff = Duration::from_millis(100);
@@ -686,6 +874,7 @@ mod tests {
             limiter: None,
             slots: &slots,
             batch: &batch,
+            gate: None,
         };
         for attempt in 1..=4u32 {
             let step = Duration::from_millis(100 * 2u64.pow(attempt - 1));
@@ -726,6 +915,7 @@ mod tests {
             keys: &keys,
             journal: Some(&journal),
             stop: &stop,
+            timing: None,
         };
         let mut progress = Progress::new(3, true);
         let outcomes = crate::outcome::from_plan(&plan);
@@ -739,5 +929,310 @@ mod tests {
         for i in 0..keys.len() {
             assert_eq!(previous.outcomes[&key(i)].status, "SENT");
         }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The schedule, on tokio's paused time: an hour of waiting takes no time at all.
+
+    /// A wall clock that runs with tokio's (paused) time, from `origin`.
+    struct PausedClock {
+        origin: DateTime<Utc>,
+        start: tokio::time::Instant,
+    }
+
+    impl PausedClock {
+        fn at(origin: &str) -> PausedClock {
+            PausedClock {
+                origin: utc(origin),
+                start: tokio::time::Instant::now(),
+            }
+        }
+    }
+
+    impl Clock for PausedClock {
+        fn now(&self) -> DateTime<Utc> {
+            self.origin + chrono::TimeDelta::from_std(self.start.elapsed()).unwrap()
+        }
+    }
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .and_utc()
+    }
+
+    /// A request as [`Slow`] logs it: recipient, when it started, when it was answered.
+    type Logged = (String, DateTime<Utc>, DateTime<Utc>);
+
+    /// A gateway that takes `latency` to answer and logs each request.
+    struct Slow<'a> {
+        clock: &'a PausedClock,
+        latency: Duration,
+        log: Mutex<Vec<Logged>>,
+    }
+
+    impl Gateway for Slow<'_> {
+        async fn send(&self, message: Message<'_>) -> Result<Accepted, SendError> {
+            let started = self.clock.now();
+            tokio::time::sleep(self.latency).await;
+            self.log.lock().unwrap().push((
+                message.recipient.to_owned(),
+                started,
+                self.clock.now(),
+            ));
+            Ok(Accepted {
+                reference: format!("OK {}", message.recipient),
+            })
+        }
+
+        async fn balance(&self) -> Result<String, SendError> {
+            Ok("100".into())
+        }
+    }
+
+    fn quiet_schedule(window: &str) -> Schedule {
+        Schedule::new(
+            Some(window.parse().unwrap()),
+            None,
+            crate::schedule::Zone::parse("UTC").unwrap(),
+            utc("2025-06-01 00:00:00"),
+        )
+        .unwrap()
+    }
+
+    /// Sends `plan` through `gateway` with the schedule, journaled to `journal`.
+    async fn run_scheduled(
+        gateway: &Slow<'_>,
+        plan: &Plan,
+        schedule: &Schedule,
+        journal: &Journal,
+        stop: &Stop,
+        concurrency: usize,
+    ) -> Dispatched {
+        let keys = crate::journal::keys(plan);
+        let batch = Batch {
+            plan,
+            keys: &keys,
+            journal: Some(journal),
+            stop,
+            timing: Some(Timing {
+                schedule,
+                clock: gateway.clock,
+            }),
+        };
+        let mut s = settings();
+        s.concurrency = concurrency;
+        let mut progress = Progress::new(plan.rows.len(), true);
+        let outcomes = crate::outcome::from_plan(plan);
+        send_all(gateway, &batch, outcomes, &s, &mut progress).await
+    }
+
+    fn open_journal(dir: &tempfile::TempDir) -> Journal {
+        let header = crate::journal::RunHeader {
+            version: crate::journal::VERSION,
+            started: String::new(),
+            input: "b.xlsx".into(),
+            input_hash: String::new(),
+            gateway: "test".into(),
+            plan: Default::default(),
+        };
+        Journal::open(&dir.path().join("j"), header).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dispatch_pauses_at_quiet_hours_and_resumes_after() {
+        let clock = PausedClock::at("2025-06-01 20:59:50");
+        let gateway = Slow {
+            clock: &clock,
+            latency: Duration::from_millis(1500),
+            log: Mutex::default(),
+        };
+        let plan = plan(30);
+        // An hour of quiet keeps the test short: each simulated second costs a progress tick.
+        let schedule = quiet_schedule("21:00-22:00");
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(&dir);
+        let stop = Stop::new();
+        let done = run_scheduled(&gateway, &plan, &schedule, &journal, &stop, 2).await;
+        journal.close(true).await.unwrap();
+
+        assert_eq!(done.stopped_by, None);
+        assert!(done.outcomes.iter().all(|o| o.status == Status::Sent));
+        // 22.5 s of sending; the hour's pause is not counted.
+        assert!(done.elapsed < Duration::from_secs(30), "{:?}", done.elapsed);
+        let log = gateway.log.lock().unwrap().clone();
+        assert_eq!(log.len(), 30, "each message exactly once");
+        let (quiet_start, quiet_end) = (utc("2025-06-01 21:00:00"), utc("2025-06-01 22:00:00"));
+        assert!(
+            log.iter()
+                .all(|(_, started, _)| *started < quiet_start || *started >= quiet_end),
+            "no request starts in quiet hours: {log:?}"
+        );
+        // Two every 1.5 s from 20:59:50: seven rounds before 21:00, the last in flight at
+        // 21:00 and answered after it; the rest from 22:00 on.
+        let before: Vec<_> = log.iter().filter(|(_, s, _)| *s < quiet_start).collect();
+        assert_eq!(before.len(), 14, "{log:?}");
+        assert!(
+            before
+                .iter()
+                .any(|(_, _, answered)| *answered > quiet_start)
+        );
+        let first_after = log
+            .iter()
+            .map(|(_, s, _)| *s)
+            .filter(|s| *s >= quiet_end)
+            .min();
+        assert!(
+            first_after.is_some_and(|t| t - quiet_end < chrono::TimeDelta::seconds(1)),
+            "resumed at 22:00: {first_after:?}"
+        );
+        // The journal agrees: every message SENT, with one request each.
+        let previous = crate::journal::load(&dir.path().join("j")).unwrap();
+        for key in crate::journal::keys(&plan).iter().flatten() {
+            assert_eq!(previous.outcomes[&key.to_string()].status, "SENT");
+            assert_eq!(previous.outcomes[&key.to_string()].attempts, 1);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_journaled_as_quiet_hours_begin_is_withdrawn_not_left_uncertain() {
+        // Two slots, and a third message journaled ahead while both are busy: at 21:00 it
+        // gets a slot, finds quiet hours, and takes its attempt back with a NOT SENT record
+        // (a kill during the night leaves it to be sent, not UNCERTAIN).
+        let clock = PausedClock::at("2025-06-01 20:59:59");
+        let gateway = Slow {
+            clock: &clock,
+            latency: Duration::from_millis(1500),
+            log: Mutex::default(),
+        };
+        let plan = plan(3);
+        let schedule = quiet_schedule("21:00-22:00");
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(&dir);
+        let stop = Stop::new();
+        let keys = crate::journal::keys(&plan);
+        let path = dir.path().join("j");
+        let watch = async {
+            // 21:30: what a kill now would leave.
+            tokio::time::sleep(Duration::from_secs(1800)).await;
+            let previous = crate::journal::load(&path).unwrap();
+            let third = keys[2].unwrap().to_string();
+            assert_eq!(previous.attempted[&third], 1);
+            assert!(
+                previous.carried_outcome(&third).is_none(),
+                "to be sent by a rerun"
+            );
+            assert_eq!(
+                previous
+                    .carried_outcome(&keys[0].unwrap().to_string())
+                    .map(|o| o.status),
+                Some(Status::Sent)
+            );
+        };
+        let (done, ()) = tokio::join!(
+            run_scheduled(&gateway, &plan, &schedule, &journal, &stop, 2),
+            watch
+        );
+        journal.close(true).await.unwrap();
+        assert!(done.outcomes.iter().all(|o| o.status == Status::Sent));
+        let log = gateway.log.lock().unwrap().clone();
+        assert_eq!(log.len(), 3);
+        assert!(log[2].1 >= utc("2025-06-01 22:00:00"), "{log:?}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("paused by the schedule"), "{text}");
+        let previous = crate::journal::load(&path).unwrap();
+        assert_eq!(
+            previous.outcomes[&keys[2].unwrap().to_string()].status,
+            "SENT"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_started_in_quiet_hours_waits_for_their_end() {
+        let clock = PausedClock::at("2025-06-02 07:00:00");
+        let gateway = Slow {
+            clock: &clock,
+            latency: Duration::from_millis(100),
+            log: Mutex::default(),
+        };
+        let plan = plan(5);
+        let schedule = quiet_schedule("21:00-08:00");
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(&dir);
+        let stop = Stop::new();
+        let done = run_scheduled(&gateway, &plan, &schedule, &journal, &stop, 4).await;
+        assert!(done.outcomes.iter().all(|o| o.status == Status::Sent));
+        let log = gateway.log.lock().unwrap().clone();
+        assert_eq!(log.len(), 5);
+        assert!(log.iter().all(|(_, s, _)| *s >= utc("2025-06-02 08:00:00")));
+        assert!(log.iter().all(|(_, s, _)| *s < utc("2025-06-02 08:00:01")));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_interrupt_while_waiting_stops_at_once_with_nothing_sent() {
+        let clock = PausedClock::at("2025-06-01 23:00:00");
+        let gateway = Slow {
+            clock: &clock,
+            latency: Duration::from_millis(100),
+            log: Mutex::default(),
+        };
+        let plan = plan(5);
+        let schedule = quiet_schedule("21:00-08:00");
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(&dir);
+        let stop = Stop::new();
+        let ctrl_c = async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            stop.set(StopReason::Interrupted).unwrap();
+        };
+        let (done, ()) = tokio::join!(
+            run_scheduled(&gateway, &plan, &schedule, &journal, &stop, 4),
+            ctrl_c
+        );
+        journal.close(false).await.unwrap();
+        assert!(
+            clock.now() < utc("2025-06-02 00:00:01"),
+            "stopped at once, not at the end of quiet hours: {}",
+            clock.now()
+        );
+        assert_eq!(done.stopped_by, Some(StopReason::Interrupted));
+        assert!(gateway.log.lock().unwrap().is_empty());
+        assert!(
+            done.outcomes
+                .iter()
+                .all(|o| o.status == Status::NotSent && o.detail == "not sent: interrupted")
+        );
+        // Nothing was attempted, so a rerun sends every message.
+        let previous = crate::journal::load(&dir.path().join("j")).unwrap();
+        assert!(previous.attempted.is_empty());
+        for key in crate::journal::keys(&plan).iter().flatten() {
+            assert!(previous.carried_outcome(&key.to_string()).is_none());
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn not_before_holds_the_first_request_until_then() {
+        let clock = PausedClock::at("2025-06-01 07:00:00");
+        let gateway = Slow {
+            clock: &clock,
+            latency: Duration::from_millis(10),
+            log: Mutex::default(),
+        };
+        let plan = plan(3);
+        let schedule = Schedule::new(
+            None,
+            Some("07:30".parse().unwrap()),
+            crate::schedule::Zone::parse("UTC").unwrap(),
+            clock.now(),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(&dir);
+        let stop = Stop::new();
+        let done = run_scheduled(&gateway, &plan, &schedule, &journal, &stop, 1).await;
+        assert!(done.outcomes.iter().all(|o| o.status == Status::Sent));
+        let log = gateway.log.lock().unwrap().clone();
+        assert!(log.iter().all(|(_, s, _)| *s >= utc("2025-06-01 07:30:00")));
+        assert!(log[0].1 < utc("2025-06-01 07:30:01"), "{log:?}");
     }
 }

@@ -33,6 +33,9 @@ pub struct PlanArgs {
     pub to: Option<String>,
     /// The global template's text (from `--template` or the file's content).
     pub template: Option<String>,
+    /// `--template-name`: a template of the workbook's Templates sheet for every row.
+    #[serde(default)]
+    pub template_name: Option<String>,
     /// `--message-column`.
     pub message_column: String,
     /// The sender id (flag or config).
@@ -45,6 +48,10 @@ pub struct PlanArgs {
     pub allow_duplicates: bool,
     /// `--max-segments`.
     pub max_segments: u16,
+    /// The `--exclude` lists, so a rebuilt report skips the same rows. Not compared between
+    /// runs: a number added to a list between runs must simply not be sent.
+    #[serde(default)]
+    pub exclude: Vec<PathBuf>,
 }
 
 impl PlanArgs {
@@ -59,6 +66,7 @@ impl PlanArgs {
         check(self.sheet != other.sheet, "--sheet");
         check(self.to != other.to, "--to");
         check(self.template != other.template, "the template");
+        check(self.template_name != other.template_name, "--template-name");
         check(
             self.message_column != other.message_column,
             "--message-column",
@@ -235,6 +243,10 @@ pub fn load(path: &Path) -> Result<Previous> {
                 previous.finished = false;
             }
             Record::Attempt { key, attempt, .. } => {
+                // A request made after an outcome (a rerun sending what an earlier run left
+                // NOT SENT or FAILED) makes that outcome history: until its own outcome is
+                // read, this request's fate is unknown.
+                previous.outcomes.remove(&key);
                 let n = previous.attempted.entry(key).or_default();
                 *n = (*n).max(attempt);
             }
@@ -578,6 +590,42 @@ mod tests {
                 .carried_outcome(&k(0).to_string())
                 .is_none()
         );
+    }
+
+    /// A rerun sends a message an earlier run left NOT SENT (or FAILED); when that rerun is
+    /// killed with its request out, the earlier outcome must not make a third run send it
+    /// again on a guess: its last attempt has no answer, so it is UNCERTAIN. The same holds
+    /// for an attempt that dispatch withdrew (the schedule closed) and then made again.
+    #[tokio::test]
+    async fn an_attempt_after_an_outcome_leaves_the_message_uncertain_until_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt(&k(0), 2, 1).await.unwrap();
+        journal
+            .outcome(
+                &k(0),
+                2,
+                &RowOutcome::new(Status::NotSent, "not sent: interrupted"),
+            )
+            .unwrap();
+        journal.attempt(&k(1), 3, 1).await.unwrap();
+        journal
+            .outcome(&k(1), 3, &RowOutcome::new(Status::Failed, "503"))
+            .unwrap();
+        journal.close(false).await.unwrap();
+        drop(journal);
+        // The rerun: both go out again, and it is killed before any answer.
+        let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt(&k(0), 2, 1).await.unwrap();
+        journal.attempt(&k(1), 3, 1).await.unwrap();
+        drop(journal);
+        let previous = load(&path).unwrap();
+        for key in [k(0), k(1)] {
+            let carried = previous.carried_outcome(&key.to_string());
+            assert_eq!(carried.map(|o| o.status), Some(Status::Uncertain), "{key}");
+        }
+        assert!(previous.has_uncertain());
     }
 
     #[tokio::test]

@@ -10,22 +10,29 @@ pub mod cli;
 pub mod config;
 pub mod connection;
 pub mod dispatch;
+pub mod exclude;
 pub mod gateway;
+pub mod init;
 pub mod journal;
 pub mod lock;
+pub mod monitor;
 pub mod outcome;
 pub mod pacer;
 pub mod panics;
 pub mod phone;
 pub mod plan;
+pub mod preview;
 pub mod progress;
 pub mod rebuild;
 pub mod report;
+pub mod schedule;
 pub mod secret;
 pub mod send;
 pub mod settings;
+pub mod shell;
 pub mod sms;
 pub mod template;
+pub mod templates;
 pub mod terminal;
 pub mod value;
 
@@ -48,6 +55,9 @@ pub enum Exit {
     Attention = 1,
     /// Bad invocation or unreadable input: nothing was done.
     BadInput = 2,
+    /// Not a time to send (quiet hours, `--not-before`) and `--no-wait`: nothing was done; try
+    /// again later. 75 is EX_TEMPFAIL of sysexits.h, "a temporary failure, retry later".
+    NotNow = 75,
     /// Interrupted by the user.
     Interrupted = 130,
 }
@@ -61,11 +71,43 @@ impl From<Exit> for ExitCode {
 /// Runs one command line; the error, if any, is for a person and means nothing was done.
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
-        Command::Send(args) => send::run(&SendSettings::from_args(&args)?),
+        Command::Send(args) => send_monitored(&args),
+        Command::Preview(args) => preview::run(*args),
+        Command::Init(args) => init::run(&args),
         Command::Balance(args) => balance(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
+}
+
+/// `smsmerge send`, its end reported to `--json` and `--log-file` as well as the terminal.
+fn send_monitored(args: &cli::SendArgs) -> Result<Exit> {
+    let log_file = match &args.log_file {
+        Some(path) => Some(path.clone()),
+        // The config file is read again by the settings; here only its log_file matters, and
+        // an unreadable config is reported there, in full.
+        None => config::load(args.gateway.config.as_deref())
+            .ok()
+            .flatten()
+            .and_then(|c| c.file.log_file),
+    };
+    let mut monitor = monitor::Monitor::new(args);
+    let mut attempt = || -> Result<Exit> {
+        if let Some(path) = &log_file {
+            monitor.open_log(path, args)?;
+        }
+        let settings = SendSettings::from_args(args)?;
+        let finished = send::run(&settings)?;
+        monitor.finished(&finished, &settings.output);
+        Ok(finished.exit)
+    };
+    let result = attempt();
+    if let Err(error) = &result {
+        monitor.failed(error);
+    }
+    result
 }
 
 /// `smsmerge balance`: prints the account's balance on stdout.

@@ -140,6 +140,7 @@ pub fn from_plan(plan: &Plan) -> Vec<RowOutcome> {
         .map(|row| match &row.verdict {
             Verdict::Ready { .. } => RowOutcome::new(Status::Ready, ""),
             Verdict::Invalid(reason) => RowOutcome::new(Status::Invalid, reason.clone()),
+            Verdict::Skipped(reason) => RowOutcome::new(Status::Skipped, reason.clone()),
             Verdict::Duplicate { of_row } => RowOutcome::new(
                 Status::Duplicate,
                 format!("same recipient and message as row {of_row}"),

@@ -274,6 +274,44 @@ enum Prefix {
 
 /// The text path: clean, reject what cannot be a single number, read the prefix.
 fn normalize_text(text: &str, country: Option<&CountryCode>) -> Result<String, PhoneError> {
+    match plain_number(text) {
+        Some((prefix, digits)) => apply_prefix(prefix, digits, country),
+        None => normalize_any_text(text, country),
+    }
+}
+
+/// The common case, read without the general path's copies: ASCII digits with spaces or
+/// hyphens between them and at most a leading `+` (`+961 70 123 456`, `03-123456`). Gives
+/// exactly what [`normalize_any_text`] gives for such text (a property test checks it), and
+/// `None` for anything else. A list of a million opt-outs is mostly this.
+fn plain_number(text: &str) -> Option<(Prefix, String)> {
+    let trimmed = text.trim_matches(' ');
+    let (plus, body) = match trimmed.strip_prefix('+') {
+        Some(body) => (true, body),
+        None => (false, trimmed),
+    };
+    if !body.bytes().all(|b| b.is_ascii_digit() || b == b' ' || b == b'-') {
+        return None;
+    }
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let read = if plus {
+        (Prefix::International, digits)
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        (Prefix::International, rest.to_owned())
+    } else if digits.starts_with('0') {
+        (Prefix::National, digits)
+    } else {
+        (Prefix::Bare, digits)
+    };
+    // A prefix with nothing after it is for the general path to explain.
+    (!read.1.is_empty()).then_some(read)
+}
+
+/// Any text: digit forms unified, invisible marks and formatting removed, the prefix read.
+fn normalize_any_text(text: &str, country: Option<&CountryCode>) -> Result<String, PhoneError> {
     let unified: String = text.chars().map(unify_char).collect();
     let compact = compact(&unified);
     if compact.is_empty() {
@@ -405,7 +443,8 @@ fn holds_several_numbers(unified: &str) -> bool {
 /// `(0)` from international numbers such as `+44 (0)20 7946 0958`.
 fn split_prefix(compact: &str) -> (Prefix, String) {
     let cleaned = strip_formatting(compact);
-    let cleaned = if strip_international_prefix(&cleaned).is_some() {
+    // (Replacing nothing would give `cleaned` again: skip the copies when there is no `(0)`.)
+    let cleaned = if strip_international_prefix(&cleaned).is_some() && compact.contains("(0)") {
         strip_formatting(&compact.replacen("(0)", "", 1))
     } else {
         cleaned
@@ -1446,6 +1485,20 @@ mod tests {
             if let Ok(parsed) = raw.parse::<CountryCode>() {
                 prop_assert!((1..=3).contains(&parsed.digits().len()));
                 prop_assert!(!parsed.digits().starts_with('0'));
+            }
+        }
+
+        #[test]
+        fn the_plain_number_shortcut_agrees_with_the_general_path(
+            raw in "[ ]{0,2}[+]?(00)?[0-9 +-]{0,18}",
+            country in country_codes(),
+        ) {
+            if let Some((prefix, digits)) = plain_number(&raw) {
+                prop_assert_eq!(
+                    apply_prefix(prefix, digits, country.as_ref()).and_then(check_final_digits),
+                    normalize_any_text(&raw, country.as_ref()).and_then(check_final_digits),
+                    "{:?}", raw
+                );
             }
         }
 

@@ -5,9 +5,11 @@
 //! in one pass in row order, so "DUPLICATE of row N" always points at the earliest row.
 
 use crate::book::{Headers, Row, Table};
+use crate::exclude::{self, ExcludeList, OptOut};
 use crate::phone::{self, CountryCode, RawNumber};
 use crate::sms::{self, SmsInfo};
 use crate::template::{BoundTemplate, Template};
+use crate::templates::Picker;
 use crate::value::{Value, ValueFormat};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -24,6 +26,15 @@ pub enum MessageSource {
     PerRow {
         /// Column index.
         column: usize,
+    },
+    /// Each row names a template of the Templates sheet in its `template` column.
+    Named {
+        /// The `template` column.
+        column: usize,
+        /// The sheet's templates, bound to this header.
+        picker: Picker,
+        /// The message column, for rows whose `template` cell is empty.
+        fallback: Option<usize>,
     },
 }
 
@@ -46,6 +57,10 @@ pub struct PlanSettings {
     pub max_segments: usize,
     /// How cell values print.
     pub format: ValueFormat,
+    /// Numbers from `--exclude` lists: their rows are SKIPPED.
+    pub exclude: Option<Arc<ExcludeList>>,
+    /// An `opt_out` column: rows marked in it are SKIPPED.
+    pub opt_out_column: Option<usize>,
 }
 
 /// The identity of a message: a hash of recipient, sender and text. It recognises a message
@@ -83,6 +98,8 @@ pub enum Verdict {
     },
     /// Not sendable; the reason is for a person.
     Invalid(String),
+    /// Left out on purpose (an opt-out); the reason is for a person.
+    Skipped(String),
     /// The same recipient and text as an earlier row (its spreadsheet row number).
     Duplicate {
         /// Row number of the first occurrence.
@@ -204,8 +221,18 @@ impl<'a> Planner<'a> {
                 settings.max_segments
             ));
         }
-        let verdict = match (&recipient, &sender, &text) {
-            (Some(to), Some(from), Some(text)) if problems.is_empty() => Verdict::Ready {
+        let verdict = match (
+            self.opted_out(row, recipient.as_deref()),
+            &recipient,
+            &sender,
+            &text,
+        ) {
+            (Ok(Some(reason)), ..) => Verdict::Skipped(reason),
+            (Err(problem), ..) => {
+                problems.push(problem);
+                Verdict::Invalid(problems.join("; "))
+            }
+            (Ok(None), Some(to), Some(from), Some(text)) if problems.is_empty() => Verdict::Ready {
                 key: MessageKey::new(to, from, text),
             },
             _ => Verdict::Invalid(problems.join("; ")),
@@ -277,15 +304,31 @@ impl<'a> Planner<'a> {
                 template.render_into(&row.cells, &settings.format, out)
             }
             MessageSource::PerRow { column } => {
+                let template = self.own_template(row, *column, templates)?;
+                template.render_into(&row.cells, &settings.format, out)
+            }
+            MessageSource::Named {
+                column,
+                picker,
+                fallback,
+            } => {
                 let cell = &row.cells[*column];
-                let name = &self.headers.names()[*column];
-                if cell.is_blank() {
-                    return Err(format!("no message: {name:?} is empty"));
-                }
-                if let Value::Error(code) = cell {
-                    return Err(format!("no message: {name:?} holds the error {code}"));
-                }
-                let template = templates.get(cell, self.headers, &settings.format)?;
+                let header = &self.headers.names()[*column];
+                let template = match (cell, fallback) {
+                    (Value::Error(code), _) => {
+                        return Err(format!("no message: {header:?} holds the error {code}"));
+                    }
+                    (cell, Some(message)) if cell.is_blank() => {
+                        self.own_template(row, *message, templates)?
+                    }
+                    (cell, None) if cell.is_blank() => {
+                        return Err(format!(
+                            "no message: {header:?} is empty; name a template of the Templates sheet"
+                        ));
+                    }
+                    (Value::Text(name), _) => picker.pick(name)?,
+                    (other, _) => picker.pick(&settings.format.display(other))?,
+                };
                 template.render_into(&row.cells, &settings.format, out)
             }
         };
@@ -303,6 +346,46 @@ impl<'a> Planner<'a> {
         // A copy of exactly the text's length: a million rows keep it until the results are
         // written, so a rendering buffer's spare capacity is not kept with each.
         Ok(text.to_owned())
+    }
+}
+
+impl Planner<'_> {
+    /// Why the row must not be sent although it could be: its `opt_out` cell, or its number
+    /// on an `--exclude` list. An `opt_out` cell that says neither yes nor no is an error.
+    fn opted_out(&self, row: &Row, recipient: Option<&str>) -> Result<Option<String>, String> {
+        let settings = self.settings;
+        if let Some(column) = settings.opt_out_column
+            && exclude::opt_out(&row.cells[column], &settings.format)? == OptOut::Yes
+        {
+            return Ok(Some(format!(
+                "opted out ({:?} column)",
+                self.headers.names()[column]
+            )));
+        }
+        if let (Some(list), Some(to)) = (&settings.exclude, recipient)
+            && list.contains(to)
+        {
+            return Ok(Some("opted out (on the --exclude list)".to_owned()));
+        }
+        Ok(None)
+    }
+
+    /// The row's own template, in its message column.
+    fn own_template<'s>(
+        &self,
+        row: &Row,
+        column: usize,
+        templates: &'s mut TemplateCache,
+    ) -> Result<&'s BoundTemplate, String> {
+        let cell = &row.cells[column];
+        let name = &self.headers.names()[column];
+        if cell.is_blank() {
+            return Err(format!("no message: {name:?} is empty"));
+        }
+        if let Value::Error(code) = cell {
+            return Err(format!("no message: {name:?} holds the error {code}"));
+        }
+        templates.get(cell, self.headers, &self.settings.format)
     }
 }
 
@@ -500,7 +583,42 @@ mod tests {
             allow_duplicates: false,
             max_segments: 10,
             format: ValueFormat::default(),
+            exclude: None,
+            opt_out_column: None,
         }
+    }
+
+    #[test]
+    fn an_opt_out_wins_over_every_other_problem_and_an_unclear_one_is_invalid() {
+        let text = |s: &str| Value::Text(Arc::from(s));
+        // The Message column serves as the opt_out column here.
+        let tb = table(vec![
+            vec![text("96170000001"), text("Rana"), text("yes")],
+            vec![text("junk"), text(""), text("TRUE")],
+            vec![text("96170000002"), text("Karim"), text("")],
+            vec![text("96170000003"), text("Maya"), text("perhaps")],
+        ]);
+        let list = crate::exclude::ExcludeList::read(&[], None).unwrap();
+        let s = PlanSettings {
+            opt_out_column: Some(2),
+            exclude: Some(Arc::new(list)),
+            ..settings(&tb, "Hi {{Name}}")
+        };
+        let verdicts: Vec<Verdict> = build(&tb, &s).rows.into_iter().map(|r| r.verdict).collect();
+        assert_eq!(
+            verdicts[0],
+            Verdict::Skipped("opted out (\"Message\" column)".into())
+        );
+        assert_eq!(
+            verdicts[1],
+            Verdict::Skipped("opted out (\"Message\" column)".into())
+        );
+        assert!(matches!(verdicts[2], Verdict::Ready { .. }));
+        assert!(
+            matches!(&verdicts[3], Verdict::Invalid(why) if why.contains("\"perhaps\"")),
+            "{:?}",
+            verdicts[3]
+        );
     }
 
     fn t(s: &str) -> Value {

@@ -50,7 +50,7 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
     );
     run.gateway = Some(header.gateway.clone());
     run.sender = header.plan.sender.clone();
-    let totals = send::write_results(&settings, &table, &plan, &outcomes, run.clone())?;
+    let (totals, run) = send::write_results(&settings, &table, &plan, &outcomes, run)?;
     Ok(send::exit_code(&totals, &run))
 }
 
@@ -81,6 +81,7 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
     flag("--sheet", plan.sheet.as_deref());
     flag("--to", plan.to.as_deref());
     flag("--template", plan.template.as_deref());
+    flag("--template-name", plan.template_name.as_deref());
     flag("--message-column", Some(&plan.message_column));
     flag("--sender", plan.sender.as_deref());
     flag("--country-code", plan.country_code.as_deref());
@@ -89,6 +90,10 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
     flag("--max-segments", Some(&max_segments));
     if plan.allow_duplicates {
         argv.push("--allow-duplicates".into());
+    }
+    for list in &plan.exclude {
+        argv.push("--exclude".into());
+        argv.push(list.into());
     }
     if quiet {
         argv.push("--quiet".into());

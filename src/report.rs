@@ -5,16 +5,28 @@
 //! The file is written to a temporary file in the destination folder and renamed into place,
 //! so a crash never leaves a half-written results file behind, and an existing results file
 //! is replaced only by a complete one.
+//!
+//! In a workbook the Results sheet is an Excel table (filter and sort buttons, banded rows),
+//! and the Summary sheet has a chart of the rows per status and a table of messages and
+//! segments per encoding.
 
 use crate::book::Table;
 use crate::outcome::{RowOutcome, Status, Tone, Totals};
 use crate::plan::{Plan, PlannedRow};
 use crate::value::{Value, ValueFormat};
 use chrono::{DateTime, FixedOffset, NaiveTime, Timelike};
-use rust_xlsxwriter::{Color, Format, FormatAlign, IgnoreError, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartDataLabel, ChartFormat, ChartPoint, ChartSolidFill, ChartType, Color, Format,
+    FormatAlign, IgnoreError, Table as XlsxTable, TableColumn, TableStyle, Workbook, Worksheet,
+    XlsxError,
+};
 use std::borrow::Cow;
-use std::io::{BufWriter, Write};
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 /// The columns smsmerge adds after the original ones, in order.
 pub const RESULT_COLUMNS: [&str; 9] = [
@@ -34,6 +46,9 @@ pub const MAX_COLUMNS: usize = 16_384;
 
 /// Excel refuses longer cell texts (`MaxStringLengthExceeded`).
 const MAX_CELL_CHARS: usize = 32_767;
+
+/// Excel refuses longer table column names (MS-OI29500 2.1.681).
+const MAX_TABLE_COLUMN_CHARS: usize = 255;
 
 /// Facts about the run for the Summary sheet.
 #[derive(Debug, Clone)]
@@ -164,10 +179,18 @@ pub fn write(path: &Path, report: &Report<'_>) -> Result<(), ReportError> {
         let mut out = BufWriter::new(temp.as_file());
         match format {
             OutputFormat::Xlsx => {
-                write_xlsx(&mut out, report).map_err(|source| ReportError::Xlsx {
-                    path: path.to_owned(),
-                    source,
-                })?
+                // See `ResultsTable`: rust_xlsxwriter writes a draft, unnamed and gone with
+                // the process, and the results are the draft with the table widened.
+                let results_table = ResultsTable::of(report);
+                let mut draft = BufWriter::new(tempfile::tempfile_in(dir).map_err(io)?);
+                write_xlsx(&mut draft, report, &results_table).map_err(|source| {
+                    ReportError::Xlsx {
+                        path: path.to_owned(),
+                        source,
+                    }
+                })?;
+                let draft = draft.into_inner().map_err(|e| io(e.into_error()))?;
+                results_table.widen(draft, &mut out).map_err(io)?;
             }
             OutputFormat::Csv => {
                 write_csv(&mut out, report).map_err(|source| ReportError::Csv {
@@ -312,9 +335,21 @@ struct Styles {
     neutral: Format,
 }
 
+/// The fill and the text colour of a tone, as in Excel's "light red fill with dark red text"
+/// presets; the Summary chart's bars take the text colour.
+fn tone_colors(tone: Tone) -> (u32, u32) {
+    match tone {
+        Tone::Good => (0xC6EFCE, 0x006100),
+        Tone::Bad => (0xFFC7CE, 0x9C0006),
+        Tone::Warning => (0xFFEB9C, 0x9C5700),
+        Tone::Neutral => (0xE7E6E6, 0x404040),
+    }
+}
+
 impl Styles {
     fn new() -> Styles {
-        let status = |fill: u32, font: u32| {
+        let status = |tone| {
+            let (fill, font) = tone_colors(tone);
             Format::new()
                 .set_background_color(Color::RGB(fill))
                 .set_font_color(Color::RGB(font))
@@ -332,10 +367,10 @@ impl Styles {
             duration: Format::new().set_num_format("[h]:mm"),
             // Phone numbers stored as numbers would otherwise show as 9.61712E+10.
             long_number: Format::new().set_num_format("0"),
-            good: status(0xC6EFCE, 0x006100),
-            bad: status(0xFFC7CE, 0x9C0006),
-            warning: status(0xFFEB9C, 0x9C5700),
-            neutral: status(0xE7E6E6, 0x404040),
+            good: status(Tone::Good),
+            bad: status(Tone::Bad),
+            warning: status(Tone::Warning),
+            neutral: status(Tone::Neutral),
         }
     }
 
@@ -349,7 +384,11 @@ impl Styles {
     }
 }
 
-fn write_xlsx(out: &mut (impl Write + Send), report: &Report<'_>) -> Result<(), XlsxError> {
+fn write_xlsx(
+    out: &mut (impl Write + Send),
+    report: &Report<'_>,
+    results_table: &ResultsTable,
+) -> Result<(), XlsxError> {
     let mut workbook = Workbook::new();
     // zlib's default level 6 took a quarter of a dry run's CPU time. Level 2 costs ~9% less
     // CPU than level 3 for the whole dry run (100k rows) for a file 5-6% larger; level 1
@@ -357,28 +396,37 @@ fn write_xlsx(out: &mut (impl Write + Send), report: &Report<'_>) -> Result<(), 
     workbook.set_zip_compression_level(2);
     let styles = Styles::new();
     let table = report.table;
-    let last_col = col_num(table.headers.len() + RESULT_COLUMNS.len());
-    let last_row = u32::try_from(table.rows.len()).unwrap_or(u32::MAX);
     let recipient_col = col_num(table.headers.len() + 3);
 
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name("Results")?;
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, last_row, last_col)?;
     // Recipients are written as text so no digit is lost; don't let Excel flag each one.
     sheet.ignore_error_range(
         1,
         recipient_col,
-        last_row.max(1),
+        results_table.last_row,
         recipient_col,
         IgnoreError::NumberStoredAsText,
     )?;
     for (col, width) in column_widths(report).into_iter().enumerate() {
         sheet.set_column_width(col_num(col), width)?;
     }
-    for (col, title) in header_row(table).iter().enumerate() {
-        sheet.write_string_with_format(0, col_num(col), title.as_ref(), &styles.header)?;
-    }
+    // The table writes the header row; in constant-memory mode that has to come before the
+    // rows below it.
+    let columns: Vec<TableColumn> = table_column_names(&header_row(table))
+        .into_iter()
+        .map(|name| TableColumn::new().set_header(name))
+        .collect();
+    sheet.add_table(
+        0,
+        0,
+        ResultsTable::DRAFT_LAST_ROW,
+        results_table.last_col,
+        &XlsxTable::new()
+            .set_style(TableStyle::Medium2)
+            .set_columns(&columns),
+    )?;
     for (i, row) in rows(report).enumerate() {
         let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
         for (col, cell) in row.enumerate() {
@@ -477,22 +525,137 @@ fn write_number(
     Ok(())
 }
 
-/// At most [`MAX_CELL_CHARS`] UTF-16 units (how Excel and rust_xlsxwriter count), never
-/// cutting an emoji in half.
+/// At most [`MAX_CELL_CHARS`] UTF-16 units, never cutting an emoji in half.
 fn fit_cell(s: &str) -> &str {
+    cut_utf16(s, MAX_CELL_CHARS)
+}
+
+/// At most `max` UTF-16 units (how Excel and rust_xlsxwriter count), never cutting an emoji
+/// in half.
+fn cut_utf16(s: &str, max: usize) -> &str {
     // A char never takes more UTF-16 units than UTF-8 bytes, so a text this short in bytes
     // fits without counting (nearly every cell: this runs for millions of them).
-    if s.len() <= MAX_CELL_CHARS {
+    if s.len() <= max {
         return s;
     }
     let mut units = 0;
     for (at, c) in s.char_indices() {
         units += c.len_utf16();
-        if units > MAX_CELL_CHARS {
+        if units > max {
             return &s[..at];
         }
     }
     s
+}
+
+/// The Results table's column names: the header's titles as Excel takes them in a table,
+/// which is stricter than a cell. A name is at most 255 characters, on one line (control
+/// characters become spaces), and unique ignoring case: a repeat gets 2, 3, ... appended, as
+/// Excel does when it makes a table. The header cells show these names, as Excel requires.
+fn table_column_names(titles: &[Cow<'_, str>]) -> Vec<String> {
+    let mut taken = HashSet::new();
+    // The last number appended to each name, so many repeats of one name stay linear.
+    let mut last_suffix: HashMap<String, usize> = HashMap::new();
+    titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let mut base: String = title
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            if base.trim().is_empty() {
+                base = format!("Column{}", i + 1);
+            }
+            let mut name = cut_utf16(&base, MAX_TABLE_COLUMN_CHARS).to_owned();
+            if taken.insert(name.to_lowercase()) {
+                return name;
+            }
+            let n = last_suffix.entry(base.to_lowercase()).or_insert(1);
+            loop {
+                *n += 1;
+                let suffix = n.to_string();
+                name = format!(
+                    "{}{suffix}",
+                    cut_utf16(&base, MAX_TABLE_COLUMN_CHARS - suffix.len())
+                );
+                if taken.insert(name.to_lowercase()) {
+                    return name;
+                }
+            }
+        })
+        .collect()
+}
+
+/// Where the Results sheet's Excel table lies, and how it gets there.
+///
+/// rust_xlsxwriter 0.102's `add_table` keeps a hash map entry for every cell of the table's
+/// range, to find overlapping tables. In constant-memory mode that undoes the point: for a
+/// 100 000-row results sheet it cost 52 MB and a quarter of a second more, for a million
+/// rows 417 MB and 17 s more. So the table is added over the header and one row only (the
+/// draft), and when the workbook is complete its part is copied with the range widened to
+/// every row. Every other part is copied still compressed, so this costs one copy of the
+/// file. An `add_table` that costs nothing per cell would make this unnecessary.
+struct ResultsTable {
+    /// The last column of the table.
+    last_col: u16,
+    /// The last row of the table (row 0 is the header).
+    last_row: u32,
+}
+
+impl ResultsTable {
+    /// The last row of the table as `add_table` is given it.
+    const DRAFT_LAST_ROW: u32 = 1;
+
+    /// The part rust_xlsxwriter writes the workbook's first table to.
+    const PART: &str = "xl/tables/table1.xml";
+
+    fn of(report: &Report<'_>) -> ResultsTable {
+        ResultsTable {
+            last_col: col_num(report.table.headers.len() + RESULT_COLUMNS.len()),
+            // A table has at least one row under its header.
+            last_row: u32::try_from(report.table.rows.len())
+                .unwrap_or(u32::MAX)
+                .max(Self::DRAFT_LAST_ROW),
+        }
+    }
+
+    /// Copies the `draft` workbook to `out` with the table widened to every row.
+    fn widen(&self, draft: File, out: impl Write + Seek) -> std::io::Result<()> {
+        let range = |last_row| {
+            format!(
+                "ref=\"{}\"",
+                rust_xlsxwriter::utility::cell_range(0, 0, last_row, self.last_col)
+            )
+        };
+        let (draft_range, full_range) = (range(Self::DRAFT_LAST_ROW), range(self.last_row));
+        let mut archive = ZipArchive::new(BufReader::new(draft))?;
+        let mut zip = ZipWriter::new(out);
+        for i in 0..archive.len() {
+            let part = archive.by_index_raw(i)?;
+            if part.name_raw() != Self::PART.as_bytes() {
+                zip.raw_copy_file(part)?;
+                continue;
+            }
+            drop(part);
+            let mut xml = String::new();
+            archive.by_index(i)?.read_to_string(&mut xml)?;
+            // The range of the table and of its autofilter.
+            if xml.matches(&draft_range).count() != 2 {
+                return Err(std::io::Error::other(format!(
+                    "{}: no table of {draft_range}",
+                    Self::PART
+                )));
+            }
+            zip.start_file(
+                Self::PART,
+                SimpleFileOptions::default().compression_method(CompressionMethod::Deflated),
+            )?;
+            zip.write_all(xml.replace(&draft_range, &full_range).as_bytes())?;
+        }
+        zip.finish()?;
+        Ok(())
+    }
 }
 
 /// Column widths from the header and the first rows, so a person can read the sheet
@@ -587,11 +750,14 @@ fn write_summary(
     r += 2;
     sheet.write_string_with_format(r, 0, "Status", &styles.header)?;
     sheet.write_string_with_format(r, 1, "Rows", &styles.header)?;
+    let first_status_row = r + 1;
     for status in Status::ALL {
         r += 1;
         sheet.write_string_with_format(r, 0, status.as_str(), styles.status(status))?;
         sheet.write_number(r, 1, totals.count(status) as f64)?;
     }
+    let chart = status_chart(&sheet.name(), first_status_row, r);
+    sheet.insert_chart(0, 3, &chart)?;
     r += 2;
     for (col, title) in ["Encoding", "Messages", "Segments"].into_iter().enumerate() {
         sheet.write_string_with_format(r, col_num(col), title, &styles.header)?;
@@ -614,6 +780,35 @@ fn write_summary(
         sheet.write_number(r, 2, t.segments as f64)?;
     }
     Ok(())
+}
+
+/// A column chart of the status table on `sheet` (rows `first` to `last`, names in column A,
+/// counts in B), each bar in its status's colour. Every status has its bar, so charts of
+/// different runs compare at a glance; a zero count shows no label.
+fn status_chart(sheet: &str, first: u32, last: u32) -> Chart {
+    let points: Vec<ChartPoint> = Status::ALL
+        .into_iter()
+        .map(|status| {
+            let (_, color) = tone_colors(status.tone());
+            ChartPoint::new().set_format(
+                ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)),
+            )
+        })
+        .collect();
+    let mut chart = Chart::new(ChartType::Column);
+    chart
+        .add_series()
+        .set_name("Rows")
+        .set_categories((sheet, first, 0, last, 0))
+        .set_values((sheet, first, 1, last, 1))
+        .set_points(&points)
+        .set_data_label(ChartDataLabel::new().show_value().set_num_format("#,##0;;"))
+        .set_gap(50);
+    chart.title().set_name("Rows by status");
+    chart.legend().set_hidden();
+    chart.y_axis().set_num_format("#,##0");
+    chart.set_width(640);
+    chart
 }
 
 /// A value in the Summary sheet's Run table.
@@ -656,6 +851,49 @@ mod tests {
         let plain = "a".repeat(40_000);
         assert_eq!(fit_cell(&plain).len(), 32_767);
         assert_eq!(fit_cell("short"), "short");
+    }
+
+    fn names(titles: &[&str]) -> Vec<String> {
+        let titles: Vec<Cow<'_, str>> = titles.iter().map(|t| Cow::Borrowed(*t)).collect();
+        table_column_names(&titles)
+    }
+
+    #[test]
+    fn table_column_names_are_unique_ignoring_case() {
+        assert_eq!(
+            names(&["Name", "name", "NAME", "Name2", "Phone"]),
+            ["Name", "name2", "NAME3", "Name22", "Phone"]
+        );
+    }
+
+    #[test]
+    fn table_column_names_are_one_line_and_never_blank() {
+        assert_eq!(
+            names(&["Due\nDate", "a\tb\r", "\u{7}"]),
+            ["Due Date", "a b ", "Column3"]
+        );
+    }
+
+    #[test]
+    fn table_column_names_fit_excel_even_with_a_number_appended() {
+        let long = "é".repeat(300);
+        let got = names(&[&long, &long]);
+        assert_eq!(got[0], "é".repeat(255));
+        assert_eq!(got[1], format!("{}2", "é".repeat(254)));
+        let emoji = "😀".repeat(200);
+        let got = names(&[&emoji]);
+        assert_eq!(got[0].encode_utf16().count(), 254, "no emoji cut in half");
+    }
+
+    #[test]
+    fn many_repeats_of_one_title_get_numbers_in_order() {
+        let titles = vec!["x"; 16_000];
+        let got = names(&titles);
+        assert_eq!(got[0], "x");
+        assert_eq!(got[1], "x2");
+        assert_eq!(got[15_999], "x16000");
+        let unique: HashSet<String> = got.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(unique.len(), 16_000);
     }
 
     #[test]

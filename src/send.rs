@@ -5,11 +5,17 @@
 //! checks the account and the balance before the first message, asks for confirmation, sends
 //! with every attempt journaled, and reports. Ctrl-C or SIGTERM stops it cleanly (exit 130);
 //! a second one quits at once, and a rerun resumes.
+//!
+//! Outside the hours to send (`--quiet-hours`, `--not-before`) dispatch waits, with the lock
+//! held and the journal open; with `--no-wait` the run ends right after the plan instead
+//! (exit 75), having taken no lock, touched no journal, asked no gateway and written no
+//! results, so a cron job simply tries again later and an earlier results file is left as
+//! it was.
 
 use crate::Exit;
 use crate::book::{self, Row, Table};
 use crate::connection::Connection;
-use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason};
+use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason, Timing};
 use crate::gateway::opentech::OpenTech;
 use crate::gateway::{Gateway, SendError, parse_balance};
 use crate::journal::{self, Journal, JournalKey, Previous, RunHeader};
@@ -18,31 +24,76 @@ use crate::outcome::{self, RowOutcome, Status, Totals};
 use crate::plan::{self, Plan, PlannedRow};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
+use crate::schedule::{Clock, Hold, Schedule, SystemClock};
 use crate::settings::SendSettings;
+use crate::templates::{self, NamedTemplates};
 use crate::terminal;
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, FixedOffset, Local};
-use std::sync::Arc;
+use chrono::{DateTime, FixedOffset, Local, Utc};
+use std::sync::{Arc, OnceLock};
+
+/// How a send ended: the exit code and what the results say, for `--json` and `--log-file`.
+#[derive(Debug)]
+pub struct Finished {
+    /// The process's exit code.
+    pub exit: Exit,
+    /// Counts per status, messages and segments.
+    pub totals: Totals,
+    /// Mode, times, balance, why it stopped.
+    pub run: RunInfo,
+    /// Whether the results file was written (not when `--no-wait` found the window closed).
+    pub results_written: bool,
+}
 
 /// Runs `send` with checked settings.
-pub fn run(settings: &SendSettings) -> Result<Exit> {
+pub fn run(settings: &SendSettings) -> Result<Finished> {
     let started = Local::now().fixed_offset();
     let (table, plan) = read_and_plan(settings)?;
     let outcomes = outcome::from_plan(&plan);
     if !settings.quiet {
         terminal::print_plan(&table, &Totals::new(&plan, &outcomes));
     }
+    let ready = Totals::new(&plan, &outcomes).count(Status::Ready);
+    let hold = (ready > 0).then(|| held_now(settings)).flatten();
     if settings.dry_run {
+        if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
+            terminal::note(format!(
+                "{}: a real send now would wait until {}",
+                schedule.reason(hold, *now),
+                schedule.until(hold, *now)
+            ));
+        }
         let run = RunInfo::new("dry run: nothing was sent", started);
-        let totals = write_results(settings, &table, &plan, &outcomes, run.clone())?;
-        return Ok(exit_code(&totals, &run));
+        let (totals, run) = write_results(settings, &table, &plan, &outcomes, run)?;
+        let exit = exit_code(&totals, &run);
+        return Ok(Finished {
+            exit,
+            totals,
+            run,
+            results_written: true,
+        });
+    }
+    if settings.no_wait
+        && let Some((schedule, hold, now)) = &hold
+    {
+        terminal::note(format!(
+            "{}: nothing sent (--no-wait); sending can start at {}",
+            schedule.reason(hold, *now),
+            schedule.until(hold, *now)
+        ));
+        return Ok(Finished {
+            exit: Exit::NotNow,
+            totals: Totals::new(&plan, &outcomes),
+            run: RunInfo::new("not sent: held by the schedule (--no-wait)", started),
+            results_written: false,
+        });
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let sent = runtime.block_on(send_plan(settings, &plan, outcomes, started))?;
-    let totals = write_results(settings, &table, &plan, &sent.outcomes, sent.run.clone())?;
+    let (totals, run) = write_results(settings, &table, &plan, &sent.outcomes, sent.run)?;
     // Only now, with the results in place, may the journal say the run finished: a kill
     // before this point leaves an unfinished run, whose rerun sends nothing twice.
     runtime
@@ -50,10 +101,25 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
         .with_context(|| format!("cannot write the journal {}", sent.journal.path().display()))?;
     sent.signals.abort();
     drop(sent.lock);
-    if sent.interrupted {
-        return Ok(Exit::Interrupted);
-    }
-    Ok(exit_code(&totals, &sent.run))
+    let exit = if sent.interrupted {
+        Exit::Interrupted
+    } else {
+        exit_code(&totals, &run)
+    };
+    Ok(Finished {
+        exit,
+        totals,
+        run,
+        results_written: true,
+    })
+}
+
+/// The schedule, when it holds requests back at this moment, with the hold and the moment.
+fn held_now(settings: &SendSettings) -> Option<(&Schedule, Hold, DateTime<Utc>)> {
+    let schedule = settings.schedule.as_ref()?;
+    let now = SystemClock.now();
+    let hold = schedule.at(now).hold()?;
+    Some((schedule, hold, now))
 }
 
 /// Book → plan: reads the sheet, warns about untitled columns, plans every row.
@@ -66,13 +132,26 @@ pub fn run(settings: &SendSettings) -> Result<Exit> {
 pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
     let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
     let wanted = settings.wanted(&test);
+    // The Templates sheet, when the workbook has one; read before the first rows arrive.
+    let named: OnceLock<Result<NamedTemplates, String>> = OnceLock::new();
     let (table, early) = std::thread::scope(|scope| {
         let (batches, received) = std::sync::mpsc::sync_channel::<(book::Headers, Vec<Row>)>(2);
-        let planning = scope.spawn(move || plan_while_reading(settings, received));
+        let named = &named;
+        let planning = scope.spawn(move || plan_while_reading(settings, named, received));
+        let companion = book::Companion {
+            name: templates::SHEET,
+            found: &mut |sheet| {
+                let templates = sheet
+                    .map_err(|e| e.to_string())
+                    .and_then(|table| NamedTemplates::from_table(&table, &settings.format));
+                let _ = named.set(templates);
+            },
+        };
         let table = book::read_with_progress(
             &settings.book,
             &settings.sheet,
             &wanted,
+            Some(companion),
             &mut |headers, rows| {
                 // When the planning thread has stopped, the rows are planned after reading.
                 let _ = batches.send((headers.clone(), rows.to_vec()));
@@ -116,7 +195,7 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
             report::MAX_COLUMNS
         );
     }
-    let bound = settings.bind(&table)?;
+    let bound = settings.bind(&table, named.get())?;
     let planner = plan::Planner::new(&table.headers, &bound);
     let rows = match early {
         Some(early) if early.fits(&table) => early.rows,
@@ -153,6 +232,7 @@ impl EarlyPlan {
 /// planned against (the same error is reported after reading).
 fn plan_while_reading(
     settings: &SendSettings,
+    named: &OnceLock<Result<NamedTemplates, String>>,
     batches: std::sync::mpsc::Receiver<(book::Headers, Vec<Row>)>,
 ) -> Option<EarlyPlan> {
     let mut early: Option<(EarlyPlan, plan::PlanSettings)> = None;
@@ -170,7 +250,7 @@ fn plan_while_reading(
                 untitled_columns: Vec::new(),
                 ignored_columns: 0,
             };
-            let bound = settings.bind(&probe).ok()?;
+            let bound = settings.bind(&probe, named.get()).ok()?;
             early = Some((
                 EarlyPlan {
                     headers,
@@ -191,14 +271,15 @@ fn plan_while_reading(
     early.map(|(e, _)| e)
 }
 
-/// Writes the results file and says where it is; returns the totals the exit code needs.
+/// Writes the results file and says where it is; returns the totals the exit code needs
+/// and the run's facts with its finishing time.
 pub fn write_results(
     settings: &SendSettings,
     table: &Table,
     plan: &Plan,
     outcomes: &[RowOutcome],
     mut run: RunInfo,
-) -> Result<Totals> {
+) -> Result<(Totals, RunInfo)> {
     let totals = Totals::new(plan, outcomes);
     run.finished = Local::now().fixed_offset();
     report::write(
@@ -215,7 +296,7 @@ pub fn write_results(
     if !settings.quiet {
         terminal::print_results_path(&settings.output);
     }
-    Ok(totals)
+    Ok((totals, run))
 }
 
 /// What a real send produced; the journal and the lock stay open until the results are
@@ -240,6 +321,12 @@ pub fn exit_code(totals: &Totals, run: &RunInfo) -> Exit {
     {
         return Exit::BadInput;
     }
+    plan_exit_code(totals)
+}
+
+/// The exit code of rows planned and not sent (a dry run, a preview): 1 when any row needs
+/// attention, so a script can check a workbook before it sends.
+pub fn plan_exit_code(totals: &Totals) -> Exit {
     if totals.needs_attention() {
         Exit::Attention
     } else {
@@ -279,6 +366,13 @@ async fn send_plan(
     let ready = to_send.count(Status::Ready);
     let count = settings.dispatch.limit.map_or(ready, |l| l.min(ready));
     if count > 0 && !settings.yes {
+        if let (Some((schedule, hold, now)), false) = (held_now(settings), settings.quiet) {
+            terminal::note(format!(
+                "{}: sending will wait until {}",
+                schedule.reason(&hold, now),
+                schedule.until(&hold, now)
+            ));
+        }
         let segments = segments_of_first(plan, &outcomes, count);
         let question = format!("Send {count} messages ({segments} segments) through {host}?");
         if !terminal::confirm(&question)? {
@@ -302,6 +396,10 @@ async fn send_plan(
         keys: &keys,
         journal: Some(&journal),
         stop: &stop,
+        timing: settings.schedule.as_ref().map(|schedule| Timing {
+            schedule,
+            clock: &SystemClock,
+        }),
     };
     let Dispatched {
         outcomes,

@@ -7,16 +7,20 @@ use crate::book::{Headers, SheetChoice, Table, Wanted};
 use crate::cli::{GatewayArgs, SendArgs};
 use crate::config::{self, Loaded};
 use crate::dispatch::DispatchSettings;
+use crate::exclude::{self, ExcludeList};
 use crate::gateway::opentech::{Account, ClientSettings};
 use crate::journal::PlanArgs;
 use crate::phone::CountryCode;
 use crate::plan::{self, MessageSource, PlanSettings};
 use crate::report::OutputFormat;
+use crate::schedule::{NotBefore, QuietHours, Schedule, Zone};
 use crate::secret::Secret;
 use crate::template::Template;
+use crate::templates::{self, NamedTemplates};
 use crate::value::ValueFormat;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -46,6 +50,8 @@ pub struct SendSettings {
     pub to: Option<String>,
     /// The global template, parsed (not yet bound to a header).
     pub template: Option<Template>,
+    /// `--template-name`: a template of the Templates sheet for every row.
+    pub template_name: Option<String>,
     /// `--message-column`: where per-row templates are when there is no global template.
     pub message_column: String,
     /// `--sender`, checked.
@@ -58,6 +64,8 @@ pub struct SendSettings {
     pub allow_duplicates: bool,
     /// `--max-segments`.
     pub max_segments: usize,
+    /// The `--exclude` lists, read.
+    pub exclude: Option<Arc<ExcludeList>>,
     /// Where the results go.
     pub output: PathBuf,
     /// `--dry-run`.
@@ -76,6 +84,10 @@ pub struct SendSettings {
     pub dispatch: DispatchSettings,
     /// Where to send.
     pub gateway: GatewaySettings,
+    /// When requests may start (`--quiet-hours`, `--not-before`); `None`: at any time.
+    pub schedule: Option<Schedule>,
+    /// `--no-wait`.
+    pub no_wait: bool,
 }
 
 /// The default gateway.
@@ -267,16 +279,25 @@ impl SendSettings {
             limit: args.limit,
         };
         let gateway = GatewaySettings::from_args(&args.gateway, loaded.as_ref(), !args.dry_run)?;
+        let exclude_paths = match (&args.exclude, file.and_then(|f| f.exclude.as_ref())) {
+            (flags, _) if !flags.is_empty() => flags.clone(),
+            (_, Some(listed)) => listed.clone(),
+            _ => Vec::new(),
+        };
+        let exclude = read_exclude_lists(&exclude_paths, country.as_ref(), args.quiet)?;
+        let schedule = schedule(args, file)?;
         let recorded = PlanArgs {
             sheet: args.sheet.clone(),
             to: args.to.clone(),
             template: template_text,
+            template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
             sender: sender.clone(),
             country_code: country.as_ref().map(ToString::to_string),
             date_format: args.date_format.clone(),
             allow_duplicates: args.allow_duplicates,
             max_segments: args.max_segments,
+            exclude: exclude_paths,
         };
         Ok(SendSettings {
             book: args.book.clone(),
@@ -286,12 +307,14 @@ impl SendSettings {
                 .map_or(SheetChoice::Auto, SheetChoice::Named),
             to: args.to.clone(),
             template,
+            template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
             sender,
             country,
             format,
             allow_duplicates: args.allow_duplicates,
             max_segments: usize::from(args.max_segments),
+            exclude,
             output,
             dry_run: args.dry_run,
             quiet: args.quiet,
@@ -301,6 +324,8 @@ impl SendSettings {
             ignore_balance: args.ignore_balance,
             dispatch,
             gateway,
+            schedule,
+            no_wait: args.no_wait,
         })
     }
 
@@ -319,19 +344,26 @@ impl SendSettings {
                 test,
                 description: format!("a column {name:?} (from --to)"),
                 hint: "check the spelling, or choose the sheet with --sheet".to_owned(),
+                suggest: &|_| None,
             },
             None => Wanted {
                 test,
                 description: format!("a recipient column ({})", RECIPIENT_HEADERS.join(", ")),
                 hint: "name the column with --to COLUMN, or choose the sheet with --sheet"
                     .to_owned(),
+                suggest: &|headers| suggest_recipient_column(headers).map(|s| s.to_string()),
             },
         }
     }
 
     /// Ties the settings to the sheet that was read: finds the columns, binds the global
     /// template. An unknown column here stops the run before any row is planned.
-    pub fn bind(&self, table: &Table) -> Result<PlanSettings> {
+    /// `templates` is the workbook's Templates sheet, if it has one.
+    pub fn bind(
+        &self,
+        table: &Table,
+        templates: Option<&Result<NamedTemplates, String>>,
+    ) -> Result<PlanSettings> {
         let headers = &table.headers;
         let recipient_column = self.recipient_column(headers).ok_or_else(|| {
             let listing = headers.listing();
@@ -342,29 +374,18 @@ impl SendSettings {
                     table.sheet
                 ),
                 None => anyhow!(
-                    "{}: sheet {:?} has no recipient column (one of {}); the headers are {listing}; name it with --to COLUMN",
+                    "{}: sheet {:?} has no recipient column (one of {}); the headers are {listing}; {}",
                     table.path.display(),
                     table.sheet,
-                    RECIPIENT_HEADERS.join(", ")
+                    RECIPIENT_HEADERS.join(", "),
+                    suggest_recipient_column(headers).map_or_else(
+                        || "name it with --to COLUMN".to_owned(),
+                        |s| s.to_string()
+                    )
                 ),
             }
         })?;
-        let message = match &self.template {
-            Some(template) => MessageSource::Global(template.bind(headers).map_err(|e| {
-                anyhow!("{}: template: {e}", table.path.display())
-            })?),
-            None => MessageSource::PerRow {
-                column: headers.find(&self.message_column).ok_or_else(|| {
-                    anyhow!(
-                        "{}: no message: sheet {:?} has no {:?} column and no --template was given; the headers are {}; use --template TEXT, --template-file PATH or --message-column COLUMN",
-                        table.path.display(),
-                        table.sheet,
-                        self.message_column,
-                        headers.listing()
-                    )
-                })?,
-            },
-        };
+        let message = self.message_source(table, templates)?;
         let sender_column = headers.find(SENDER_HEADER);
         if sender_column.is_none() && self.sender.is_none() {
             bail!(
@@ -382,8 +403,159 @@ impl SendSettings {
             allow_duplicates: self.allow_duplicates,
             max_segments: self.max_segments,
             format: self.format.clone(),
+            exclude: self.exclude.clone(),
+            opt_out_column: headers.find(exclude::OPT_OUT_COLUMN),
         })
     }
+}
+
+impl SendSettings {
+    /// Where each row's template comes from, in order: `--template`/`--template-file`,
+    /// `--template-name`, a `template` column naming templates of the Templates sheet, the
+    /// message column.
+    fn message_source(
+        &self,
+        table: &Table,
+        templates: Option<&Result<NamedTemplates, String>>,
+    ) -> Result<MessageSource> {
+        let headers = &table.headers;
+        let book = table.path.display();
+        if let Some(template) = &self.template {
+            let bound = template
+                .bind(headers)
+                .map_err(|e| anyhow!("{book}: template: {e}"))?;
+            return Ok(MessageSource::Global(bound));
+        }
+        let no_sheet = |why: String| {
+            anyhow!(
+                "{book}: {why}, but there is no sheet named {:?}; add one with the columns \"name\" and \"text\" (one template per row), or give the text with --template",
+                templates::SHEET
+            )
+        };
+        if let Some(name) = &self.template_name {
+            let named =
+                templates.ok_or_else(|| no_sheet(format!("--template-name {name:?} was given")))?;
+            let named = named.as_ref().map_err(|e| anyhow!("{e}"))?;
+            let bound = named
+                .bound(name, headers)
+                .map_err(|e| anyhow!("{book}: --template-name: {e}"))?;
+            return Ok(MessageSource::Global(bound));
+        }
+        let message_column = headers.find(&self.message_column);
+        if let Some(column) = headers.find(templates::PICK_COLUMN) {
+            match templates {
+                Some(named) => {
+                    let named = named.as_ref().map_err(|e| anyhow!("{e}"))?;
+                    return Ok(MessageSource::Named {
+                        column,
+                        picker: named.bind_all(headers),
+                        fallback: message_column,
+                    });
+                }
+                // Without a Templates sheet a `template` column is ordinary data, unless it is
+                // all there is to make messages from.
+                None if message_column.is_none() => {
+                    return Err(no_sheet(format!(
+                        "sheet {:?} has a {:?} column, which picks templates by name",
+                        table.sheet,
+                        templates::PICK_COLUMN
+                    )));
+                }
+                None => {}
+            }
+        }
+        let column = message_column.ok_or_else(|| {
+            anyhow!(
+                "{book}: no message: sheet {:?} has no {:?} column and no --template was given; the headers are {}; use --template TEXT, --template-file PATH, --message-column COLUMN, or a Templates sheet with a {:?} column",
+                table.sheet,
+                self.message_column,
+                headers.listing(),
+                templates::PICK_COLUMN
+            )
+        })?;
+        Ok(MessageSource::PerRow { column })
+    }
+}
+
+/// A header that is probably the phone column under another name (`Tel`, `Mobile No`,
+/// `رقم الجوال`), for an error that can say exactly which `--to` to use.
+pub struct RecipientSuggestion(String);
+
+impl std::fmt::Display for RecipientSuggestion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.0;
+        let plain = name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if plain {
+            write!(f, "use --to {name}")
+        } else {
+            write!(f, "use --to '{}'", name.replace('\'', r"'\''"))
+        }
+    }
+}
+
+/// Words that name a phone column in the languages smsmerge's users write headers in.
+/// ("number" alone is left out: "Order number" is not a phone.)
+const PHONE_WORDS: [&str; 13] = [
+    "phone",
+    "mobile",
+    "tel",
+    "cell",
+    "gsm",
+    "msisdn",
+    "whatsapp",
+    "هاتف",
+    "جوال",
+    "موبايل",
+    "خلوي",
+    "téléphone",
+    "portable",
+];
+
+/// The first header containing a phone word, if any.
+pub fn suggest_recipient_column(headers: &Headers) -> Option<RecipientSuggestion> {
+    headers
+        .names()
+        .iter()
+        .find(|name| {
+            let lower = name.to_lowercase();
+            PHONE_WORDS.iter().any(|w| lower.contains(w))
+        })
+        .map(|name| RecipientSuggestion(name.clone()))
+}
+
+/// Reads the opt-out lists once, into one set; says how many numbers they hold and warns
+/// about entries that are not phone numbers (an opt-out that cannot be matched is worth a
+/// look).
+fn read_exclude_lists(
+    paths: &[PathBuf],
+    country: Option<&CountryCode>,
+    quiet: bool,
+) -> Result<Option<Arc<ExcludeList>>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let list = ExcludeList::read(paths, country)?;
+    if list.rejected > 0 {
+        crate::terminal::warn(format!(
+            "--exclude: {} entr{} of {} are not phone numbers and match no row",
+            list.rejected,
+            if list.rejected == 1 { "y" } else { "ies" },
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !quiet {
+        crate::terminal::note(format!(
+            "--exclude: {} read",
+            crate::terminal::plural(list.len(), "number")
+        ));
+    }
+    Ok(Some(Arc::new(list)))
 }
 
 /// Reads a template file as UTF-8, without its BOM and its final line break (editors add
@@ -402,6 +574,46 @@ fn read_template_file(path: &Path) -> Result<String> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
     let text = text.strip_suffix('\n').unwrap_or(text);
     Ok(text.to_owned())
+}
+
+/// The schedule of `--quiet-hours`, `--not-before` and `--timezone`, the first two read against
+/// the present moment. `quiet_hours` and `timezone` may come from the config file, and
+/// `--quiet-hours off` sets the file's aside. `--not-before` has no config key: a date in a
+/// file used day after day would be past after the first, and a daily earliest time is what
+/// `quiet_hours` already says.
+fn schedule(args: &SendArgs, file: Option<&config::ConfigFile>) -> Result<Option<Schedule>> {
+    let quiet = match (&args.quiet_hours, file.and_then(|f| f.quiet_hours.as_ref())) {
+        (Some(text), _) if ["off", "none"].contains(&text.trim().to_lowercase().as_str()) => None,
+        (Some(text), _) => Some(
+            text.parse::<QuietHours>()
+                .map_err(|e| anyhow!("--quiet-hours {text}: {e}"))?,
+        ),
+        (None, Some(text)) => Some(
+            text.parse::<QuietHours>()
+                .map_err(|e| anyhow!("quiet_hours = {text:?} in the config file: {e}"))?,
+        ),
+        (None, None) => None,
+    };
+    let not_before = args
+        .not_before
+        .as_deref()
+        .map(|text| {
+            text.parse::<NotBefore>()
+                .map_err(|e| anyhow!("--not-before {text}: {e}"))
+        })
+        .transpose()?;
+    let zone = match (&args.timezone, file.and_then(|f| f.timezone.as_ref())) {
+        (Some(name), _) => Some(Zone::parse(name).map_err(|e| anyhow!("--timezone: {e}"))?),
+        (None, Some(name)) => {
+            Some(Zone::parse(name).map_err(|e| anyhow!("timezone in the config file: {e}"))?)
+        }
+        (None, None) => None,
+    };
+    if quiet.is_none() && not_before.is_none() {
+        return Ok(None);
+    }
+    let zone = zone.unwrap_or_else(Zone::local);
+    Ok(Schedule::new(quiet, not_before, zone, chrono::Utc::now()))
 }
 
 /// `<input stem>.results.xlsx`, beside the input.
@@ -448,6 +660,32 @@ fn check_output(output: &Path, book: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    fn suggestion(names: &[&str]) -> Option<String> {
+        let headers = Headers::new(names.iter().map(|n| (*n).to_owned()).collect());
+        suggest_recipient_column(&headers).map(|s| s.to_string())
+    }
+
+    #[test]
+    fn a_phone_column_under_another_name_is_suggested_with_shell_quoting() {
+        assert_eq!(
+            suggestion(&["Name", "Tel"]).as_deref(),
+            Some("use --to Tel")
+        );
+        assert_eq!(
+            suggestion(&["Name", "Mobile No"]).as_deref(),
+            Some("use --to 'Mobile No'")
+        );
+        assert_eq!(
+            suggestion(&["الاسم", "رقم الجوال"]).as_deref(),
+            Some("use --to 'رقم الجوال'")
+        );
+        assert_eq!(
+            suggestion(&["Client's phone"]).as_deref(),
+            Some(r"use --to 'Client'\''s phone'")
+        );
+        assert_eq!(suggestion(&["Name", "Order number", "City"]), None);
+    }
     use super::*;
 
     #[test]

@@ -15,6 +15,11 @@ pub fn warn(message: impl std::fmt::Display) {
 /// Prints the plan: rows read, to send, invalid, duplicates, messages by encoding and
 /// segments, in a few aligned lines.
 pub fn print_plan(table: &Table, totals: &Totals) {
+    let _ = std::io::stderr().write_all(plan_summary(table, totals).as_bytes());
+}
+
+/// The lines of [`print_plan`], for `preview`, which shows them on stdout under its table.
+pub fn plan_summary(table: &Table, totals: &Totals) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "smsmerge: {} read from {} (sheet {:?})\n",
@@ -52,7 +57,11 @@ pub fn print_plan(table: &Table, totals: &Totals) {
         "duplicates",
         totals.count(Status::Duplicate).to_string(),
     ));
-    let _ = std::io::stderr().write_all(out.as_bytes());
+    let skipped = totals.count(Status::Skipped);
+    if skipped > 0 {
+        out.push_str(&line("opted out", skipped.to_string()));
+    }
+    out
 }
 
 /// Says where the results are.

@@ -66,6 +66,7 @@ fuzz_target!(|data: &[u8]| {
         test,
         description: "a phone column".to_owned(),
         hint: "name it".to_owned(),
+        suggest: &|_| None,
     };
     for ext in EXTENSIONS {
         let path = folder().join(format!("input.{ext}"));

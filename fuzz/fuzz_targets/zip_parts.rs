@@ -206,6 +206,7 @@ fuzz_target!(|data: &[u8]| {
         test: phone,
         description: "a phone column".to_owned(),
         hint: "name it".to_owned(),
+        suggest: &|_| None,
     };
     for choice in [SheetChoice::Auto, SheetChoice::Named("1".to_owned())] {
         if let Ok(table) = read(&path, &choice, &wanted) {

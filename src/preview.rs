@@ -1,0 +1,174 @@
+//! `smsmerge preview`: the first rendered messages of a workbook as a table on stdout, then
+//! the plan's totals. It reads and plans exactly as `send` does (the same settings, the same
+//! `send::read_and_plan`), so what it shows is what `send` would send; it stops there, like a
+//! dry run that shows its plan instead of writing it: no account, no network, no file written.
+//!
+//! Text is shown as it will be sent: right-to-left text is left in logical order for the
+//! terminal to display (no reshaping or reordering), and columns are sized by display width
+//! (comfy-table measures with unicode-width), so Arabic lines up with Latin text.
+
+use crate::Exit;
+use crate::book::Table;
+use crate::cli::PreviewArgs;
+use crate::outcome::{self, RowOutcome, Totals};
+use crate::plan::Plan;
+use crate::send;
+use crate::settings::SendSettings;
+use crate::terminal;
+use anyhow::Result;
+use comfy_table::{
+    CellAlignment, ColumnConstraint, ContentArrangement, Row, Table as TextTable, Width, presets,
+};
+use std::io::Write;
+
+/// The table's width when stdout is not a terminal (a pipe, a file, a test), so that what a
+/// script or a snapshot sees does not depend on the window it was started from.
+pub const PIPE_WIDTH: u16 = 100;
+
+/// Lines a message may take in the table before it is cut with `…`: a ten-segment message
+/// would otherwise fill the screen, and the results file holds it whole.
+const MAX_LINES: usize = 8;
+
+/// The table's columns, left to right.
+const HEADER: [&str; 6] = [
+    "Row",
+    "Recipient",
+    "Encoding",
+    "Segments",
+    "Status",
+    "Message",
+];
+
+/// Runs `preview`: the table and the totals on stdout; the exit code a dry run would give.
+pub fn run(args: PreviewArgs) -> Result<Exit> {
+    let PreviewArgs { rows, mut send } = args;
+    // A preview is a dry run shown rather than written: with `dry_run` set the settings read
+    // no account, and nothing below sends or writes.
+    send.dry_run = true;
+    let settings = SendSettings::from_args(&send)?;
+    let (table, plan) = send::read_and_plan(&settings)?;
+    let outcomes = outcome::from_plan(&plan);
+    let totals = Totals::new(&plan, &outcomes);
+    let text = render(&table, &plan, &outcomes, &totals, rows, width());
+    // A closed pipe (`| head`) only means nobody reads the rest.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(send::plan_exit_code(&totals))
+}
+
+/// The terminal's width, or [`PIPE_WIDTH`] when stdout is not a terminal.
+fn width() -> u16 {
+    let stdout = console::Term::stdout();
+    if !stdout.is_term() {
+        return PIPE_WIDTH;
+    }
+    stdout
+        .size_checked()
+        .map_or(PIPE_WIDTH, |(_rows, columns)| columns)
+}
+
+/// The table of the first `shown` rows, `width` columns wide at most, a line saying how many
+/// more there are, and the totals `send` prints as its plan.
+pub fn render(
+    table: &Table,
+    plan: &Plan,
+    outcomes: &[RowOutcome],
+    totals: &Totals,
+    shown: usize,
+    width: u16,
+) -> String {
+    let shown = shown.min(plan.rows.len());
+    let mut out = String::new();
+    if shown > 0 {
+        let mut text = TextTable::new();
+        text.load_style(presets::UTF8_FULL)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width)
+            .set_header(HEADER);
+        for (planned, outcome) in plan.rows.iter().zip(outcomes).take(shown) {
+            let status = if outcome.detail.is_empty() {
+                outcome.status.to_string()
+            } else {
+                format!("{}\n{}", outcome.status, printable(&outcome.detail))
+            };
+            let mut row = Row::from(vec![
+                planned.row_number.to_string(),
+                planned.recipient.clone().unwrap_or_default(),
+                planned
+                    .sms
+                    .map(|s| s.encoding.to_string())
+                    .unwrap_or_default(),
+                planned
+                    .sms
+                    .map(|s| s.segments.to_string())
+                    .unwrap_or_default(),
+                status,
+                planned.text.as_deref().map(printable).unwrap_or_default(),
+            ]);
+            row.max_height(MAX_LINES);
+            text.add_row(row);
+        }
+        // The short columns never wrap; status and message share what is left, the message
+        // getting the larger part.
+        for (index, column) in text.column_iter_mut().enumerate() {
+            match index {
+                0 | 3 => {
+                    column.set_constraint(ColumnConstraint::ContentWidth);
+                    column.set_cell_alignment(CellAlignment::Right);
+                }
+                1 | 2 => {
+                    column.set_constraint(ColumnConstraint::ContentWidth);
+                }
+                4 => {
+                    column.set_constraint(ColumnConstraint::UpperBoundary(Width::Percentage(25)));
+                }
+                _ => {}
+            }
+        }
+        out.push_str(&text.to_string());
+        out.push('\n');
+    }
+    if shown < plan.rows.len() {
+        out.push_str(&format!(
+            "first {} of {} rows shown; -n N shows more\n",
+            shown,
+            plan.rows.len()
+        ));
+    }
+    out.push_str(&terminal::plan_summary(table, totals));
+    out
+}
+
+/// Text made safe to print on a terminal: control characters (other than line breaks) are
+/// shown as their Unicode pictures, so a cell cannot move the cursor, clear the screen or
+/// break the table's borders. Everything else, right-to-left text included, is left as is.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => '\n',
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            '\u{80}'..='\u{9f}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(
+            printable("a\tb\r\nc\u{1b}[2J"),
+            "a\u{2409}b\u{240d}\nc\u{241b}[2J"
+        );
+        assert_eq!(printable("x\u{7f}\u{85}"), "x\u{2421}\u{fffd}");
+    }
+
+    #[test]
+    fn right_to_left_text_is_left_in_logical_order() {
+        let arabic = "عزيزي سامي، طلبك جاهز.\u{200f}";
+        assert_eq!(printable(arabic), arabic);
+    }
+}

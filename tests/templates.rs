@@ -1,0 +1,254 @@
+//! Template sheets (issue 6, item 3): a `Templates` sheet of named templates, picked per row
+//! by a `template` column or for every row by `--template-name`.
+
+mod common;
+
+use assert_cmd::Command;
+use common::{Results, Workdir};
+use rust_xlsxwriter::{Workbook, XlsxError};
+use std::path::PathBuf;
+
+/// Runs the command; asserts the exit code and returns stderr.
+fn expect_exit(mut cmd: Command, code: i32) -> String {
+    let out = cmd.output().expect("run smsmerge");
+    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit code; stderr:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+fn sheet_of(book: &mut Workbook, name: &str, rows: &[&[&str]]) -> Result<(), XlsxError> {
+    let ws = book.add_worksheet();
+    ws.set_name(name)?;
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if !cell.is_empty() {
+                ws.write_string(r as u32, c as u16, *cell)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+const TEMPLATES: &[&[&str]] = &[
+    &["name", "text"],
+    &["Reminder", "Dear {{Name}}, your appointment is tomorrow."],
+    &["promo", "Hi {{Name}}, 20% off this week."],
+    &["typo", "Dear {{Nmae}}"],
+    &["arabic", "مرحبا {{Name}}"],
+];
+
+/// A workbook whose Templates sheet comes first, as people often put it, so the automatic
+/// sheet choice must pass over it.
+fn book(wd: &Workdir, recipients: &[&[&str]], templates: &[&[&str]]) -> PathBuf {
+    wd.xlsx_book("book.xlsx", |book| {
+        sheet_of(book, "Templates", templates)?;
+        sheet_of(book, "Customers", recipients)
+    })
+}
+
+fn results(wd: &Workdir) -> Results {
+    Results::read(&wd.path("book.results.xlsx"))
+}
+
+#[test]
+fn a_template_column_picks_a_template_per_row() {
+    let wd = Workdir::new();
+    let path = book(
+        &wd,
+        &[
+            &["Phone", "Name", "Template", "Message"],
+            &["96170000001", "Rana", "reminder", ""],
+            &["96170000002", "Karim", " PROMO ", ""],
+            &["96170000003", "Maya", "", "Own text for {{Name}}"],
+            &["96170000004", "Omar", "birthday", ""],
+            &["96170000005", "Ali", "typo", ""],
+            &["96170000006", "ليلى", "arabic", ""],
+        ],
+        TEMPLATES,
+    );
+    expect_exit(wd.dry_run(&path, &["--sender", "OTSMS"]), 1);
+    let r = results(&wd);
+    assert_eq!(
+        r.statuses(),
+        ["READY", "READY", "READY", "INVALID", "INVALID", "READY"]
+    );
+    assert_eq!(
+        r.text(0, "Message"),
+        "Dear Rana, your appointment is tomorrow."
+    );
+    assert_eq!(r.text(1, "Message"), "Hi Karim, 20% off this week.");
+    // An empty template cell falls back to the row's own message.
+    assert_eq!(r.text(2, "Message"), "Own text for Maya");
+    let unknown = r.text(3, "Detail");
+    assert!(
+        unknown.contains("no template named \"birthday\"")
+            && unknown.contains("\"Reminder\", \"promo\", \"typo\", \"arabic\""),
+        "{unknown}"
+    );
+    let typo = r.text(4, "Detail");
+    assert!(
+        typo.contains("template \"typo\" (Templates row 4)") && typo.contains("Nmae"),
+        "{typo}"
+    );
+    assert_eq!(r.text(5, "Message"), "مرحبا ليلى");
+    assert_eq!(r.text(5, "Encoding"), "UCS-2");
+}
+
+#[test]
+fn template_name_picks_one_template_for_every_row() {
+    let wd = Workdir::new();
+    let path = book(
+        &wd,
+        &[
+            &["Phone", "Name", "Template"],
+            &["96170000001", "Rana", "reminder"],
+            &["96170000002", "Karim", "nonsense"],
+        ],
+        TEMPLATES,
+    );
+    expect_exit(
+        wd.dry_run(&path, &["--sender", "OTSMS", "--template-name", "Promo"]),
+        0,
+    );
+    let r = results(&wd);
+    assert_eq!(r.statuses(), ["READY", "READY"]);
+    assert_eq!(r.text(0, "Message"), "Hi Rana, 20% off this week.");
+    assert_eq!(r.text(1, "Message"), "Hi Karim, 20% off this week.");
+}
+
+#[test]
+fn an_unknown_or_broken_template_name_stops_the_run() {
+    let wd = Workdir::new();
+    let path = book(
+        &wd,
+        &[&["Phone", "Name"], &["96170000001", "Rana"]],
+        TEMPLATES,
+    );
+    let stderr = expect_exit(
+        wd.dry_run(&path, &["--sender", "OTSMS", "--template-name", "welcome"]),
+        2,
+    );
+    assert!(
+        stderr.contains("--template-name: no template named \"welcome\"")
+            && stderr.contains("\"Reminder\", \"promo\""),
+        "{stderr}"
+    );
+    let stderr = expect_exit(
+        wd.dry_run(&path, &["--sender", "OTSMS", "--template-name", "typo"]),
+        2,
+    );
+    assert!(stderr.contains("Nmae"), "{stderr}");
+    assert!(!wd.path("book.results.xlsx").exists());
+}
+
+#[test]
+fn template_name_without_a_templates_sheet_says_how_to_add_one() {
+    let wd = Workdir::new();
+    let path = wd.xlsx_rows("book.xlsx", &[&["Phone", "Name"], &["96170000001", "Rana"]]);
+    let stderr = expect_exit(
+        wd.dry_run(&path, &["--sender", "OTSMS", "--template-name", "promo"]),
+        2,
+    );
+    assert!(
+        stderr.contains("there is no sheet named \"Templates\"")
+            && stderr.contains("\"name\" and \"text\""),
+        "{stderr}"
+    );
+    let csv = wd.file("book.csv", "Phone,Name\n96170000001,Rana\n");
+    let stderr = expect_exit(
+        wd.dry_run(&csv, &["--sender", "OTSMS", "--template-name", "promo"]),
+        2,
+    );
+    assert!(stderr.contains("no sheet named \"Templates\""), "{stderr}");
+}
+
+#[test]
+fn a_template_column_without_a_templates_sheet_is_explained() {
+    let wd = Workdir::new();
+    let path = wd.xlsx_rows(
+        "book.xlsx",
+        &[
+            &["Phone", "Name", "Template"],
+            &["96170000001", "Rana", "x"],
+        ],
+    );
+    let stderr = expect_exit(wd.dry_run(&path, &["--sender", "OTSMS"]), 2);
+    assert!(
+        stderr.contains("has a \"template\" column, which picks templates by name")
+            && stderr.contains("no sheet named \"Templates\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_templates_sheet_that_defines_a_name_twice_is_refused() {
+    let wd = Workdir::new();
+    let path = book(
+        &wd,
+        &[
+            &["Phone", "Name", "Template"],
+            &["96170000001", "Rana", "a"],
+        ],
+        &[
+            &["Name", "Text"],
+            &["a", "one"],
+            &["b", "two"],
+            &["A", "three"],
+        ],
+    );
+    let stderr = expect_exit(wd.dry_run(&path, &["--sender", "OTSMS"]), 2);
+    assert!(
+        stderr.contains("sheet \"Templates\": rows 2 and 4 both define the template \"A\""),
+        "{stderr}"
+    );
+    let stderr = expect_exit(
+        wd.dry_run(&path, &["--sender", "OTSMS", "--template", "fixed"]),
+        0,
+    );
+    assert!(!stderr.contains("Templates"), "{stderr}");
+}
+
+#[test]
+fn the_templates_sheet_is_never_taken_for_the_recipients() {
+    let wd = Workdir::new();
+    // A Templates sheet whose header happens to hold a recipient-like column.
+    let path = book(
+        &wd,
+        &[
+            &["Mobile", "Name", "Message"],
+            &["96170000001", "Rana", "Hi"],
+        ],
+        &[&["name", "text", "number"], &["a", "A", "1"]],
+    );
+    expect_exit(wd.dry_run(&path, &["--sender", "OTSMS"]), 0);
+    assert_eq!(results(&wd).text(0, "Recipient"), "96170000001");
+}
+
+#[test]
+fn a_named_template_is_what_the_simulator_receives() {
+    let wd = Workdir::new();
+    let path = book(
+        &wd,
+        &[
+            &["Phone", "Name", "Template"],
+            &["96170000001", "Rana", "Reminder"],
+        ],
+        TEMPLATES,
+    );
+    let mut cmd = wd.command();
+    cmd.arg("send")
+        .arg(&path)
+        .args(["--sender", "OTSMS", "--simulate", "--yes"]);
+    expect_exit(cmd, 0);
+    let r = results(&wd);
+    assert_eq!(r.statuses(), ["SENT"]);
+    assert_eq!(
+        r.text(0, "Message"),
+        "Dear Rana, your appointment is tomorrow."
+    );
+}
