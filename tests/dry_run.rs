@@ -4,25 +4,11 @@
 
 mod common;
 
-use assert_cmd::Command;
 use calamine::Data;
 use chrono::{NaiveDate, NaiveDateTime};
-use common::{OURS, Results, Workdir};
+use common::{OURS, Results, Workdir, expect_exit};
 use rust_xlsxwriter::{Format, Formula, Workbook, Worksheet, XlsxError};
 use std::path::{Path, PathBuf};
-
-/// Runs the command; asserts the exit code and returns stderr.
-fn expect_exit(mut cmd: Command, code: i32) -> String {
-    let out = cmd.output().expect("run smsmerge");
-    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit code; stderr:\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
 
 /// The results header expected for these input columns.
 fn header(original: &[&str]) -> Vec<String> {

@@ -4,23 +4,10 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{Results, SimProcess, Workdir};
+use common::{Results, SimProcess, Workdir, expect_exit};
 use std::path::{Path, PathBuf};
 
 const ACCOUNT: &str = "4242:shop:pw";
-
-fn expect_exit(mut cmd: Command, code: i32) -> String {
-    let out = cmd.output().expect("run smsmerge");
-    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit code; stderr:\n{stderr}\nstdout:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
 
 /// Six customers in Lebanon, numbers written the ways people write them.
 fn customers(wd: &Workdir) -> PathBuf {

@@ -3,23 +3,9 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{Results, Workdir};
+use common::{Results, Workdir, expect_exit};
 use rust_xlsxwriter::{Workbook, XlsxError};
 use std::path::PathBuf;
-
-/// Runs the command; asserts the exit code and returns stderr.
-fn expect_exit(mut cmd: Command, code: i32) -> String {
-    let out = cmd.output().expect("run smsmerge");
-    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit code; stderr:\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
 
 fn sheet_of(book: &mut Workbook, name: &str, rows: &[&[&str]]) -> Result<(), XlsxError> {
     let ws = book.add_worksheet();

@@ -23,6 +23,21 @@ pub const OURS: [&str; 9] = [
     "Gateway Reference",
 ];
 
+/// Runs the command; asserts the exit code (showing stdout and stderr when it is wrong) and
+/// that nothing panicked; returns stderr.
+pub fn expect_exit(mut cmd: Command, code: i32) -> String {
+    let out = cmd.output().expect("run smsmerge");
+    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit code; stderr:\n{stderr}\nstdout:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
 /// A temporary folder for one test, removed when the test ends.
 pub struct Workdir {
     dir: tempfile::TempDir,
