@@ -290,7 +290,10 @@ fn plain_number(text: &str) -> Option<(Prefix, String)> {
         Some(body) => (true, body),
         None => (false, trimmed),
     };
-    if !body.bytes().all(|b| b.is_ascii_digit() || b == b' ' || b == b'-') {
+    if !body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b' ' || b == b'-')
+    {
         return None;
     }
     let digits: String = body.chars().filter(char::is_ascii_digit).collect();
