@@ -632,6 +632,10 @@ fn check_final_digits(digits: String) -> Result<String, PhoneError> {
 
 /// The country code of `digits` when a trunk `0` follows it where none may.
 fn trunk_zero_after(digits: &str) -> Option<&'static str> {
+    // Codes are 1 to 3 digits: without a 0 right after the first 1 to 3, no code has one.
+    if !digits.bytes().skip(1).take(3).any(|b| b == b'0') {
+        return None;
+    }
     NO_ZERO_AFTER
         .iter()
         .find(|code| digits.starts_with(**code))
