@@ -50,8 +50,29 @@ pub enum TemplateError {
     #[error("empty placeholder {{{{}}}}: put a column name between the braces")]
     EmptyName,
     /// A placeholder naming a column the sheet does not have.
-    #[error("unknown column {column:?} in the template; the headers are {headers}")]
-    UnknownColumn { column: String, headers: String },
+    #[error("unknown column {column:?} in the template{suggestion}; the headers are {headers}")]
+    UnknownColumn {
+        column: String,
+        /// `: did you mean {{Name}}?` when a header is a near miss, else empty.
+        suggestion: String,
+        headers: String,
+    },
+}
+
+/// The header a mistyped placeholder most likely meant (`Nmae` → `Name`), if one is close:
+/// a typo is the usual reason a placeholder names no column.
+fn nearest_header<'h>(column: &str, headers: &'h Headers) -> Option<&'h str> {
+    let wanted = column.trim().to_lowercase();
+    headers
+        .names()
+        .iter()
+        .map(|name| {
+            let score = strsim::normalized_damerau_levenshtein(&wanted, &name.to_lowercase());
+            (score, name)
+        })
+        .filter(|(score, _)| *score >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name.as_str())
 }
 
 /// Why one row could not be rendered; it becomes the row's `Detail`.
@@ -119,6 +140,9 @@ impl Template {
                     }),
                     None => Err(TemplateError::UnknownColumn {
                         column: f.column.clone(),
+                        suggestion: nearest_header(&f.column, headers)
+                            .map(|name| format!(": did you mean {{{{{name}}}}}?"))
+                            .unwrap_or_default(),
                         headers: headers.listing(),
                     }),
                 },
@@ -395,6 +419,17 @@ mod tests {
             err.to_string(),
             "unknown column \"Nmae\" in the template; the headers are \"Phone\", \"First Name\", \"Amount\", \"Due\", \"الاسم\""
         );
+        let err = Template::parse("Hi {{Ammount}} {{Frist Name}}")
+            .unwrap()
+            .bind(&headers())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("unknown column \"Ammount\" in the template: did you mean {{Amount}}?;"),
+            "{err}"
+        );
+        assert_eq!(nearest_header("Frist Name", &headers()), Some("First Name"));
+        assert_eq!(nearest_header("Telephone", &headers()), None);
     }
 
     #[test]
