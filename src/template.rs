@@ -424,8 +424,9 @@ mod tests {
             .bind(&headers())
             .unwrap_err();
         assert!(
-            err.to_string()
-                .starts_with("unknown column \"Ammount\" in the template: did you mean {{Amount}}?;"),
+            err.to_string().starts_with(
+                "unknown column \"Ammount\" in the template: did you mean {{Amount}}?;"
+            ),
             "{err}"
         );
         assert_eq!(nearest_header("Frist Name", &headers()), Some("First Name"));

@@ -59,6 +59,8 @@ fn man_prints_the_main_page_in_roff() {
     assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
     for command in [
         "send",
+        "preview",
+        "init",
         "balance",
         "report",
         "simulate",
@@ -98,7 +100,7 @@ fn man_of_an_unknown_command_names_the_commands() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("no command \"sned\"") && stderr.contains("send, balance"),
+        stderr.contains("no command \"sned\"") && stderr.contains("send, preview, init, balance"),
         "{stderr}"
     );
 }
@@ -110,6 +112,8 @@ fn man_out_writes_a_page_per_command() {
     let names = [
         "smsmerge.1",
         "smsmerge-send.1",
+        "smsmerge-preview.1",
+        "smsmerge-init.1",
         "smsmerge-balance.1",
         "smsmerge-report.1",
         "smsmerge-simulate.1",
