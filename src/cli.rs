@@ -334,6 +334,17 @@ pub struct SendArgs {
           value_parser = clap::value_parser!(u16).range(1..=255))]
     pub max_segments: u16,
 
+    /// Replace characters that have a GSM-7 look-alike (’ “ ” – — … no-break spaces,
+    /// zero-width marks) before encoding, so such messages go as GSM-7 and cost fewer
+    /// segments. Letters (Arabic, ç, emoji) are never replaced.
+    #[arg(long)]
+    pub gsm_substitute: bool,
+
+    /// Rows whose message would still need UCS-2 (after --gsm-substitute, if given) are
+    /// INVALID, with the characters that prevent GSM-7 named.
+    #[arg(long)]
+    pub gsm_only: bool,
+
     /// When the run ends, print one JSON object on stdout (counts per status, segments,
     /// times, results path, exit code; also for a run stopped by an error) and nothing else.
     #[arg(long)]

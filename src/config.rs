@@ -37,6 +37,8 @@ pub struct ConfigFile {
     pub quiet_hours: Option<String>,
     /// Default `--timezone` (`"Asia/Beirut"`).
     pub timezone: Option<String>,
+    /// Default `--gsm-substitute`: replace GSM-7 look-alikes on every send.
+    pub gsm_substitute: Option<bool>,
 }
 
 /// A config file that was found and read.
@@ -132,6 +134,7 @@ mod tests {
             rate = 20.5
             quiet_hours = "21:00-08:00"
             timezone = "Asia/Beirut"
+            gsm_substitute = true
             "#,
         )
         .unwrap();
@@ -141,6 +144,7 @@ mod tests {
         assert_eq!(file.quiet_hours.as_deref(), Some("21:00-08:00"));
         assert_eq!(file.timezone.as_deref(), Some("Asia/Beirut"));
         assert!(file.password.is_none());
+        assert_eq!(file.gsm_substitute, Some(true));
     }
 
     #[test]

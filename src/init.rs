@@ -273,6 +273,7 @@ mod tests {
             log_file,
             quiet_hours,
             timezone,
+            gsm_substitute,
         } = file;
         assert!(password.is_none(), "the starter config holds no password");
         assert!(uid.is_some() && username.is_some() && password_file.is_some());
@@ -280,6 +281,7 @@ mod tests {
         assert!(concurrency.is_some() && rate.is_some());
         assert!(exclude.is_some() && log_file.is_some());
         assert!(quiet_hours.is_some() && timezone.is_some());
+        assert_eq!(gsm_substitute, Some(true));
     }
 
     #[test]

@@ -52,6 +52,12 @@ pub struct PlanArgs {
     /// runs: a number added to a list between runs must simply not be sent.
     #[serde(default)]
     pub exclude: Vec<PathBuf>,
+    /// `--gsm-substitute` (flag or config): it changes the text, so the batch.
+    #[serde(default)]
+    pub gsm_substitute: bool,
+    /// `--gsm-only`.
+    #[serde(default)]
+    pub gsm_only: bool,
 }
 
 impl PlanArgs {
@@ -79,6 +85,11 @@ impl PlanArgs {
             "--allow-duplicates",
         );
         check(self.max_segments != other.max_segments, "--max-segments");
+        check(
+            self.gsm_substitute != other.gsm_substitute,
+            "--gsm-substitute",
+        );
+        check(self.gsm_only != other.gsm_only, "--gsm-only");
         names
     }
 }
@@ -712,6 +723,20 @@ mod tests {
         b.template = Some("Hi".into());
         assert_eq!(a.differences(&b), ["the template", "the sender"]);
         assert!(a.differences(&a).is_empty());
+        let mut c = a.clone();
+        c.gsm_substitute = true;
+        c.gsm_only = true;
+        assert_eq!(a.differences(&c), ["--gsm-substitute", "--gsm-only"]);
+    }
+
+    #[test]
+    fn a_journal_from_before_the_gsm_flags_reads_them_as_off() {
+        let mut value = serde_json::to_value(PlanArgs::default()).unwrap();
+        let fields = value.as_object_mut().unwrap();
+        assert!(fields.remove("gsm_substitute").is_some());
+        assert!(fields.remove("gsm_only").is_some());
+        let old: PlanArgs = serde_json::from_value(value).unwrap();
+        assert!(!old.gsm_substitute && !old.gsm_only);
     }
 
     #[test]

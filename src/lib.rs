@@ -15,6 +15,7 @@ pub mod gateway;
 pub mod init;
 pub mod journal;
 pub mod lock;
+pub mod lookalike;
 pub mod monitor;
 pub mod outcome;
 pub mod pacer;

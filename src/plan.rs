@@ -6,6 +6,7 @@
 
 use crate::book::{Headers, Row, Table};
 use crate::exclude::{self, ExcludeList, OptOut};
+use crate::lookalike;
 use crate::phone::{self, CountryCode, RawNumber};
 use crate::sms::{self, SmsInfo};
 use crate::template::{BoundTemplate, Template};
@@ -61,6 +62,10 @@ pub struct PlanSettings {
     pub exclude: Option<Arc<ExcludeList>>,
     /// An `opt_out` column: rows marked in it are SKIPPED.
     pub opt_out_column: Option<usize>,
+    /// `--gsm-substitute`: characters with a GSM-7 look-alike are replaced before encoding.
+    pub gsm_substitute: bool,
+    /// `--gsm-only`: a message that still needs UCS-2 is INVALID.
+    pub gsm_only: bool,
 }
 
 /// The identity of a message: a hash of recipient, sender and text. It recognises a message
@@ -221,6 +226,14 @@ impl<'a> Planner<'a> {
                 settings.max_segments
             ));
         }
+        if let (true, Some(text), Some(info)) = (settings.gsm_only, &text, sms)
+            && info.encoding == sms::Encoding::Ucs2
+        {
+            problems.push(format!(
+                "not GSM-7 (--gsm-only): {}",
+                lookalike::describe_blockers(text, 10)
+            ));
+        }
         let verdict = match (
             self.opted_out(row, recipient.as_deref()),
             &recipient,
@@ -339,7 +352,15 @@ impl<'a> Planner<'a> {
                 .collect::<Vec<_>>()
                 .join("; ")
         })?;
-        let text = crate::value::trim_visible(out);
+        // Substituted before trimming, so a no-break space that becomes a space at either end
+        // is trimmed like any other.
+        let substituted;
+        let mut text: &str = out;
+        if settings.gsm_substitute {
+            substituted = lookalike::substitute(out).text;
+            text = &substituted;
+        }
+        let text = crate::value::trim_visible(text);
         if text.is_empty() {
             return Err("the message is empty".to_owned());
         }
@@ -585,7 +606,56 @@ mod tests {
             format: ValueFormat::default(),
             exclude: None,
             opt_out_column: None,
+            gsm_substitute: false,
+            gsm_only: false,
         }
+    }
+
+    #[test]
+    fn gsm_substitute_changes_the_sent_text_and_gsm_only_names_the_blockers() {
+        let text = |s: &str| Value::Text(Arc::from(s));
+        let tb = table(vec![
+            vec![text("96170000001"), text("it’s"), Value::Empty],
+            vec![text("96170000002"), text("بكم😀"), Value::Empty],
+        ]);
+        let plan = |gsm_substitute, gsm_only| {
+            let s = PlanSettings {
+                gsm_substitute,
+                gsm_only,
+                ..settings(&tb, "Hi {{Name}}")
+            };
+            build(&tb, &s).rows
+        };
+        let plain = plan(false, false);
+        assert_eq!(plain[0].text.as_deref(), Some("Hi it’s"));
+        let substituted = plan(true, false);
+        assert_eq!(substituted[0].text.as_deref(), Some("Hi it's"));
+        assert_eq!(
+            substituted[0].sms.map(|i| i.encoding),
+            Some(sms::Encoding::Gsm7)
+        );
+        assert_ne!(
+            plain[0].verdict, substituted[0].verdict,
+            "the key follows the text"
+        );
+        assert_eq!(
+            substituted[1].sms.map(|i| i.encoding),
+            Some(sms::Encoding::Ucs2)
+        );
+        let only = plan(false, true);
+        assert_eq!(
+            only[0].verdict,
+            Verdict::Invalid("not GSM-7 (--gsm-only): \"’\" at 6".into())
+        );
+        assert_eq!(
+            only[1].verdict,
+            Verdict::Invalid(
+                "not GSM-7 (--gsm-only): \"ب\" at 4, \"ك\" at 5, \"م\" at 6, \"😀\" at 7".into()
+            )
+        );
+        let both = plan(true, true);
+        assert!(both[0].is_ready());
+        assert!(matches!(&both[1].verdict, Verdict::Invalid(why) if why.starts_with("not GSM-7")));
     }
 
     #[test]

@@ -88,8 +88,14 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
     flag("--date-format", plan.date_format.as_deref());
     let max_segments = plan.max_segments.to_string();
     flag("--max-segments", Some(&max_segments));
-    if plan.allow_duplicates {
-        argv.push("--allow-duplicates".into());
+    for (on, name) in [
+        (plan.allow_duplicates, "--allow-duplicates"),
+        (plan.gsm_substitute, "--gsm-substitute"),
+        (plan.gsm_only, "--gsm-only"),
+    ] {
+        if on {
+            argv.push(name.into());
+        }
     }
     for list in &plan.exclude {
         argv.push("--exclude".into());

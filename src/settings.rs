@@ -64,6 +64,10 @@ pub struct SendSettings {
     pub allow_duplicates: bool,
     /// `--max-segments`.
     pub max_segments: usize,
+    /// `--gsm-substitute`, or `gsm_substitute = true` in the config file.
+    pub gsm_substitute: bool,
+    /// `--gsm-only`.
+    pub gsm_only: bool,
     /// The `--exclude` lists, read.
     pub exclude: Option<Arc<ExcludeList>>,
     /// Where the results go.
@@ -286,6 +290,8 @@ impl SendSettings {
         };
         let exclude = read_exclude_lists(&exclude_paths, country.as_ref(), args.quiet)?;
         let schedule = schedule(args, file)?;
+        let gsm_substitute =
+            args.gsm_substitute || file.and_then(|f| f.gsm_substitute).unwrap_or(false);
         let recorded = PlanArgs {
             sheet: args.sheet.clone(),
             to: args.to.clone(),
@@ -298,6 +304,8 @@ impl SendSettings {
             allow_duplicates: args.allow_duplicates,
             max_segments: args.max_segments,
             exclude: exclude_paths,
+            gsm_substitute,
+            gsm_only: args.gsm_only,
         };
         Ok(SendSettings {
             book: args.book.clone(),
@@ -314,6 +322,8 @@ impl SendSettings {
             format,
             allow_duplicates: args.allow_duplicates,
             max_segments: usize::from(args.max_segments),
+            gsm_substitute,
+            gsm_only: args.gsm_only,
             exclude,
             output,
             dry_run: args.dry_run,
@@ -405,6 +415,8 @@ impl SendSettings {
             format: self.format.clone(),
             exclude: self.exclude.clone(),
             opt_out_column: headers.find(exclude::OPT_OUT_COLUMN),
+            gsm_substitute: self.gsm_substitute,
+            gsm_only: self.gsm_only,
         })
     }
 }

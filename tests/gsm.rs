@@ -1,0 +1,196 @@
+//! `--gsm-substitute` and `--gsm-only` end to end: what the gateway receives, what the
+//! results say, and how a bad config value is refused.
+
+mod common;
+
+use assert_cmd::Command;
+use common::{Results, SimProcess, Workdir, expect_exit};
+use std::path::{Path, PathBuf};
+
+const ACCOUNT: &str = "4242:shop:S3cr3t-P@ss+&%";
+
+/// 150 characters with one curly apostrophe: 3 UCS-2 segments, 1 in GSM-7.
+fn curly() -> String {
+    format!("{}’{}", "a".repeat(75), "b".repeat(74))
+}
+
+const QUOTES: &str = "“Sale” – 20% off… today";
+const ARABIC: &str = "مرحبا بكم";
+const MIXED: &str = "it’s مرحبا";
+
+/// Rows 2-5: the curly-apostrophe text, quotes and dashes, Arabic, Arabic with ’.
+fn book(wd: &Workdir) -> PathBuf {
+    let curly = curly();
+    wd.xlsx_rows(
+        "book.xlsx",
+        &[
+            &["phone", "message"],
+            &["96170000001", &curly],
+            &["96170000002", QUOTES],
+            &["96170000003", ARABIC],
+            &["96170000004", MIXED],
+        ],
+    )
+}
+
+fn send(wd: &Workdir, book: &Path, url: &str, args: &[&str]) -> Command {
+    let mut cmd = wd.command();
+    cmd.arg("send")
+        .arg(book)
+        .args(["--base-url", url, "--yes", "--sender", "OTSMS"])
+        .args(args)
+        .env("OTSMS_UID", "4242")
+        .env("OTSMS_USERNAME", "shop")
+        .env("OTSMS_PASSWORD", "S3cr3t-P@ss+&%");
+    cmd
+}
+
+#[test]
+fn gsm_substitute_sends_lookalike_rows_as_gsm7_and_arabic_as_ucs2() {
+    let wd = Workdir::new();
+    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let book = book(&wd);
+    expect_exit(send(&wd, &book, &sim.url, &["--gsm-substitute"]), 0);
+
+    let log = sim.log();
+    assert_eq!(log.len(), 4, "{log:?}");
+    let of = |to: &str| {
+        log.iter()
+            .find(|e| e.recipient.ends_with(to))
+            .unwrap_or_else(|| panic!("nothing sent to {to}: {log:?}"))
+    };
+    let straight = curly().replace('’', "'");
+    let (row2, row3, row4, row5) = (of("01"), of("02"), of("03"), of("04"));
+    assert_eq!(
+        (row2.text.as_str(), row2.dcs, row2.segments),
+        (straight.as_str(), false, 1)
+    );
+    assert_eq!(
+        (row3.text.as_str(), row3.dcs),
+        ("\"Sale\" - 20% off... today", false)
+    );
+    assert_eq!((row4.text.as_str(), row4.dcs), (ARABIC, true));
+    assert_eq!((row5.text.as_str(), row5.dcs), ("it's مرحبا", true));
+
+    // The Message column holds the text as sent.
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(r.text(0, "Message"), straight);
+    assert_eq!(r.text(0, "Encoding"), "GSM-7");
+    assert_eq!(r.text(0, "Segments"), "1");
+    assert_eq!(r.text(2, "Encoding"), "UCS-2");
+}
+
+#[test]
+fn without_gsm_substitute_the_curly_row_goes_as_three_ucs2_segments() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    expect_exit(wd.dry_run(&book, &["--sender", "OTSMS"]), 0);
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(r.text(0, "Message"), curly());
+    assert_eq!(r.text(0, "Encoding"), "UCS-2");
+    assert_eq!(r.text(0, "Segments"), "3");
+}
+
+#[test]
+fn gsm_substitute_in_the_config_file_applies() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    wd.file("smsmerge.toml", "gsm_substitute = true\n");
+    expect_exit(wd.dry_run(&book, &["--sender", "OTSMS"]), 0);
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(r.text(0, "Encoding"), "GSM-7");
+    assert_eq!(r.text(1, "Message"), "\"Sale\" - 20% off... today");
+}
+
+#[test]
+fn a_gsm_substitute_that_is_not_true_or_false_is_refused() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    wd.file("smsmerge.toml", "gsm_substitute = \"yes\"\n");
+    let stderr = expect_exit(wd.dry_run(&book, &["--sender", "OTSMS"]), 2);
+    assert!(stderr.contains("smsmerge.toml"), "{stderr}");
+    assert!(stderr.contains("expected a boolean"), "{stderr}");
+    assert!(!wd.path("book.results.xlsx").exists());
+}
+
+#[test]
+fn gsm_only_marks_rows_that_need_ucs2_invalid_and_names_the_characters() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    expect_exit(wd.dry_run(&book, &["--sender", "OTSMS", "--gsm-only"]), 1);
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(r.statuses(), ["INVALID", "INVALID", "INVALID", "INVALID"]);
+    assert_eq!(r.text(0, "Detail"), "not GSM-7 (--gsm-only): \"’\" at 76");
+    assert_eq!(
+        r.text(2, "Detail"),
+        "not GSM-7 (--gsm-only): \"م\" at 1, \"ر\" at 2, \"ح\" at 3, \"ب\" at 4, \"ا\" at 5, \
+         \"ب\" at 7, \"ك\" at 8, \"م\" at 9"
+    );
+}
+
+#[test]
+fn gsm_only_with_gsm_substitute_keeps_the_lookalike_rows_and_refuses_arabic() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    let stderr = expect_exit(
+        wd.dry_run(
+            &book,
+            &["--sender", "OTSMS", "--gsm-only", "--gsm-substitute"],
+        ),
+        1,
+    );
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(
+        r.statuses(),
+        ["READY", "READY", "INVALID", "INVALID"],
+        "{stderr}"
+    );
+    // Only the characters without a look-alike are named; the ’ was replaced.
+    let mixed = r.text(3, "Detail");
+    assert!(
+        mixed.starts_with("not GSM-7 (--gsm-only): \"م\" at 6"),
+        "{mixed}"
+    );
+    assert!(!mixed.contains('’'), "{mixed}");
+    assert_eq!(r.text(3, "Message"), "it's مرحبا");
+}
+
+#[test]
+fn gsm_only_cuts_a_long_list_of_characters() {
+    let wd = Workdir::new();
+    let long = "ب".repeat(30);
+    let book = wd.xlsx_rows(
+        "book.xlsx",
+        &[&["phone", "message"], &["96170000001", &long]],
+    );
+    expect_exit(wd.dry_run(&book, &["--sender", "OTSMS", "--gsm-only"]), 1);
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    let detail = r.text(0, "Detail");
+    assert!(detail.ends_with("\"ب\" at 10, and 20 more"), "{detail}");
+}
+
+#[test]
+fn a_rebuilt_report_uses_the_journal_s_gsm_substitute() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    let mut cmd = wd.command();
+    cmd.arg("send").arg(&book).args([
+        "--sender",
+        "OTSMS",
+        "--simulate",
+        "--yes",
+        "--gsm-substitute",
+    ]);
+    expect_exit(cmd, 0);
+    let results = wd.path("book.results.xlsx");
+    let sent = Results::read(&results);
+    std::fs::remove_file(&results).expect("remove the results");
+
+    let mut cmd = wd.command();
+    cmd.args(["report", "book.results.xlsx.journal"]);
+    expect_exit(cmd, 0);
+    let rebuilt = Results::read(&results);
+    assert_eq!(rebuilt.column("Message"), sent.column("Message"));
+    assert_eq!(rebuilt.text(0, "Encoding"), "GSM-7");
+    assert_eq!(rebuilt.statuses(), ["SENT", "SENT", "SENT", "SENT"]);
+}
