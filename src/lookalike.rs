@@ -173,6 +173,50 @@ pub fn describe_blockers(text: &str, limit: usize) -> String {
     parts.join(", ")
 }
 
+/// The plan's rows that are UCS-2 only because of characters with GSM-7 look-alikes, for
+/// the plan printed before sending: up to `limit` rows with the characters and their
+/// positions, segments now and in GSM-7, then how many more and the segments
+/// `--gsm-substitute` would save over all of them. `None` when there are none.
+pub fn needless_ucs2_listing(plan: &crate::plan::Plan, limit: usize) -> Option<String> {
+    let mut lines = Vec::new();
+    let (mut rows, mut saved) = (0usize, 0usize);
+    for row in &plan.rows {
+        let (Some(text), Some(info)) = (&row.text, row.sms) else {
+            continue;
+        };
+        if !row.is_ready() || info.encoding != crate::sms::Encoding::Ucs2 || !needlessly_ucs2(text)
+        {
+            continue;
+        }
+        let after = crate::sms::analyze(&substitute(text).text);
+        rows += 1;
+        saved += info.segments.saturating_sub(after.segments);
+        if lines.len() < limit {
+            lines.push(format!(
+                "    row {}: {}; {} now, {} in GSM-7\n",
+                row.row_number,
+                describe_blockers(text, 5),
+                crate::terminal::plural(info.segments, "segment"),
+                after.segments
+            ));
+        }
+    }
+    if rows == 0 {
+        return None;
+    }
+    let mut out = format!(
+        "  {:<14}{} UCS-2 only because of look-alike characters; --gsm-substitute would save {}\n",
+        "look-alikes",
+        crate::terminal::plural(rows, "row"),
+        crate::terminal::plural(saved, "segment")
+    );
+    out.extend(lines);
+    if rows > limit {
+        out.push_str(&format!("    and {} more\n", rows - limit));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

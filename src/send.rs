@@ -52,6 +52,9 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     let outcomes = outcome::from_plan(&plan);
     if !settings.quiet {
         terminal::print_plan(&table, &Totals::new(&plan, &outcomes));
+        if let Some(listing) = crate::lookalike::needless_ucs2_listing(&plan, 10) {
+            terminal::print_raw(&listing);
+        }
     }
     let ready = Totals::new(&plan, &outcomes).count(Status::Ready);
     let hold = (ready > 0).then(|| held_now(settings)).flatten();

@@ -64,6 +64,11 @@ pub fn plan_summary(table: &Table, totals: &Totals) -> String {
     out
 }
 
+/// Prints lines already laid out like the plan's.
+pub fn print_raw(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 /// Says where the results are.
 pub fn print_results_path(path: &Path) {
     let _ = writeln!(

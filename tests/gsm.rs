@@ -194,3 +194,34 @@ fn a_rebuilt_report_uses_the_journal_s_gsm_substitute() {
     assert_eq!(rebuilt.text(0, "Encoding"), "GSM-7");
     assert_eq!(rebuilt.statuses(), ["SENT", "SENT", "SENT", "SENT"]);
 }
+
+#[test]
+fn the_plan_names_the_rows_that_are_needlessly_ucs2() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    let stderr = expect_exit(wd.dry_run(&book, &["--sender", "OTSMS"]), 0);
+    assert!(
+        stderr.contains(
+            "  look-alikes   2 rows UCS-2 only because of look-alike characters; --gsm-substitute would save 2 segments"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("    row 2: \"’\" at 76; 3 segments now, 1 in GSM-7"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("    row 3: \"“\" at 1, \"”\" at 6"),
+        "{stderr}"
+    );
+    // Arabic, with or without a ’, is not needlessly UCS-2.
+    assert!(
+        !stderr.contains("row 4:") && !stderr.contains("row 5:"),
+        "{stderr}"
+    );
+    let stderr = expect_exit(
+        wd.dry_run(&book, &["--sender", "OTSMS", "--gsm-substitute"]),
+        0,
+    );
+    assert!(!stderr.contains("look-alikes"), "{stderr}");
+}
