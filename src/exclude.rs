@@ -6,7 +6,7 @@
 //! integers in a hash set: a million opt-outs take ~16 MB and a lookup is one hash.
 
 use crate::book::{self, Headers, SheetChoice, Wanted};
-use crate::phone::{self, CountryCode, RawNumber};
+use crate::phone::{self, CountryCode};
 use crate::value::{Value, ValueFormat};
 use anyhow::{Result, anyhow};
 use rayon::prelude::*;
@@ -20,8 +20,6 @@ pub const OPT_OUT_COLUMN: &str = "opt_out";
 #[derive(Debug, Default)]
 pub struct ExcludeList {
     numbers: FxHashSet<u64>,
-    /// The files read, for the summary.
-    pub files: Vec<PathBuf>,
     /// Entries that are not phone numbers (left out, with a warning).
     pub rejected: usize,
 }
@@ -34,18 +32,6 @@ fn number_key(digits: &str) -> Option<u64> {
     }
     let value: u64 = digits.parse().ok()?;
     Some(value | ((digits.len() as u64) << 56))
-}
-
-/// A cell as the phone normalizer sees it; `None` for a value that cannot be a number.
-pub fn raw_number(value: &Value) -> Option<RawNumber<'_>> {
-    match value {
-        Value::Empty => Some(RawNumber::Text("")),
-        Value::Text(s) => Some(RawNumber::Text(s)),
-        Value::Number(n) => Some(RawNumber::Number(*n)),
-        // i64 → f64 is exact for every real phone number (at most 15 digits).
-        Value::Int(i) => Some(RawNumber::Number(*i as f64)),
-        _ => None,
-    }
 }
 
 impl ExcludeList {
@@ -75,7 +61,6 @@ impl ExcludeList {
                 if let Some(first) = headers.first() {
                     self.add(&Value::Text(first.as_str().into()), country);
                 }
-                self.files.push(path.to_owned());
                 return Ok(());
             }
             Err(e) => return Err(anyhow!("--exclude: {e}")),
@@ -86,9 +71,9 @@ impl ExcludeList {
             .find_map(|h| headers.find(h))
             .unwrap_or(0);
         // A header that is itself a number: the list has no header.
-        let title = &headers.names()[column];
-        if number_key_of(&Value::Text(title.as_str().into()), country).is_some() {
-            self.add(&Value::Text(title.as_str().into()), country);
+        let title = Value::Text(headers.names()[column].as_str().into());
+        if let Some(key) = number_key_of(&title, country) {
+            self.numbers.insert(key);
         }
         // Normalizing is most of the cost of a long list: spread it over the cores.
         let keys: Vec<Option<Option<u64>>> = table
@@ -100,23 +85,19 @@ impl ExcludeList {
             })
             .collect();
         self.numbers.reserve(keys.len());
-        for key in keys.into_iter().flatten() {
-            match key {
-                Some(key) => {
-                    self.numbers.insert(key);
-                }
-                None => self.rejected += 1,
-            }
-        }
-        self.files.push(path.to_owned());
+        keys.into_iter().flatten().for_each(|key| self.keep(key));
         Ok(())
     }
 
     fn add(&mut self, value: &Value, country: Option<&CountryCode>) {
-        if value.is_blank() {
-            return;
+        if !value.is_blank() {
+            self.keep(number_key_of(value, country));
         }
-        match number_key_of(value, country) {
+    }
+
+    /// Keeps a non-blank entry's key, or counts it as not a phone number.
+    fn keep(&mut self, key: Option<u64>) {
+        match key {
             Some(key) => {
                 self.numbers.insert(key);
             }
@@ -141,7 +122,7 @@ impl ExcludeList {
 }
 
 fn number_key_of(value: &Value, country: Option<&CountryCode>) -> Option<u64> {
-    let raw = raw_number(value)?;
+    let raw = phone::raw_number(value)?;
     let digits = phone::normalize(raw, country).ok()?;
     number_key(&digits)
 }

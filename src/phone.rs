@@ -92,6 +92,20 @@ pub enum RawNumber<'a> {
     Number(f64),
 }
 
+/// A cell as the normalizer sees it; `None` for a value that cannot be a phone number
+/// (a date, a boolean, an error), which the caller words for its own context.
+pub fn raw_number(value: &crate::value::Value) -> Option<RawNumber<'_>> {
+    use crate::value::Value;
+    match value {
+        Value::Empty => Some(RawNumber::Text("")),
+        Value::Text(s) => Some(RawNumber::Text(s)),
+        Value::Number(n) => Some(RawNumber::Number(*n)),
+        // i64 → f64 is exact for every real phone number (at most 15 digits).
+        Value::Int(i) => Some(RawNumber::Number(*i as f64)),
+        _ => None,
+    }
+}
+
 /// Why a recipient number was rejected.
 ///
 /// Exists so that each row of the results workbook can say what to fix: the

@@ -7,7 +7,7 @@
 use crate::book::{Headers, Row, Table};
 use crate::exclude::{self, ExcludeList, OptOut};
 use crate::lookalike;
-use crate::phone::{self, CountryCode, RawNumber};
+use crate::phone::{self, CountryCode};
 use crate::sms::{self, SmsInfo};
 use crate::template::{BoundTemplate, Template};
 use crate::templates::Picker;
@@ -263,14 +263,13 @@ impl<'a> Planner<'a> {
     fn recipient_of(&self, row: &Row) -> Result<String, String> {
         let settings = self.settings;
         let column = &self.headers.names()[settings.recipient_column];
-        let raw = match &row.cells[settings.recipient_column] {
-            Value::Empty => RawNumber::Text(""),
-            Value::Text(s) => RawNumber::Text(s),
-            Value::Number(n) => RawNumber::Number(*n),
-            // i64 → f64 is exact for every real phone number (at most 15 digits).
-            Value::Int(i) => RawNumber::Number(*i as f64),
-            Value::Error(code) => return Err(format!("{column:?} holds the error {code}")),
-            other => {
+        let cell = &row.cells[settings.recipient_column];
+        let raw = match (phone::raw_number(cell), cell) {
+            (Some(raw), _) => raw,
+            (None, Value::Error(code)) => {
+                return Err(format!("{column:?} holds the error {code}"));
+            }
+            (None, other) => {
                 let shown = settings.format.display(other);
                 return Err(format!(
                     "{column:?} holds {shown:?}, which is not a phone number"
