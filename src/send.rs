@@ -50,13 +50,14 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     let started = Local::now().fixed_offset();
     let (table, plan) = read_and_plan(settings)?;
     let outcomes = outcome::from_plan(&plan);
+    let planned = Totals::new(&plan, &outcomes);
     if !settings.quiet {
-        terminal::print_plan(&table, &Totals::new(&plan, &outcomes));
+        terminal::print_plan(&table, &planned);
         if let Some(listing) = crate::lookalike::needless_ucs2_listing(&plan, 10) {
             terminal::print_raw(&listing);
         }
     }
-    let ready = Totals::new(&plan, &outcomes).count(Status::Ready);
+    let ready = planned.count(Status::Ready);
     let hold = (ready > 0).then(|| held_now(settings)).flatten();
     if settings.dry_run {
         if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
@@ -86,7 +87,7 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
         ));
         return Ok(Finished {
             exit: Exit::NotNow,
-            totals: Totals::new(&plan, &outcomes),
+            totals: planned,
             run: RunInfo::new("not sent: held by the schedule (--no-wait)", started),
             results_written: false,
         });
