@@ -639,10 +639,14 @@ mod tests {
                     recipient: Some(to),
                     sender: Some("OTSMS".into()),
                     text: Some(text),
+                    cost_note: None,
                 }
             })
             .collect();
-        Plan { rows }
+        Plan {
+            rows,
+            message: None,
+        }
     }
 
     fn settings() -> DispatchSettings {

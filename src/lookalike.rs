@@ -12,7 +12,7 @@
 //! is. Letters are never touched: Arabic, Greek outside GSM-7, emoji, `ç` (GSM-7 has only
 //! `Ç`) stay as they are, because replacing a letter changes what the message says.
 
-use crate::sms;
+use crate::sms::{self, SmsInfo};
 
 /// Context marks: invisible characters that shape text in scripts GSM-7 cannot carry
 /// (the joiners for emoji sequences and Persian, the direction marks for right-to-left text).
@@ -161,11 +161,15 @@ pub fn substitute(text: &str) -> Substituted {
 /// Exists so `--gsm-only` names what prevents GSM-7 in one short, bounded line.
 #[must_use]
 pub fn describe_blockers(text: &str, limit: usize) -> String {
-    let all = blockers(text);
+    list_blockers(&blockers(text), limit)
+}
+
+/// `"’" at 12, U+00A0 at 30`: at most `limit` of them, then how many more.
+fn list_blockers(all: &[Blocker], limit: usize) -> String {
     let mut parts: Vec<String> = all
         .iter()
         .take(limit)
-        .map(|b| format!("{:?} at {}", b.ch.to_string(), b.position))
+        .map(|b| format!("{} at {}", shown(b.ch), b.position))
         .collect();
     if all.len() > limit {
         parts.push(format!("and {} more", all.len() - limit));
@@ -173,48 +177,204 @@ pub fn describe_blockers(text: &str, limit: usize) -> String {
     parts.join(", ")
 }
 
-/// The plan's rows that are UCS-2 only because of characters with GSM-7 look-alikes, for
-/// the plan printed before sending: up to `limit` rows with the characters and their
-/// positions, segments now and in GSM-7, then how many more and the segments
-/// `--gsm-substitute` would save over all of them. `None` when there are none.
-pub fn needless_ucs2_listing(plan: &crate::plan::Plan, limit: usize) -> Option<String> {
+/// A character as a person can read it in a note: quoted when it is visible, its code point
+/// when it is a space or an invisible mark (a quoted no-break space looks like a space, a
+/// quoted zero-width space like nothing).
+fn shown(c: char) -> String {
+    if looks_blank(c) {
+        code_point(c)
+    } else {
+        format!("\"{c}\"")
+    }
+}
+
+/// True for the characters that print as a space or as nothing.
+fn looks_blank(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || matches!(lookalike(c), Some("" | " "))
+}
+
+/// `U+00A0`.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// What look-alike characters do to one row's cost. Worked out once, while planning, so the
+/// plan on the terminal, the results' `Note` column and the Summary's totals say the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CostNote {
+    /// The text is UCS-2 only because of characters that have look-alikes; it was not
+    /// substituted (no `--gsm-substitute`).
+    Avoidable {
+        /// The characters that keep the text out of GSM-7, in order.
+        blockers: Vec<Blocker>,
+        /// Segments as the text stands (UCS-2).
+        segments: usize,
+        /// Segments it would take in GSM-7 with the look-alikes.
+        gsm7_segments: usize,
+    },
+    /// `--gsm-substitute` replaced look-alikes in the text.
+    Replaced {
+        /// Each replaced character, its replacement and how many times.
+        replaced: Vec<(char, &'static str, usize)>,
+        /// The text as rendered, before the replacement.
+        before: SmsInfo,
+        /// The text as sent.
+        after: SmsInfo,
+    },
+}
+
+impl CostNote {
+    /// The note for a text that was not substituted: `Some` when it is needlessly UCS-2.
+    #[must_use]
+    pub fn avoidable(text: &str, info: SmsInfo) -> Option<CostNote> {
+        if info.encoding != sms::Encoding::Ucs2 || !needlessly_ucs2(text) {
+            return None;
+        }
+        Some(CostNote::Avoidable {
+            blockers: blockers(text),
+            segments: info.segments,
+            gsm7_segments: sms::analyze(&substitute(text).text).segments,
+        })
+    }
+
+    /// Segments the substitution saves (or would save) on this row.
+    #[must_use]
+    pub fn saving(&self) -> usize {
+        match self {
+            CostNote::Avoidable {
+                segments,
+                gsm7_segments,
+                ..
+            } => segments.saturating_sub(*gsm7_segments),
+            CostNote::Replaced { before, after, .. } => {
+                before.segments.saturating_sub(after.segments)
+            }
+        }
+    }
+}
+
+/// The text of the results' `Note` column.
+impl std::fmt::Display for CostNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CostNote::Avoidable {
+                blockers,
+                segments,
+                gsm7_segments,
+            } => write!(
+                f,
+                "UCS-2 only because of {}: {}, {} in GSM-7 with --gsm-substitute",
+                list_blockers(blockers, 5),
+                crate::terminal::plural(*segments, "segment"),
+                gsm7_segments
+            ),
+            CostNote::Replaced {
+                replaced,
+                before,
+                after,
+            } => {
+                let what: Vec<String> = replaced
+                    .iter()
+                    .map(|&(c, with, times)| {
+                        let c = if looks_blank(c) {
+                            code_point(c)
+                        } else {
+                            c.to_string()
+                        };
+                        let with = match with {
+                            "" => "removed".to_owned(),
+                            " " => "→ space".to_owned(),
+                            with => format!("→ {with}"),
+                        };
+                        let times = if times > 1 {
+                            format!(" ({times}×)")
+                        } else {
+                            String::new()
+                        };
+                        format!("{c} {with}{times}")
+                    })
+                    .collect();
+                write!(f, "--gsm-substitute: {}; ", what.join(", "))?;
+                let now = crate::terminal::plural(after.segments, "segment");
+                match (after.encoding, before.segments == after.segments) {
+                    (sms::Encoding::Gsm7, _) => {
+                        write!(f, "GSM-7, {now} instead of {}", before.segments)
+                    }
+                    (sms::Encoding::Ucs2, true) => write!(
+                        f,
+                        "still UCS-2 (other characters have no look-alike), {now} as before"
+                    ),
+                    (sms::Encoding::Ucs2, false) => write!(
+                        f,
+                        "still UCS-2 (other characters have no look-alike), {now} instead of {}",
+                        before.segments
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// The look-alike part of the plan printed before sending. Without `--gsm-substitute`: the
+/// rows to send that are UCS-2 only because of look-alike characters, up to `limit` of them
+/// with the characters and their positions, segments now and in GSM-7, then how many more
+/// and the segments `--gsm-substitute` would save over all of them. With it: how many rows
+/// it changed and the segments that saved. `None` when neither applies.
+#[must_use]
+pub fn plan_listing(plan: &crate::plan::Plan, limit: usize) -> Option<String> {
     let mut lines = Vec::new();
-    let (mut rows, mut saved) = (0usize, 0usize);
-    for row in &plan.rows {
-        let (Some(text), Some(info)) = (&row.text, row.sms) else {
-            continue;
-        };
-        if !row.is_ready() || info.encoding != crate::sms::Encoding::Ucs2 || !needlessly_ucs2(text)
-        {
-            continue;
+    let (mut avoidable, mut would_save, mut replaced, mut saved) = (0, 0, 0, 0);
+    for row in plan.rows.iter().filter(|r| r.is_ready()) {
+        match row.cost_note.as_deref() {
+            Some(
+                note @ CostNote::Avoidable {
+                    blockers,
+                    segments,
+                    gsm7_segments,
+                },
+            ) => {
+                avoidable += 1;
+                would_save += note.saving();
+                if lines.len() < limit {
+                    lines.push(format!(
+                        "    row {}: {}; {} now, {} in GSM-7\n",
+                        row.row_number,
+                        list_blockers(blockers, 5),
+                        crate::terminal::plural(*segments, "segment"),
+                        gsm7_segments
+                    ));
+                }
+            }
+            Some(note @ CostNote::Replaced { .. }) => {
+                replaced += 1;
+                saved += note.saving();
+            }
+            None => {}
         }
-        let after = crate::sms::analyze(&substitute(text).text);
-        rows += 1;
-        saved += info.segments.saturating_sub(after.segments);
-        if lines.len() < limit {
-            lines.push(format!(
-                "    row {}: {}; {} now, {} in GSM-7\n",
-                row.row_number,
-                describe_blockers(text, 5),
-                crate::terminal::plural(info.segments, "segment"),
-                after.segments
-            ));
+    }
+    let plural = crate::terminal::plural;
+    let mut out = String::new();
+    if replaced > 0 {
+        out.push_str(&format!(
+            "  {:<14}--gsm-substitute replaced look-alike characters in {}, saving {}\n",
+            "look-alikes",
+            plural(replaced, "row"),
+            plural(saved, "segment")
+        ));
+    }
+    if avoidable > 0 {
+        out.push_str(&format!(
+            "  {:<14}{} UCS-2 only because of look-alike characters; --gsm-substitute would save {}\n",
+            "look-alikes",
+            plural(avoidable, "row"),
+            plural(would_save, "segment")
+        ));
+        out.extend(lines);
+        if avoidable > limit {
+            out.push_str(&format!("    and {} more\n", avoidable - limit));
         }
     }
-    if rows == 0 {
-        return None;
-    }
-    let mut out = format!(
-        "  {:<14}{} UCS-2 only because of look-alike characters; --gsm-substitute would save {}\n",
-        "look-alikes",
-        crate::terminal::plural(rows, "row"),
-        crate::terminal::plural(saved, "segment")
-    );
-    out.extend(lines);
-    if rows > limit {
-        out.push_str(&format!("    and {} more\n", rows - limit));
-    }
-    Some(out)
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]
@@ -393,6 +553,70 @@ mod tests {
                 assert_eq!(substitute(text).text, text);
             }
         }
+    }
+
+    #[test]
+    fn invisible_characters_are_named_by_code_point() {
+        assert_eq!(
+            describe_blockers("a\u{a0}b\u{200b}c’", 10),
+            "U+00A0 at 2, U+200B at 4, \"’\" at 6"
+        );
+    }
+
+    #[test]
+    fn a_needlessly_ucs2_text_gets_a_note_with_its_saving() {
+        let text = format!("{}’{}", "a".repeat(75), "b".repeat(74));
+        let note = CostNote::avoidable(&text, analyze(&text)).expect("a note");
+        assert_eq!(note.saving(), 2);
+        assert_eq!(
+            note.to_string(),
+            "UCS-2 only because of \"’\" at 76: 3 segments, 1 in GSM-7 with --gsm-substitute"
+        );
+        // No note for GSM-7 text, for Arabic, or for Arabic with a ’.
+        for text in ["plain 'text'", "مرحبا", "it’s مرحبا"] {
+            assert_eq!(CostNote::avoidable(text, analyze(text)), None, "{text}");
+        }
+        // A short text gains nothing, and says so.
+        let note = CostNote::avoidable("it’s", analyze("it’s")).expect("a note");
+        assert_eq!(note.saving(), 0);
+        assert!(
+            note.to_string()
+                .ends_with(": 1 segment, 1 in GSM-7 with --gsm-substitute")
+        );
+    }
+
+    #[test]
+    fn a_replacement_note_says_what_was_replaced_and_what_it_saved() {
+        let note = |original: &str| {
+            let done = substitute(original);
+            CostNote::Replaced {
+                replaced: done.replaced,
+                before: analyze(original),
+                after: analyze(&done.text),
+            }
+        };
+        let curly = format!("{}’{}’", "a".repeat(75), "b".repeat(74));
+        assert_eq!(
+            note(&curly).to_string(),
+            "--gsm-substitute: ’ → ' (2×); GSM-7, 1 segment instead of 3"
+        );
+        assert_eq!(note(&curly).saving(), 2);
+        assert_eq!(
+            note("a\u{a0}b\u{200b}c…").to_string(),
+            "--gsm-substitute: U+00A0 → space, U+200B removed, … → ...; GSM-7, 1 segment instead of 1"
+        );
+        let mixed = note("it’s مرحبا");
+        assert_eq!(
+            mixed.to_string(),
+            "--gsm-substitute: ’ → '; still UCS-2 (other characters have no look-alike), 1 segment as before"
+        );
+        assert_eq!(mixed.saving(), 0);
+        let long_mixed = format!("{}–{}", "ب".repeat(66), "ب".repeat(66));
+        let long_mixed = note(&long_mixed);
+        assert!(
+            long_mixed.to_string().ends_with("2 segments as before"),
+            "{long_mixed}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use crate::Exit;
 use crate::cli::SendArgs;
-use crate::outcome::{Status, Totals};
+use crate::outcome::{EncodingTotals, Status, Totals};
 use crate::send::Finished;
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Local};
@@ -194,14 +194,12 @@ struct Summary<'a> {
 #[derive(Serialize)]
 struct Segments {
     total: usize,
-    gsm7: EncodingCount,
-    ucs2: EncodingCount,
-}
-
-#[derive(Serialize)]
-struct EncodingCount {
-    messages: usize,
-    segments: usize,
+    gsm7: EncodingTotals,
+    ucs2: EncodingTotals,
+    /// Messages UCS-2 only because of look-alikes, and the segments substituting would save.
+    gsm_substitute_would_save: EncodingTotals,
+    /// Messages `--gsm-substitute` changed, and the segments that saved.
+    gsm_substitute_saved: EncodingTotals,
 }
 
 impl<'a> Summary<'a> {
@@ -227,14 +225,10 @@ impl<'a> Summary<'a> {
             messages: totals.messages(),
             segments: Segments {
                 total: totals.segments(),
-                gsm7: EncodingCount {
-                    messages: totals.gsm7.messages,
-                    segments: totals.gsm7.segments,
-                },
-                ucs2: EncodingCount {
-                    messages: totals.ucs2.messages,
-                    segments: totals.ucs2.segments,
-                },
+                gsm7: totals.gsm7,
+                ucs2: totals.ucs2,
+                gsm_substitute_would_save: totals.avoidable,
+                gsm_substitute_saved: totals.substituted,
             },
             balance_before: run.balance_before.as_deref(),
             balance_after: run.balance_after.as_deref(),

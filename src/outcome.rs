@@ -3,6 +3,7 @@
 //! This is the boundary between the stages that decide (plan, and from part 2 on, dispatch)
 //! and the stage that reports: the report and the exit code are built only from these values.
 
+use crate::lookalike::CostNote;
 use crate::plan::{Plan, Verdict};
 use crate::sms::Encoding;
 use chrono::{DateTime, FixedOffset};
@@ -149,8 +150,8 @@ pub fn from_plan(plan: &Plan) -> Vec<RowOutcome> {
         .collect()
 }
 
-/// Messages and segments of one encoding.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Messages and segments: of one encoding, or of the rows look-alike characters made dearer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EncodingTotals {
     /// Messages.
     pub messages: usize,
@@ -169,6 +170,12 @@ pub struct Totals {
     pub gsm7: EncodingTotals,
     /// READY or SENT messages in UCS-2.
     pub ucs2: EncodingTotals,
+    /// READY or SENT messages that are UCS-2 only because of look-alike characters, and
+    /// the segments `--gsm-substitute` would save on them.
+    pub avoidable: EncodingTotals,
+    /// READY or SENT messages in which `--gsm-substitute` replaced look-alikes, and the
+    /// segments that saved.
+    pub substituted: EncodingTotals,
 }
 
 impl Totals {
@@ -189,6 +196,14 @@ impl Totals {
                 };
                 slot.messages += 1;
                 slot.segments += sms.segments;
+                if let Some(note) = &row.cost_note {
+                    let slot = match **note {
+                        CostNote::Avoidable { .. } => &mut totals.avoidable,
+                        CostNote::Replaced { .. } => &mut totals.substituted,
+                    };
+                    slot.messages += 1;
+                    slot.segments += note.saving();
+                }
             }
         }
         totals

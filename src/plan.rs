@@ -6,7 +6,7 @@
 
 use crate::book::{Headers, Row, Table};
 use crate::exclude::{self, ExcludeList, OptOut};
-use crate::lookalike;
+use crate::lookalike::{self, CostNote};
 use crate::phone::{self, CountryCode};
 use crate::sms::{self, SmsInfo};
 use crate::template::{BoundTemplate, Template};
@@ -14,6 +14,7 @@ use crate::templates::Picker;
 use crate::value::{Value, ValueFormat};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::Arc;
@@ -126,6 +127,9 @@ pub struct PlannedRow {
     pub text: Option<String>,
     /// Encoding and segments of `text`.
     pub sms: Option<SmsInfo>,
+    /// What look-alike characters cost this row, or what `--gsm-substitute` replaced in it
+    /// (boxed: most rows have none, and a million rows keep their plan until the end).
+    pub cost_note: Option<Box<CostNote>>,
     /// The decision.
     pub verdict: Verdict,
 }
@@ -142,6 +146,54 @@ impl PlannedRow {
 pub struct Plan {
     /// Same length and order as `table.rows`.
     pub rows: Vec<PlannedRow>,
+    /// Where the rows' templates came from, so a report can say which template a row used
+    /// without the plan keeping that for every row.
+    pub message: Option<MessageSource>,
+}
+
+/// The template a row's message came from, as a person knows it: the unit the budget guard
+/// blames when a batch costs too much.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TemplateUse<'a> {
+    /// The one template of every row (`--template`, `--template-file`, `--template-name`).
+    Global,
+    /// A template of the Templates sheet, by the name the row's `template` cell gives.
+    Named(Cow<'a, str>),
+    /// The row's own template, from the message column.
+    Own {
+        /// The message column's index.
+        column: usize,
+        /// The template's text.
+        text: Cow<'a, str>,
+    },
+}
+
+impl Plan {
+    /// The template `row` (a row of the planned table) used; `None` when the plan does not
+    /// know its sources or the row had no template to use.
+    pub fn template_of<'a>(&self, row: &'a Row, format: &ValueFormat) -> Option<TemplateUse<'a>> {
+        let text = |value: &'a Value| match value {
+            Value::Text(text) => Cow::Borrowed(crate::value::trim_visible(text)),
+            other => Cow::Owned(format.display(other)),
+        };
+        let own = |column: usize| {
+            let cell = row.cells.get(column)?;
+            (!cell.is_blank()).then(|| TemplateUse::Own {
+                column,
+                text: text(cell),
+            })
+        };
+        match self.message.as_ref()? {
+            MessageSource::Global(_) => Some(TemplateUse::Global),
+            MessageSource::PerRow { column } => own(*column),
+            MessageSource::Named {
+                column, fallback, ..
+            } => match row.cells.get(*column)? {
+                cell if cell.is_blank() => own((*fallback)?),
+                cell => Some(TemplateUse::Named(text(cell))),
+            },
+        }
+    }
 }
 
 /// Plans every row of the table.
@@ -186,6 +238,7 @@ impl<'a> Planner<'a> {
                     sender: None,
                     text: None,
                     sms: None,
+                    cost_note: None,
                     verdict: Verdict::Invalid(
                         "internal error while planning this row (please report it)".to_owned(),
                     ),
@@ -199,7 +252,10 @@ impl<'a> Planner<'a> {
         if !self.settings.allow_duplicates {
             mark_duplicates(&mut rows);
         }
-        Plan { rows }
+        Plan {
+            rows,
+            message: Some(self.settings.message.clone()),
+        }
     }
 
     fn plan_row(&self, row: &Row, scratch: &mut RowScratch) -> PlannedRow {
@@ -207,11 +263,24 @@ impl<'a> Planner<'a> {
         let mut problems: Vec<String> = Vec::new();
         let recipient = self.recipient_of(row).map_err(|e| problems.push(e)).ok();
         let sender = self.sender_of(row).map_err(|e| problems.push(e)).ok();
-        let text = self
-            .text_of(row, scratch)
-            .map_err(|e| problems.push(e))
-            .ok();
+        let (text, replaced) = match self.text_of(row, scratch) {
+            Ok((text, replaced)) => (Some(text), replaced),
+            Err(problem) => {
+                problems.push(problem);
+                (None, None)
+            }
+        };
         let sms = text.as_deref().map(sms::analyze);
+        let cost_note = match (replaced, &text, sms) {
+            (Some((replaced, before)), _, Some(after)) => Some(CostNote::Replaced {
+                replaced,
+                before,
+                after,
+            }),
+            (None, Some(text), Some(info)) => CostNote::avoidable(text, info),
+            _ => None,
+        }
+        .map(Box::new);
         if let Some(info) = sms
             && info.segments > settings.max_segments
         {
@@ -256,6 +325,7 @@ impl<'a> Planner<'a> {
             sender,
             text,
             sms,
+            cost_note,
             verdict,
         }
     }
@@ -304,7 +374,13 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn text_of(&self, row: &Row, scratch: &mut RowScratch) -> Result<String, String> {
+    /// The row's message as it will be sent, and what `--gsm-substitute` replaced in it with
+    /// the encoding and segments the text had before (`None` when nothing was replaced).
+    fn text_of(
+        &self,
+        row: &Row,
+        scratch: &mut RowScratch,
+    ) -> Result<(String, Option<Replaced>), String> {
         let settings = self.settings;
         let RowScratch {
             text: out,
@@ -355,9 +431,14 @@ impl<'a> Planner<'a> {
         // is trimmed like any other.
         let substituted;
         let mut text: &str = out;
+        let mut replaced = None;
         if settings.gsm_substitute {
-            substituted = lookalike::substitute(out).text;
-            text = &substituted;
+            substituted = lookalike::substitute(out);
+            if !substituted.replaced.is_empty() {
+                let before = sms::analyze(crate::value::trim_visible(out));
+                replaced = Some((substituted.replaced, before));
+            }
+            text = &substituted.text;
         }
         let text = crate::value::trim_visible(text);
         if text.is_empty() {
@@ -365,7 +446,7 @@ impl<'a> Planner<'a> {
         }
         // A copy of exactly the text's length: a million rows keep it until the results are
         // written, so a rendering buffer's spare capacity is not kept with each.
-        Ok(text.to_owned())
+        Ok((text.to_owned(), replaced))
     }
 }
 
@@ -408,6 +489,9 @@ impl Planner<'_> {
         templates.get(cell, self.headers, &self.settings.format)
     }
 }
+
+/// What `--gsm-substitute` replaced in a text, and the text's encoding and segments before.
+type Replaced = (Vec<(char, &'static str, usize)>, SmsInfo);
 
 /// What one planning thread reuses from row to row.
 #[derive(Default)]

@@ -29,7 +29,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 /// The columns smsmerge adds after the original ones, in order.
-pub const RESULT_COLUMNS: [&str; 9] = [
+pub const RESULT_COLUMNS: [&str; 10] = [
     "Status",
     "Detail",
     "Recipient",
@@ -39,6 +39,7 @@ pub const RESULT_COLUMNS: [&str; 9] = [
     "Attempts",
     "Sent At",
     "Gateway Reference",
+    "Note",
 ];
 
 /// Columns in a sheet (A to XFD).
@@ -266,6 +267,9 @@ fn row_cells<'a>(
             ))
         }),
         text(outcome.reference.as_deref()),
+        planned.cost_note.as_ref().map_or(OutCell::Blank, |note| {
+            OutCell::Text(Cow::Owned(note.to_string()))
+        }),
     ];
     std::iter::once(OutCell::Count(planned.row_number.into()))
         .chain(cells.iter().map(OutCell::Original))
@@ -773,6 +777,24 @@ fn write_summary(
                 segments: totals.segments(),
             },
         ),
+    ] {
+        r += 1;
+        sheet.write_string(r, 0, name)?;
+        sheet.write_number(r, 1, t.messages as f64)?;
+        sheet.write_number(r, 2, t.segments as f64)?;
+    }
+    // What look-alike characters cost: both lines always, so a reader of many runs' Summary
+    // sheets finds them in the same cells.
+    r += 2;
+    for (col, title) in ["Look-alike characters", "Messages", "Segments"]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.write_string_with_format(r, col_num(col), title, &styles.header)?;
+    }
+    for (name, t) in [
+        ("--gsm-substitute would save", totals.avoidable),
+        ("Saved by --gsm-substitute", totals.substituted),
     ] {
         r += 1;
         sheet.write_string(r, 0, name)?;

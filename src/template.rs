@@ -179,8 +179,9 @@ fn parse_field(inner: &str) -> Result<Field, TemplateError> {
     })
 }
 
-/// At most 30 characters of a template around a problem, for error messages.
-fn excerpt(text: &str) -> String {
+/// At most 30 characters of a template, for messages that quote one (around a problem, or
+/// the template a refusal names).
+pub fn excerpt(text: &str) -> String {
     const MAX: usize = 30;
     match text.char_indices().nth(MAX) {
         Some((end, _)) => format!("{}…", &text[..end]),

@@ -1982,7 +1982,7 @@ fn a_stray_title_far_right_and_data_outside_the_header_review_items_6_7() {
     let book = wd.xlsx("book.xlsx", "Sheet1", |ws| {
         ws.write_string(0, 1, "Phone")?;
         ws.write_string(0, 2, "Name")?;
-        ws.write_string(0, 16383, "note")?;
+        ws.write_string(0, 16383, "remark")?;
         ws.write_string(1, 1, "+9613123456")?;
         ws.write_string(1, 2, "Ali")?;
         ws.write_string(2, 7, "called back")?;
@@ -1999,7 +1999,7 @@ fn a_stray_title_far_right_and_data_outside_the_header_review_items_6_7() {
     let r = results_of(&wd, "book");
     assert_eq!(
         r.headers[..5],
-        ["Row", "Phone", "Name", "H", "note"].map(String::from)
+        ["Row", "Phone", "Name", "H", "remark"].map(String::from)
     );
     assert_table(
         &r,

@@ -176,7 +176,8 @@ fn check_contacts(name: &str, as_name: &str) {
             "Segments",
             "Attempts",
             "Sent At",
-            "Gateway Reference"
+            "Gateway Reference",
+            "Note"
         ],
         "{as_name}: result columns"
     );

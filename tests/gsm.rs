@@ -92,6 +92,89 @@ fn without_gsm_substitute_the_curly_row_goes_as_three_ucs2_segments() {
 }
 
 #[test]
+fn the_note_column_and_the_summary_say_what_look_alikes_cost() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    expect_exit(wd.dry_run(&book, &["--sender", "OTSMS"]), 0);
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(
+        r.column("Note"),
+        [
+            "UCS-2 only because of \"’\" at 76: 3 segments, 1 in GSM-7 with --gsm-substitute",
+            "UCS-2 only because of \"“\" at 1, \"”\" at 6, \"–\" at 8, \"…\" at 17: 1 segment, \
+             1 in GSM-7 with --gsm-substitute",
+            "",
+            "",
+        ]
+    );
+    let saving = |r: &Results, label: &str| -> Vec<String> {
+        r.summary_row(label)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(
+        saving(&r, "--gsm-substitute would save"),
+        ["--gsm-substitute would save", "2", "2"]
+    );
+    assert_eq!(
+        saving(&r, "Saved by --gsm-substitute"),
+        ["Saved by --gsm-substitute", "0", "0"]
+    );
+
+    // With the substitution the Note says what was replaced, and the Summary what it saved.
+    let stderr = expect_exit(
+        wd.dry_run(&book, &["--sender", "OTSMS", "--gsm-substitute"]),
+        0,
+    );
+    assert!(
+        stderr.contains(
+            "  look-alikes   --gsm-substitute replaced look-alike characters in 3 rows, saving 2 segments"
+        ),
+        "{stderr}"
+    );
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(
+        r.column("Note"),
+        [
+            "--gsm-substitute: ’ → '; GSM-7, 1 segment instead of 3",
+            "--gsm-substitute: “ → \", ” → \", – → -, … → ...; GSM-7, 1 segment instead of 1",
+            "",
+            "--gsm-substitute: ’ → '; still UCS-2 (other characters have no look-alike), \
+             1 segment as before",
+        ]
+    );
+    assert_eq!(
+        saving(&r, "--gsm-substitute would save"),
+        ["--gsm-substitute would save", "0", "0"]
+    );
+    assert_eq!(
+        saving(&r, "Saved by --gsm-substitute"),
+        ["Saved by --gsm-substitute", "3", "2"]
+    );
+}
+
+#[test]
+fn json_counts_the_segments_look_alikes_cost() {
+    let wd = Workdir::new();
+    let book = book(&wd);
+    let mut cmd = wd.dry_run(&book, &["--sender", "OTSMS", "--json"]);
+    let out = cmd.output().expect("run smsmerge");
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let segments = &json["segments"];
+    assert_eq!(
+        segments["gsm_substitute_would_save"],
+        serde_json::json!({"messages": 2, "segments": 2})
+    );
+    assert_eq!(
+        segments["gsm_substitute_saved"],
+        serde_json::json!({"messages": 0, "segments": 0})
+    );
+    assert_eq!(segments["total"], 6);
+}
+
+#[test]
 fn gsm_substitute_in_the_config_file_applies() {
     let wd = Workdir::new();
     let book = book(&wd);
@@ -223,5 +306,6 @@ fn the_plan_names_the_rows_that_are_needlessly_ucs2() {
         wd.dry_run(&book, &["--sender", "OTSMS", "--gsm-substitute"]),
         0,
     );
-    assert!(!stderr.contains("look-alikes"), "{stderr}");
+    assert!(!stderr.contains("UCS-2 only because"), "{stderr}");
+    assert!(!stderr.contains("row 2:"), "{stderr}");
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The columns smsmerge adds after the original ones, in order: spelled out here rather than
 /// taken from the crate, so a test pins the published layout.
-pub const OURS: [&str; 9] = [
+pub const OURS: [&str; 10] = [
     "Status",
     "Detail",
     "Recipient",
@@ -21,6 +21,7 @@ pub const OURS: [&str; 9] = [
     "Attempts",
     "Sent At",
     "Gateway Reference",
+    "Note",
 ];
 
 /// Runs the command; asserts the exit code (showing stdout and stderr when it is wrong) and
