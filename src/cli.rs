@@ -101,6 +101,7 @@ pub enum Command {
         mut_arg("quiet_hours", |a| a.hide(true)),
         mut_arg("timezone", |a| a.hide(true)),
         mut_arg("not_before", |a| a.hide(true)),
+        mut_arg("max_total_segments", |a| a.hide(true)),
         mut_arg("no_wait", |a| a.hide(true)),
     )]
     Preview(Box<PreviewArgs>),
@@ -333,6 +334,13 @@ pub struct SendArgs {
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u16).range(1..=255))]
     pub max_segments: u16,
+
+    /// Refuse to start a send that needs more SMS segments than this in all (what the
+    /// provider bills), naming the template responsible for most of them; nothing is sent.
+    /// Also `max_total_segments` in the config file.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_total_segments: Option<u64>,
 
     /// Replace characters that have a GSM-7 look-alike (’ “ ” – — … no-break spaces,
     /// zero-width marks) before encoding, so such messages go as GSM-7 and cost fewer

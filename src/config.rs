@@ -39,6 +39,12 @@ pub struct ConfigFile {
     pub timezone: Option<String>,
     /// Default `--gsm-substitute`: replace GSM-7 look-alikes on every send.
     pub gsm_substitute: Option<bool>,
+    /// Default `--max-total-segments`: the most segments one send may need.
+    pub max_total_segments: Option<u64>,
+    /// What one segment costs, so the confirmation and the plan show an estimated price.
+    pub price_per_segment: Option<f64>,
+    /// The currency written after estimated prices (`"SAR"`).
+    pub currency: Option<String>,
 }
 
 /// A config file that was found and read.
@@ -75,7 +81,17 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("config file {}", path.display()))?;
     let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-        anyhow::anyhow!("config file {}: {}", path.display(), e.message().trim_end())
+        let (place, key) = e
+            .span()
+            .map(|span| where_in(&text, span.start))
+            .unwrap_or_default();
+        // The parser quotes the value it refused, which on this line is the password.
+        let message = if key.as_deref() == Some("password") {
+            "not a valid password (value not shown); write it in quotes, or better use password_file"
+        } else {
+            e.message().trim_end()
+        };
+        anyhow::anyhow!("config file {}{place}: {message}", path.display())
     })?;
     if file.password.is_some() && readable_by_others(&path) {
         crate::terminal::warn(format!(
@@ -85,6 +101,25 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
         ));
     }
     Ok(Some(Loaded { path, file }))
+}
+
+/// `, line 3 (max_total_segments)`: the line of a byte offset and the key written on it, so
+/// an error says which setting is wrong, and the key. Only the key is quoted, never the
+/// value, which could be a password.
+fn where_in(text: &str, offset: usize) -> (String, Option<String>) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let key = text[start..]
+        .lines()
+        .next()
+        .and_then(|l| l.split_once('='))
+        .map(|(key, _)| key.trim())
+        .filter(|key| !key.is_empty() && key.len() <= 40 && !key.contains(['[', '"', '#']));
+    match key {
+        Some(key) => (format!(", line {line} ({key})"), Some(key.to_owned())),
+        None => (format!(", line {line}"), None),
+    }
 }
 
 /// Reads the password from a `password_file`: its first line, without the line break.
@@ -119,6 +154,29 @@ fn readable_by_others(_path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_names_the_line_and_key_but_never_shows_a_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smsmerge.toml");
+        let error = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            load(Some(&path)).unwrap_err().to_string()
+        };
+        let e = error("sender = \"X\"\nmax_total_segments = -5\n");
+        assert!(
+            e.contains(", line 2 (max_total_segments): invalid value"),
+            "{e}"
+        );
+        for text in [
+            "password = 98765432\n",
+            "uid = \"1\"\npassword = [\"98765432\"]\n",
+        ] {
+            let e = error(text);
+            assert!(!e.contains("98765432"), "{e}");
+            assert!(e.contains("(password): not a valid password"), "{e}");
+        }
+    }
 
     #[test]
     fn every_documented_key_parses() {

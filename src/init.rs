@@ -274,6 +274,9 @@ mod tests {
             quiet_hours,
             timezone,
             gsm_substitute,
+            max_total_segments,
+            price_per_segment,
+            currency,
         } = file;
         assert!(password.is_none(), "the starter config holds no password");
         assert!(uid.is_some() && username.is_some() && password_file.is_some());
@@ -282,6 +285,8 @@ mod tests {
         assert!(exclude.is_some() && log_file.is_some());
         assert!(quiet_hours.is_some() && timezone.is_some());
         assert_eq!(gsm_substitute, Some(true));
+        assert!(max_total_segments.is_some() && price_per_segment.is_some());
+        assert!(currency.is_some());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! so that tests and benchmarks can drive them without the command line.
 
 pub mod book;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod connection;

@@ -157,8 +157,8 @@ pub struct Plan {
 pub enum TemplateUse<'a> {
     /// The one template of every row (`--template`, `--template-file`, `--template-name`).
     Global,
-    /// A template of the Templates sheet, by the name the row's `template` cell gives.
-    Named(Cow<'a, str>),
+    /// A template of the Templates sheet, by its name as the sheet spells it.
+    Named(&'a str),
     /// The row's own template, from the message column.
     Own {
         /// The message column's index.
@@ -171,7 +171,11 @@ pub enum TemplateUse<'a> {
 impl Plan {
     /// The template `row` (a row of the planned table) used; `None` when the plan does not
     /// know its sources or the row had no template to use.
-    pub fn template_of<'a>(&self, row: &'a Row, format: &ValueFormat) -> Option<TemplateUse<'a>> {
+    pub fn template_of<'a>(
+        &'a self,
+        row: &'a Row,
+        format: &ValueFormat,
+    ) -> Option<TemplateUse<'a>> {
         let text = |value: &'a Value| match value {
             Value::Text(text) => Cow::Borrowed(crate::value::trim_visible(text)),
             other => Cow::Owned(format.display(other)),
@@ -187,10 +191,12 @@ impl Plan {
             MessageSource::Global(_) => Some(TemplateUse::Global),
             MessageSource::PerRow { column } => own(*column),
             MessageSource::Named {
-                column, fallback, ..
+                column,
+                fallback,
+                picker,
             } => match row.cells.get(*column)? {
                 cell if cell.is_blank() => own((*fallback)?),
-                cell => Some(TemplateUse::Named(text(cell))),
+                cell => picker.name_of(&text(cell)).map(TemplateUse::Named),
             },
         }
     }

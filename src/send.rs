@@ -14,6 +14,7 @@
 
 use crate::Exit;
 use crate::book::{self, Row, Table};
+use crate::budget::NextRows;
 use crate::connection::Connection;
 use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason, Timing};
 use crate::gateway::opentech::OpenTech;
@@ -28,7 +29,7 @@ use crate::schedule::{Clock, Hold, Schedule, SystemClock};
 use crate::settings::SendSettings;
 use crate::templates::{self, NamedTemplates};
 use crate::terminal;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, FixedOffset, Local, Utc};
 use std::sync::{Arc, OnceLock};
 
@@ -60,6 +61,24 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     let ready = planned.count(Status::Ready);
     let hold = (ready > 0).then(|| held_now(settings)).flatten();
     if settings.dry_run {
+        let next = next_rows(settings, &table, &plan, &outcomes);
+        let cost = next.cost();
+        if let (Some(price), false) = (&settings.price, settings.quiet) {
+            terminal::print_raw(&format!(
+                "  {:<14}about {} ({} at {} each)\n",
+                "cost",
+                price.of(cost.segments()),
+                terminal::plural(cost.segments(), "segment"),
+                price.per_segment
+            ));
+        }
+        if let Some(Err(refusal)) = settings
+            .budget
+            .as_ref()
+            .map(|budget| budget.check(&cost, &next, &global_template(settings)))
+        {
+            terminal::warn(format!("a real send would be refused: {refusal}"));
+        }
         if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
             terminal::note(format!(
                 "{}: a real send now would wait until {}",
@@ -96,7 +115,7 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let sent = runtime.block_on(send_plan(settings, &plan, outcomes, started))?;
+    let sent = runtime.block_on(send_plan(settings, &table, &plan, outcomes, started))?;
     let (totals, run) = write_results(settings, &table, &plan, &sent.outcomes, sent.run)?;
     // Only now, with the results in place, may the journal say the run finished: a kill
     // before this point leaves an unfinished run, whose rerun sends nothing twice.
@@ -341,6 +360,7 @@ pub fn plan_exit_code(totals: &Totals) -> Exit {
 /// The real send, against the gateway or the in-process simulator.
 async fn send_plan(
     settings: &SendSettings,
+    table: &Table,
     plan: &Plan,
     mut outcomes: Vec<RowOutcome>,
     started: DateTime<FixedOffset>,
@@ -352,11 +372,20 @@ async fn send_plan(
     let resumed = previous
         .as_ref()
         .map(|p| carry_over(p, &keys, &mut outcomes, settings.dispatch.retry_uncertain));
+    // The budget is checked on what this run will send, before the gateway is contacted.
+    let next = next_rows(settings, table, plan, &outcomes);
+    let cost = next.cost();
+    if let Some(budget) = &settings.budget {
+        budget
+            .check(&cost, &next, &global_template(settings))
+            .map_err(|refusal| anyhow!(refusal))?;
+    }
     let connection = Connection::open(&settings.gateway).await?;
     let gateway = &connection.gateway;
     let host = connection.host.clone();
-    let to_send = Totals::new(plan, &outcomes);
-    let balance_before = check_balance(gateway, &host, to_send.segments(), settings).await?;
+    // The balance must cover what this run sends: not the rows an earlier run sent, nor
+    // those past --limit.
+    let balance_before = check_balance(gateway, &host, cost.segments(), settings).await?;
     if !settings.quiet {
         terminal::print_send_plan(&host, settings.sender.as_deref(), balance_before.as_deref());
         if let Some(resumed) = &resumed {
@@ -367,8 +396,11 @@ async fn send_plan(
             );
         }
     }
-    let ready = to_send.count(Status::Ready);
-    let count = settings.dispatch.limit.map_or(ready, |l| l.min(ready));
+    let count = cost.messages();
+    let cost_line = cost.describe(settings.price.as_ref());
+    if count > 0 && settings.yes && !settings.quiet {
+        terminal::print_raw(&format!("  {:<14}{cost_line}\n", "sending"));
+    }
     if count > 0 && !settings.yes {
         if let (Some((schedule, hold, now)), false) = (held_now(settings), settings.quiet) {
             terminal::note(format!(
@@ -377,8 +409,7 @@ async fn send_plan(
                 schedule.until(&hold, now)
             ));
         }
-        let segments = segments_of_first(plan, &outcomes, count);
-        let question = format!("Send {count} messages ({segments} segments) through {host}?");
+        let question = format!("Send {cost_line} through {host}?");
         if !terminal::confirm(&question)? {
             bail!("nothing sent: not confirmed");
         }
@@ -614,15 +645,29 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
-/// Segments of the first `n` rows still to send, for the confirmation.
-fn segments_of_first(plan: &Plan, outcomes: &[RowOutcome], n: usize) -> usize {
-    plan.rows
-        .iter()
-        .zip(outcomes)
-        .filter(|(_, o)| o.status == Status::Ready)
-        .take(n)
-        .filter_map(|(r, _)| r.sms.map(|s| s.segments))
-        .sum()
+/// The rows this run will send (READY, the first `--limit` of them), for the cost shown and
+/// the budget guard.
+fn next_rows<'a>(
+    settings: &'a SendSettings,
+    table: &'a Table,
+    plan: &'a Plan,
+    outcomes: &'a [RowOutcome],
+) -> NextRows<'a> {
+    NextRows {
+        table,
+        plan,
+        outcomes,
+        limit: settings.dispatch.limit,
+        format: &settings.format,
+    }
+}
+
+/// How the budget guard names the one template of every row.
+fn global_template(settings: &SendSettings) -> String {
+    match &settings.template_name {
+        Some(name) => format!("template {name:?} (--template-name)"),
+        None => "the template given with --template".to_owned(),
+    }
 }
 
 /// Reads the balance before anything is sent. Bad credentials and an unreachable gateway stop

@@ -4,6 +4,7 @@
 //! in one line that says how to fix it.
 
 use crate::book::{Headers, SheetChoice, Table, Wanted};
+use crate::budget::{Budget, Price};
 use crate::cli::{GatewayArgs, SendArgs};
 use crate::config::{self, Loaded};
 use crate::dispatch::DispatchSettings;
@@ -92,6 +93,10 @@ pub struct SendSettings {
     pub schedule: Option<Schedule>,
     /// `--no-wait`.
     pub no_wait: bool,
+    /// `--max-total-segments` (or the config file's): `None` sends any amount.
+    pub budget: Option<Budget>,
+    /// `price_per_segment` and `currency` of the config file, for estimated costs.
+    pub price: Option<Price>,
 }
 
 /// The default gateway.
@@ -206,6 +211,50 @@ fn read_account(config: Option<&Loaded>) -> Result<Account> {
     }
 }
 
+/// The budget (`--max-total-segments`, else the config file's) and the price per segment
+/// (config file only: it belongs to the account, not to one run).
+fn costs(
+    args: &SendArgs,
+    file: Option<&config::ConfigFile>,
+) -> Result<(Option<Budget>, Option<Price>)> {
+    let budget = match (
+        args.max_total_segments,
+        file.and_then(|f| f.max_total_segments),
+    ) {
+        (Some(max_segments), _) => Some(Budget {
+            max_segments,
+            from_config: false,
+        }),
+        (None, Some(0)) => bail!(
+            "max_total_segments = 0 in the config file: give the most segments one send may need (at least 1), or remove the line"
+        ),
+        (None, Some(max_segments)) => Some(Budget {
+            max_segments,
+            from_config: true,
+        }),
+        (None, None) => None,
+    };
+    let currency = file
+        .and_then(|f| f.currency.as_deref())
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    let price = match file.and_then(|f| f.price_per_segment) {
+        Some(per_segment) if per_segment.is_finite() && per_segment >= 0.0 => Some(Price {
+            per_segment,
+            currency,
+        }),
+        Some(other) => bail!(
+            "price_per_segment = {other} in the config file: give the price of one segment, a number of 0 or more"
+        ),
+        None if currency.is_some() => bail!(
+            "currency is set in the config file but price_per_segment is not: add price_per_segment = 0.025 (the price of one segment), or remove currency"
+        ),
+        None => None,
+    };
+    Ok((budget, price))
+}
+
 /// An environment variable, with an empty value counting as unset.
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -292,6 +341,7 @@ impl SendSettings {
         let schedule = schedule(args, file)?;
         let gsm_substitute =
             args.gsm_substitute || file.and_then(|f| f.gsm_substitute).unwrap_or(false);
+        let (budget, price) = costs(args, file)?;
         let recorded = PlanArgs {
             sheet: args.sheet.clone(),
             to: args.to.clone(),
@@ -336,6 +386,8 @@ impl SendSettings {
             gateway,
             schedule,
             no_wait: args.no_wait,
+            budget,
+            price,
         })
     }
 

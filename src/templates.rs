@@ -146,7 +146,10 @@ impl NamedTemplates {
         let bound = self
             .by_key
             .iter()
-            .map(|(key, named)| (key.clone(), self.bound(&named.name, headers)))
+            .map(|(key, named)| {
+                let bound = self.bound(&named.name, headers);
+                (key.clone(), (named.name.clone(), bound))
+            })
             .collect();
         Picker {
             bound: Arc::new(bound),
@@ -177,17 +180,30 @@ impl NamedTemplates {
 /// pick one by name. Cheap to clone: planning threads share it.
 #[derive(Debug, Clone)]
 pub struct Picker {
-    bound: Arc<FxHashMap<String, Result<BoundTemplate, String>>>,
+    /// By [`name_key`]: the name as the sheet spells it, and the template.
+    bound: Arc<FxHashMap<String, Pickable>>,
     /// The names, for the error of a row that names none of them.
     known: Arc<str>,
 }
 
+/// A template as a row can pick it: its name as the sheet spells it, and the template bound
+/// to the recipients' header (or why it could not be).
+type Pickable = (String, Result<BoundTemplate, String>);
+
 impl Picker {
+    /// The name of the template a row's `template` cell names, as the Templates sheet spells
+    /// it (`"Reminder"` for a cell saying `reminder `), so reports name it one way.
+    pub fn name_of(&self, typed: &str) -> Option<&str> {
+        self.bound
+            .get(&name_key(typed))
+            .map(|(name, _)| name.as_str())
+    }
+
     /// The template a row's `template` cell names; the error is for the row's Detail.
     pub fn pick(&self, name: &str) -> Result<&BoundTemplate, String> {
         match self.bound.get(&name_key(name)) {
-            Some(Ok(template)) => Ok(template),
-            Some(Err(e)) => Err(e.clone()),
+            Some((_, Ok(template))) => Ok(template),
+            Some((_, Err(e))) => Err(e.clone()),
             None => Err(format!(
                 "no template named {:?}: the Templates sheet has {}",
                 crate::value::trim_visible(name),
