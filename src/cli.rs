@@ -101,7 +101,6 @@ pub enum Command {
         mut_arg("quiet_hours", |a| a.hide(true)),
         mut_arg("timezone", |a| a.hide(true)),
         mut_arg("not_before", |a| a.hide(true)),
-        mut_arg("max_total_segments", |a| a.hide(true)),
         mut_arg("no_wait", |a| a.hide(true)),
     )]
     Preview(Box<PreviewArgs>),

@@ -86,21 +86,20 @@ pub fn run(cli: Cli) -> Result<Exit> {
 
 /// `smsmerge send`, its end reported to `--json` and `--log-file` as well as the terminal.
 fn send_monitored(args: &cli::SendArgs) -> Result<Exit> {
-    let log_file = match &args.log_file {
-        Some(path) => Some(path.clone()),
-        // The config file is read again by the settings; here only its log_file matters, and
-        // an unreadable config is reported there, in full.
-        None => config::load(args.gateway.config.as_deref())
-            .ok()
-            .flatten()
-            .and_then(|c| c.file.log_file),
-    };
     let mut monitor = monitor::Monitor::new(args);
     let mut attempt = || -> Result<Exit> {
+        let config = config::load(args.gateway.config.as_deref());
+        // The log is opened before anything else can fail, so the failure is logged too;
+        // a config file that cannot be read is reported without a log from it.
+        let log_file = match (&args.log_file, &config) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Ok(Some(loaded))) => loaded.file.log_file.clone(),
+            (None, _) => None,
+        };
         if let Some(path) = &log_file {
             monitor.open_log(path, args)?;
         }
-        let settings = SendSettings::from_args(args)?;
+        let settings = SendSettings::from_config(args, config?)?;
         let finished = send::run(&settings)?;
         monitor.finished(&finished, &settings.output);
         Ok(finished.exit)

@@ -49,7 +49,9 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     let (table, plan) = send::read_and_plan(&settings)?;
     let outcomes = outcome::from_plan(&plan);
     let totals = Totals::new(&plan, &outcomes);
-    let text = render(&table, &plan, &outcomes, &totals, rows, width());
+    let mut text = render(&table, &plan, &outcomes, &totals, rows, width());
+    text.extend(crate::lookalike::plan_listing(&plan, 10));
+    text.push_str(&send::dry_run_cost(&settings, &table, &plan, &outcomes));
     // A closed pipe (`| head`) only means nobody reads the rest.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(send::plan_exit_code(&totals))

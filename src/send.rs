@@ -61,23 +61,9 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     let ready = planned.count(Status::Ready);
     let hold = (ready > 0).then(|| held_now(settings)).flatten();
     if settings.dry_run {
-        let next = next_rows(settings, &table, &plan, &outcomes);
-        let cost = next.cost();
-        if let (Some(price), false) = (&settings.price, settings.quiet) {
-            terminal::print_raw(&format!(
-                "  {:<14}about {} ({} at {} each)\n",
-                "cost",
-                price.of(cost.segments()),
-                terminal::plural(cost.segments(), "segment"),
-                price.per_segment
-            ));
-        }
-        if let Some(Err(refusal)) = settings
-            .budget
-            .as_ref()
-            .map(|budget| budget.check(&cost, &next, &global_template(settings)))
-        {
-            terminal::warn(format!("a real send would be refused: {refusal}"));
+        let estimate = dry_run_cost(settings, &table, &plan, &outcomes);
+        if !settings.quiet {
+            terminal::print_raw(&estimate);
         }
         if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
             terminal::note(format!(
@@ -643,6 +629,35 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     }
+}
+
+/// What a run that sends nothing (a dry run, a preview) says about the cost of sending: the
+/// returned `cost` line with the estimated price, when a price is configured; and a warning,
+/// printed here, when a send would exceed the budget.
+pub fn dry_run_cost(
+    settings: &SendSettings,
+    table: &Table,
+    plan: &Plan,
+    outcomes: &[RowOutcome],
+) -> String {
+    let next = next_rows(settings, table, plan, outcomes);
+    let cost = next.cost();
+    if let Some(Err(refusal)) = settings
+        .budget
+        .as_ref()
+        .map(|budget| budget.check(&cost, &next, &global_template(settings)))
+    {
+        terminal::warn(format!("a real send would be refused: {refusal}"));
+    }
+    settings.price.as_ref().map_or_else(String::new, |price| {
+        format!(
+            "  {:<14}about {} ({} at {} each)\n",
+            "cost",
+            price.of(cost.segments()),
+            terminal::plural(cost.segments(), "segment"),
+            price.per_segment
+        )
+    })
 }
 
 /// The rows this run will send (READY, the first `--limit` of them), for the cost shown and

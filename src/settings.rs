@@ -261,9 +261,15 @@ fn env(name: &str) -> Option<String> {
 }
 
 impl SendSettings {
-    /// Checks every flag. Reads the template file, if any, but not the workbook.
+    /// Checks every flag, with the config file behind them. Reads the template file, if
+    /// any, but not the workbook.
     pub fn from_args(args: &SendArgs) -> Result<SendSettings> {
-        let loaded = config::load(args.gateway.config.as_deref())?;
+        SendSettings::from_config(args, config::load(args.gateway.config.as_deref())?)
+    }
+
+    /// [`SendSettings::from_args`] with the config file already read, for a caller that
+    /// needed it first (`send` opens the config's log file before checking anything else).
+    pub fn from_config(args: &SendArgs, loaded: Option<Loaded>) -> Result<SendSettings> {
         let file = loaded.as_ref().map(|c| &c.file);
         let country_code = args
             .country_code

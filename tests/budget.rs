@@ -297,3 +297,39 @@ fn the_balance_check_counts_only_what_this_run_sends() {
     expect_exit(send(&wd, &book, &sim.url, &["--limit", "3"]), 1);
     assert_eq!(sim.log().len(), 3);
 }
+
+#[test]
+fn preview_shows_the_cost_the_look_alikes_and_a_budget_it_exceeds() {
+    let wd = Workdir::new();
+    let book = wd.xlsx_rows(
+        "book.xlsx",
+        &[
+            &["phone", "message"],
+            &[
+                "96170000001",
+                &format!("{}’{}", "a".repeat(75), "b".repeat(74)),
+            ],
+            &["96170000002", "plain"],
+        ],
+    );
+    wd.file("smsmerge.toml", "price_per_segment = 0.05\n");
+    let mut cmd = wd.command();
+    cmd.args(["preview", "book.xlsx", "--sender", "OTSMS"])
+        .args(["--max-total-segments", "3"]);
+    let out = cmd.output().expect("run smsmerge");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert!(
+        stdout.contains("  look-alikes   1 row UCS-2 only because of look-alike characters"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  cost          about 0.20 (4 segments at 0.05 each)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("a real send would be refused: this send needs 4 segments (2 messages)"),
+        "{stderr}"
+    );
+}
