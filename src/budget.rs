@@ -11,9 +11,8 @@
 //! one count used everywhere; this module only adds them up, prices them and words them.
 
 use crate::book::Table;
-use crate::outcome::{EncodingTotals, RowOutcome, Status};
+use crate::outcome::{ByEncoding, RowOutcome, Status};
 use crate::plan::{Plan, PlannedRow, TemplateUse};
-use crate::sms::Encoding;
 use crate::terminal::plural;
 use crate::value::ValueFormat;
 use rustc_hash::FxHashMap;
@@ -45,28 +44,11 @@ impl Price {
     }
 }
 
-/// The messages a send is about to send and their segments, by encoding.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cost {
-    /// GSM-7 messages and their segments.
-    pub gsm7: EncodingTotals,
-    /// UCS-2 messages and their segments.
-    pub ucs2: EncodingTotals,
-}
+/// What a send costs: its messages and segments by encoding (the type lives with the other
+/// totals; its wording for the plan and the prompt lives here).
+pub type Cost = ByEncoding;
 
 impl Cost {
-    /// Messages in both encodings.
-    #[must_use]
-    pub fn messages(&self) -> usize {
-        self.gsm7.messages + self.ucs2.messages
-    }
-
-    /// Segments in both encodings: what the provider bills.
-    #[must_use]
-    pub fn segments(&self) -> usize {
-        self.gsm7.segments + self.ucs2.segments
-    }
-
     /// `120 messages, 150 segments (GSM-7: 100 in 90 messages; UCS-2: 50 in 30 messages),
     /// about 3.750 SAR`: what the confirmation asks about and the plan shows.
     #[must_use]
@@ -138,9 +120,14 @@ impl Budget {
                 TemplateUse::Global => global.to_owned(),
                 TemplateUse::Named(name) => format!("template {name:?} of the Templates sheet"),
                 TemplateUse::Own { column, text } => format!(
-                    "the template {:?} in column {:?}",
-                    crate::template::excerpt(text),
-                    next.table.headers.names()[*column]
+                    "the template \"{}\" in column {:?}",
+                    // On one line: a line break would show as \n.
+                    crate::template::excerpt(text).replace(['\r', '\n'], " "),
+                    next.table
+                        .headers
+                        .names()
+                        .get(*column)
+                        .map_or("?", String::as_str)
                 ),
             };
             let each = average(share.segments, share.messages);
@@ -212,14 +199,9 @@ impl<'a> NextRows<'a> {
     #[must_use]
     pub fn cost(&self) -> Cost {
         let mut cost = Cost::default();
-        for info in self.rows().filter_map(|(_, row)| row.sms) {
-            let slot = match info.encoding {
-                Encoding::Gsm7 => &mut cost.gsm7,
-                Encoding::Ucs2 => &mut cost.ucs2,
-            };
-            slot.messages += 1;
-            slot.segments += info.segments;
-        }
+        self.rows()
+            .filter_map(|(_, row)| row.sms)
+            .for_each(|info| cost.add(info));
         cost
     }
 
@@ -250,6 +232,7 @@ impl<'a> NextRows<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::EncodingTotals;
 
     fn price(per_segment: f64, currency: Option<&str>) -> Price {
         Price {

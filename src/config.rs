@@ -80,19 +80,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("config file {}", path.display()))?;
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-        let (place, key) = e
-            .span()
-            .map(|span| where_in(&text, span.start))
-            .unwrap_or_default();
-        // The parser quotes the value it refused, which on this line is the password.
-        let message = if key.as_deref() == Some("password") {
-            "not a valid password (value not shown); write it in quotes, or better use password_file"
-        } else {
-            e.message().trim_end()
-        };
-        anyhow::anyhow!("config file {}{place}: {message}", path.display())
-    })?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| refused(&path, &text, &e))?;
     if file.password.is_some() && readable_by_others(&path) {
         crate::terminal::warn(format!(
             "config file {} holds a password and other users can read it; run: chmod 600 {}",
@@ -103,23 +91,61 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
     Ok(Some(Loaded { path, file }))
 }
 
-/// `, line 3 (max_total_segments)`: the line of a byte offset and the key written on it, so
-/// an error says which setting is wrong, and the key. Only the key is quoted, never the
-/// value, which could be a password.
-fn where_in(text: &str, offset: usize) -> (String, Option<String>) {
-    let before = text.get(..offset).unwrap_or(text);
+/// The one-line error for a config file the parser refused: the line, the key written on it,
+/// and what is wrong in words a person reads.
+///
+/// The parser quotes the value it refused (``invalid type: integer `98765432`, expected a
+/// string``), and that value may be the password. So a message that quotes anything is shown
+/// only for a line whose key is known and is not a password's.
+fn refused(path: &Path, text: &str, error: &toml::de::Error) -> anyhow::Error {
+    let (line, key) = match error.span() {
+        Some(span) => {
+            let (line, key) = line_and_key(text, span.start);
+            (Some(line), key)
+        }
+        None => (None, None),
+    };
+    let place = match (line, key) {
+        (Some(line), Some(key)) => format!(", line {line} ({key})"),
+        (Some(line), None) => format!(", line {line}"),
+        (None, _) => String::new(),
+    };
+    let message = error.message().trim_end();
+    let secret = key.is_none_or(|k| k.to_lowercase().contains("password"));
+    let message = if secret && message.contains(['`', '"', '\'']) {
+        "this value cannot be used (it is not shown here: it could be the password); check its type and quotes".to_owned()
+    } else {
+        // serde's names for numbers mean nothing to most people.
+        message
+            .replace("expected u64", "expected a whole number of 0 or more")
+            .replace("expected usize", "expected a whole number of 0 or more")
+            .replace("expected f64", "expected a number")
+    };
+    anyhow::anyhow!("config file {}{place}: {message}", path.display())
+}
+
+/// The line number of a byte offset, and the key written at the start of that line (without
+/// quotes or a byte-order mark), if the line has one.
+fn line_and_key(text: &str, offset: usize) -> (usize, Option<&str>) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let start = before.rfind('\n').map_or(0, |i| i + 1);
     let key = text[start..]
         .lines()
         .next()
         .and_then(|l| l.split_once('='))
-        .map(|(key, _)| key.trim())
-        .filter(|key| !key.is_empty() && key.len() <= 40 && !key.contains(['[', '"', '#']));
-    match key {
-        Some(key) => (format!(", line {line} ({key})"), Some(key.to_owned())),
-        None => (format!(", line {line}"), None),
-    }
+        .map(|(key, _)| {
+            key.trim_start_matches('\u{feff}')
+                .trim()
+                .trim_matches(['"', '\''])
+                .trim()
+        })
+        .filter(|key| !key.is_empty() && key.len() <= 40 && !key.contains(['[', '#']));
+    (line, key)
 }
 
 /// Reads the password from a `password_file`: its first line, without the line break.
@@ -165,17 +191,34 @@ mod tests {
         };
         let e = error("sender = \"X\"\nmax_total_segments = -5\n");
         assert!(
-            e.contains(", line 2 (max_total_segments): invalid value"),
+            e.ends_with(
+                ", line 2 (max_total_segments): invalid value: integer `-5`, expected a whole number of 0 or more"
+            ),
+            "{e}"
+        );
+        let e = error("rate = \"fast\"\n");
+        assert!(
+            e.ends_with("(rate): invalid type: string \"fast\", expected a number"),
             "{e}"
         );
         for text in [
             "password = 98765432\n",
             "uid = \"1\"\npassword = [\"98765432\"]\n",
+            "\"password\" = 98765432\n",
+            "'password' = 98765432\n",
+            "\u{feff}password = 98765432\n",
+            "password = { x = \"98765432\" }\n",
+            "password = [\n  98765432,\n]\n",
         ] {
             let e = error(text);
-            assert!(!e.contains("98765432"), "{e}");
-            assert!(e.contains("(password): not a valid password"), "{e}");
+            assert!(!e.contains("98765432"), "{text:?}: {e}");
+            assert!(e.contains("smsmerge.toml, line "), "{text:?}: {e}");
         }
+        // An offset inside a multi-byte character neither panics nor names another line.
+        assert_eq!(
+            line_and_key("sender = \"ب\"\nx = 1", 11),
+            (1, Some("sender"))
+        );
     }
 
     #[test]
@@ -193,6 +236,9 @@ mod tests {
             quiet_hours = "21:00-08:00"
             timezone = "Asia/Beirut"
             gsm_substitute = true
+            max_total_segments = 5000
+            price_per_segment = 1
+            currency = "SAR"
             "#,
         )
         .unwrap();
@@ -203,6 +249,10 @@ mod tests {
         assert_eq!(file.timezone.as_deref(), Some("Asia/Beirut"));
         assert!(file.password.is_none());
         assert_eq!(file.gsm_substitute, Some(true));
+        assert_eq!(file.max_total_segments, Some(5000));
+        // A whole price is a price too.
+        assert_eq!(file.price_per_segment, Some(1.0));
+        assert_eq!(file.currency.as_deref(), Some("SAR"));
     }
 
     #[test]

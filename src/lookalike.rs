@@ -169,7 +169,7 @@ fn list_blockers(all: &[Blocker], limit: usize) -> String {
     let mut parts: Vec<String> = all
         .iter()
         .take(limit)
-        .map(|b| format!("{} at {}", shown(b.ch), b.position))
+        .map(|b| format!("{} at {}", shown(b.ch, true), b.position))
         .collect();
     if all.len() > limit {
         parts.push(format!("and {} more", all.len() - limit));
@@ -177,25 +177,16 @@ fn list_blockers(all: &[Blocker], limit: usize) -> String {
     parts.join(", ")
 }
 
-/// A character as a person can read it in a note: quoted when it is visible, its code point
-/// when it is a space or an invisible mark (a quoted no-break space looks like a space, a
-/// quoted zero-width space like nothing).
-fn shown(c: char) -> String {
-    if looks_blank(c) {
-        code_point(c)
-    } else {
-        format!("\"{c}\"")
+/// A character as a person can read it in a note: itself (in quotes when `quoted`) when it
+/// is visible, its code point when it is a space or an invisible mark (a no-break space looks
+/// like a space, a zero-width space like nothing).
+fn shown(c: char, quoted: bool) -> String {
+    let blank = c.is_whitespace() || c.is_control() || matches!(lookalike(c), Some("" | " "));
+    match (blank, quoted) {
+        (true, _) => format!("U+{:04X}", u32::from(c)),
+        (false, true) => format!("\"{c}\""),
+        (false, false) => c.to_string(),
     }
-}
-
-/// True for the characters that print as a space or as nothing.
-fn looks_blank(c: char) -> bool {
-    c.is_whitespace() || c.is_control() || matches!(lookalike(c), Some("" | " "))
-}
-
-/// `U+00A0`.
-fn code_point(c: char) -> String {
-    format!("U+{:04X}", u32::from(c))
 }
 
 /// What look-alike characters do to one row's cost. Worked out once, while planning, so the
@@ -276,11 +267,7 @@ impl std::fmt::Display for CostNote {
                 let what: Vec<String> = replaced
                     .iter()
                     .map(|&(c, with, times)| {
-                        let c = if looks_blank(c) {
-                            code_point(c)
-                        } else {
-                            c.to_string()
-                        };
+                        let c = shown(c, false);
                         let with = match with {
                             "" => "removed".to_owned(),
                             " " => "→ space".to_owned(),
@@ -294,11 +281,13 @@ impl std::fmt::Display for CostNote {
                         format!("{c} {with}{times}")
                     })
                     .collect();
-                write!(f, "--gsm-substitute: {}; ", what.join(", "))?;
+                // Never starts with "-" or "=": a spreadsheet would take it for a formula.
+                write!(f, "Replaced by --gsm-substitute: {}; ", what.join(", "))?;
                 let now = crate::terminal::plural(after.segments, "segment");
                 match (after.encoding, before.segments == after.segments) {
-                    (sms::Encoding::Gsm7, _) => {
-                        write!(f, "GSM-7, {now} instead of {}", before.segments)
+                    (sms::Encoding::Gsm7, true) => write!(f, "now GSM-7, still {now}"),
+                    (sms::Encoding::Gsm7, false) => {
+                        write!(f, "now GSM-7, {now} instead of {}", before.segments)
                     }
                     (sms::Encoding::Ucs2, true) => write!(
                         f,
@@ -598,17 +587,17 @@ mod tests {
         let curly = format!("{}’{}’", "a".repeat(75), "b".repeat(74));
         assert_eq!(
             note(&curly).to_string(),
-            "--gsm-substitute: ’ → ' (2×); GSM-7, 1 segment instead of 3"
+            "Replaced by --gsm-substitute: ’ → ' (2×); now GSM-7, 1 segment instead of 3"
         );
         assert_eq!(note(&curly).saving(), 2);
         assert_eq!(
             note("a\u{a0}b\u{200b}c…").to_string(),
-            "--gsm-substitute: U+00A0 → space, U+200B removed, … → ...; GSM-7, 1 segment instead of 1"
+            "Replaced by --gsm-substitute: U+00A0 → space, U+200B removed, … → ...; now GSM-7, still 1 segment"
         );
         let mixed = note("it’s مرحبا");
         assert_eq!(
             mixed.to_string(),
-            "--gsm-substitute: ’ → '; still UCS-2 (other characters have no look-alike), 1 segment as before"
+            "Replaced by --gsm-substitute: ’ → '; still UCS-2 (other characters have no look-alike), 1 segment as before"
         );
         assert_eq!(mixed.saving(), 0);
         let long_mixed = format!("{}–{}", "ب".repeat(66), "ب".repeat(66));

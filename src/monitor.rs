@@ -225,8 +225,8 @@ impl<'a> Summary<'a> {
             messages: totals.messages(),
             segments: Segments {
                 total: totals.segments(),
-                gsm7: totals.gsm7,
-                ucs2: totals.ucs2,
+                gsm7: totals.encodings.gsm7,
+                ucs2: totals.encodings.ucs2,
                 gsm_substitute_would_save: totals.avoidable,
                 gsm_substitute_saved: totals.substituted,
             },

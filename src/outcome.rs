@@ -5,7 +5,7 @@
 
 use crate::lookalike::CostNote;
 use crate::plan::{Plan, Verdict};
-use crate::sms::Encoding;
+use crate::sms::{Encoding, SmsInfo};
 use chrono::{DateTime, FixedOffset};
 
 /// A row's status word, exactly as it appears in the results workbook.
@@ -159,6 +159,43 @@ pub struct EncodingTotals {
     pub segments: usize,
 }
 
+impl EncodingTotals {
+    /// Counts one message of `segments` segments.
+    pub fn add(&mut self, segments: usize) {
+        self.messages += 1;
+        self.segments += segments;
+    }
+}
+
+/// Messages and segments in each encoding: what a set of messages costs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByEncoding {
+    /// GSM-7 messages.
+    pub gsm7: EncodingTotals,
+    /// UCS-2 messages.
+    pub ucs2: EncodingTotals,
+}
+
+impl ByEncoding {
+    /// Counts one message in its encoding.
+    pub fn add(&mut self, info: SmsInfo) {
+        match info.encoding {
+            Encoding::Gsm7 => self.gsm7.add(info.segments),
+            Encoding::Ucs2 => self.ucs2.add(info.segments),
+        }
+    }
+
+    /// Messages in both encodings.
+    pub fn messages(&self) -> usize {
+        self.gsm7.messages + self.ucs2.messages
+    }
+
+    /// Segments in both encodings: what the provider bills.
+    pub fn segments(&self) -> usize {
+        self.gsm7.segments + self.ucs2.segments
+    }
+}
+
 /// The totals a person wants before and after a run, computed once for the terminal and the
 /// Summary sheet alike.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -166,10 +203,8 @@ pub struct Totals {
     /// Rows read (every row of the results).
     pub rows: usize,
     counts: [usize; 8],
-    /// READY or SENT messages in GSM-7.
-    pub gsm7: EncodingTotals,
-    /// READY or SENT messages in UCS-2.
-    pub ucs2: EncodingTotals,
+    /// READY or SENT messages, by encoding.
+    pub encodings: ByEncoding,
     /// READY or SENT messages that are UCS-2 only because of look-alike characters, and
     /// the segments `--gsm-substitute` would save on them.
     pub avoidable: EncodingTotals,
@@ -190,19 +225,13 @@ impl Totals {
             if matches!(outcome.status, Status::Ready | Status::Sent)
                 && let Some(sms) = row.sms
             {
-                let slot = match sms.encoding {
-                    Encoding::Gsm7 => &mut totals.gsm7,
-                    Encoding::Ucs2 => &mut totals.ucs2,
-                };
-                slot.messages += 1;
-                slot.segments += sms.segments;
+                totals.encodings.add(sms);
                 if let Some(note) = &row.cost_note {
-                    let slot = match **note {
+                    match **note {
                         CostNote::Avoidable { .. } => &mut totals.avoidable,
                         CostNote::Replaced { .. } => &mut totals.substituted,
-                    };
-                    slot.messages += 1;
-                    slot.segments += note.saving();
+                    }
+                    .add(note.saving());
                 }
             }
         }
@@ -216,12 +245,12 @@ impl Totals {
 
     /// Messages counted in the encoding totals.
     pub fn messages(&self) -> usize {
-        self.gsm7.messages + self.ucs2.messages
+        self.encodings.messages()
     }
 
     /// Segments counted in the encoding totals.
     pub fn segments(&self) -> usize {
-        self.gsm7.segments + self.ucs2.segments
+        self.encodings.segments()
     }
 
     /// True when some row needs the user's attention (exit code 1).

@@ -433,20 +433,19 @@ impl<'a> Planner<'a> {
                 .collect::<Vec<_>>()
                 .join("; ")
         })?;
-        // Substituted before trimming, so a no-break space that becomes a space at either end
-        // is trimmed like any other.
+        // Trimmed before substituting, so only what is sent counts as replaced (a no-break
+        // space at the end is trimmed, not replaced), and again after, for what substituting
+        // left at either end.
+        let mut text = crate::value::trim_visible(out);
         let substituted;
-        let mut text: &str = out;
         let mut replaced = None;
         if settings.gsm_substitute {
-            substituted = lookalike::substitute(out);
+            substituted = lookalike::substitute(text);
             if !substituted.replaced.is_empty() {
-                let before = sms::analyze(crate::value::trim_visible(out));
-                replaced = Some((substituted.replaced, before));
+                replaced = Some((substituted.replaced, sms::analyze(text)));
             }
-            text = &substituted.text;
+            text = crate::value::trim_visible(&substituted.text);
         }
-        let text = crate::value::trim_visible(text);
         if text.is_empty() {
             return Err("the message is empty".to_owned());
         }

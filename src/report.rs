@@ -768,8 +768,8 @@ fn write_summary(
     }
     sheet.set_column_width(2, 12)?;
     for (name, t) in [
-        ("GSM-7", totals.gsm7),
-        ("UCS-2", totals.ucs2),
+        ("GSM-7", totals.encodings.gsm7),
+        ("UCS-2", totals.encodings.ucs2),
         (
             "Total",
             crate::outcome::EncodingTotals {
@@ -783,23 +783,32 @@ fn write_summary(
         sheet.write_number(r, 1, t.messages as f64)?;
         sheet.write_number(r, 2, t.segments as f64)?;
     }
-    // What look-alike characters cost: both lines always, so a reader of many runs' Summary
-    // sheets finds them in the same cells.
+    // What look-alike characters cost, over the messages to send: every line always, so a
+    // reader of many runs' Summary sheets finds them in the same cells.
     r += 2;
-    for (col, title) in ["Look-alike characters", "Messages", "Segments"]
-        .into_iter()
-        .enumerate()
-    {
-        sheet.write_string_with_format(r, col_num(col), title, &styles.header)?;
-    }
-    for (name, t) in [
-        ("--gsm-substitute would save", totals.avoidable),
-        ("Saved by --gsm-substitute", totals.substituted),
+    sheet.write_string_with_format(r, 0, "Look-alike characters", &styles.header)?;
+    sheet.write_string_with_format(r, 1, "", &styles.header)?;
+    for (label, n) in [
+        (
+            "Messages UCS-2 only because of look-alikes",
+            totals.avoidable.messages,
+        ),
+        (
+            "Segments --gsm-substitute would save",
+            totals.avoidable.segments,
+        ),
+        (
+            "Messages changed by --gsm-substitute",
+            totals.substituted.messages,
+        ),
+        (
+            "Segments saved by --gsm-substitute",
+            totals.substituted.segments,
+        ),
     ] {
         r += 1;
-        sheet.write_string(r, 0, name)?;
-        sheet.write_number(r, 1, t.messages as f64)?;
-        sheet.write_number(r, 2, t.segments as f64)?;
+        sheet.write_string(r, 0, label)?;
+        sheet.write_number(r, 1, n as f64)?;
     }
     Ok(())
 }

@@ -354,10 +354,12 @@ async fn send_plan(
     let journal_path = journal::path_for(&settings.output);
     let lock = Lock::acquire(&journal_path)?;
     let keys = journal::keys(plan);
-    let previous = earlier_run(settings, &journal_path)?;
-    let resumed = previous
-        .as_ref()
-        .map(|p| carry_over(p, &keys, &mut outcomes, settings.dispatch.retry_uncertain));
+    let earlier = earlier_run(settings, &journal_path)?;
+    let resumed = match &earlier {
+        Earlier::Resume(previous) => Some(previous),
+        Earlier::Nothing | Earlier::Replace { .. } => None,
+    }
+    .map(|p| carry_over(p, &keys, &mut outcomes, settings.dispatch.retry_uncertain));
     // The budget is checked on what this run will send, before the gateway is contacted.
     let next = next_rows(settings, table, plan, &outcomes);
     let cost = next.cost();
@@ -408,6 +410,15 @@ async fn send_plan(
         gateway: host.clone(),
         plan: settings.recorded.clone(),
     };
+    if let Earlier::Replace { finished } = earlier {
+        let kept = journal::rotate(&journal_path)?;
+        if finished && !settings.quiet {
+            terminal::note(format!(
+                "the last run of this batch finished; starting a new one (its journal is kept as {})",
+                kept.display()
+            ));
+        }
+    }
     let journal = Journal::open(&journal_path, header)?;
     let stop: Arc<Stop> = Arc::new(Stop::new());
     let signals = tokio::spawn(watch_signals(Arc::clone(&stop)));
@@ -560,30 +571,37 @@ fn carry_over(
     resumed
 }
 
-/// The earlier run to resume, if any. A finished run's journal is moved aside (a new run
+/// What to do with the journal of an earlier run of this batch.
+enum Earlier {
+    /// There is none.
+    Nothing,
+    /// An unfinished run of the same batch, to resume.
+    Resume(Box<Previous>),
+    /// A journal to move aside for this run's own: a finished run's, an unreadable one, or
+    /// an unfinished one with `--fresh`. Moved only when this run is sure to start, so a run
+    /// refused later (budget, balance, no confirmation) leaves it where a rerun resumes it.
+    Replace {
+        /// The earlier run had finished (the user is told a new run starts).
+        finished: bool,
+    },
+}
+
+/// The earlier run to resume, if any. A finished run's journal is to be replaced (a new run
 /// starts); an unfinished one is resumed only when it is the same batch, and replaced only
 /// with `--fresh` after confirmation.
-fn earlier_run(settings: &SendSettings, path: &std::path::Path) -> Result<Option<Previous>> {
+fn earlier_run(settings: &SendSettings, path: &std::path::Path) -> Result<Earlier> {
     if !path.exists() {
-        return Ok(None);
+        return Ok(Earlier::Nothing);
     }
     let previous = journal::load(path)?;
     let Some(header) = previous.header.clone() else {
-        journal::rotate(path)?;
-        return Ok(None);
+        return Ok(Earlier::Replace { finished: false });
     };
     // A finished run is replaced by a new one, unless the user asks to re-send what it left
     // UNCERTAIN: that is a resume of the same run, or everything would be sent again.
     let retry_its_uncertain = settings.dispatch.retry_uncertain && previous.has_uncertain();
     if previous.finished && !retry_its_uncertain {
-        let kept = journal::rotate(path)?;
-        if !settings.quiet {
-            terminal::note(format!(
-                "the last run of this batch finished; starting a new one (its journal is kept as {})",
-                kept.display()
-            ));
-        }
-        return Ok(None);
+        return Ok(Earlier::Replace { finished: true });
     }
     let sent = previous
         .outcomes
@@ -600,8 +618,7 @@ fn earlier_run(settings: &SendSettings, path: &std::path::Path) -> Result<Option
                 bail!("nothing sent: not confirmed");
             }
         }
-        journal::rotate(path)?;
-        return Ok(None);
+        return Ok(Earlier::Replace { finished: false });
     }
     let mut differences = settings.recorded.differences(&header.plan);
     if !same_file(&header.input, &settings.book) {
@@ -621,7 +638,7 @@ fn earlier_run(settings: &SendSettings, path: &std::path::Path) -> Result<Option
             settings.book.display()
         ));
     }
-    Ok(Some(previous))
+    Ok(Earlier::Resume(Box::new(previous)))
 }
 
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
@@ -681,7 +698,7 @@ fn next_rows<'a>(
 fn global_template(settings: &SendSettings) -> String {
     match &settings.template_name {
         Some(name) => format!("template {name:?} (--template-name)"),
-        None => "the template given with --template".to_owned(),
+        None => "the one template of every row (--template or --template-file)".to_owned(),
     }
 }
 

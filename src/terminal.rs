@@ -40,16 +40,16 @@ pub fn plan_summary(table: &Table, totals: &Totals) -> String {
         "GSM-7",
         format!(
             "{}, {}",
-            plural(totals.gsm7.messages, "message"),
-            plural(totals.gsm7.segments, "segment")
+            plural(totals.encodings.gsm7.messages, "message"),
+            plural(totals.encodings.gsm7.segments, "segment")
         ),
     ));
     out.push_str(&line(
         "UCS-2",
         format!(
             "{}, {}",
-            plural(totals.ucs2.messages, "message"),
-            plural(totals.ucs2.segments, "segment")
+            plural(totals.encodings.ucs2.messages, "message"),
+            plural(totals.encodings.ucs2.segments, "segment")
         ),
     ));
     out.push_str(&line("invalid", totals.count(Status::Invalid).to_string()));

@@ -200,8 +200,8 @@ fn one_template_for_every_row_is_named_as_such() {
     assert!(
         stderr.contains(
             "this send needs 10 segments (5 messages), more than --max-total-segments 9 allows; \
-             all of them (5 messages, 2 each on average) come from the template given with \
-             --template, first used on row 2"
+             all of them (5 messages, 2 each on average) come from the one template of every \
+             row (--template or --template-file), first used on row 2"
         ),
         "{stderr}"
     );
@@ -314,7 +314,9 @@ fn preview_shows_the_cost_the_look_alikes_and_a_budget_it_exceeds() {
     );
     wd.file("smsmerge.toml", "price_per_segment = 0.05\n");
     let mut cmd = wd.command();
-    cmd.args(["preview", "book.xlsx", "--sender", "OTSMS"])
+    cmd.arg("preview")
+        .arg(&book)
+        .args(["--sender", "OTSMS"])
         .args(["--max-total-segments", "3"]);
     let out = cmd.output().expect("run smsmerge");
     assert_eq!(out.status.code(), Some(0));
@@ -332,4 +334,37 @@ fn preview_shows_the_cost_the_look_alikes_and_a_budget_it_exceeds() {
         stderr.contains("a real send would be refused: this send needs 4 segments (2 messages)"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_refused_fresh_start_keeps_the_unfinished_run_to_resume() {
+    let wd = Workdir::new();
+    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let book = book(&wd);
+    // An unfinished run: 3 sent, 2 left.
+    expect_exit(send(&wd, &book, &sim.url, &["--limit", "3"]), 1);
+    let journal = wd.path("book.results.xlsx.journal");
+    let before = std::fs::read(&journal).expect("the unfinished run's journal");
+    // --fresh would send all 5 again (7 segments): over budget, refused before the journal
+    // is moved aside.
+    let stderr = expect_exit(
+        send(
+            &wd,
+            &book,
+            &sim.url,
+            &["--fresh", "--max-total-segments", "6"],
+        ),
+        2,
+    );
+    assert!(stderr.contains("this send needs 7 segments"), "{stderr}");
+    assert_eq!(std::fs::read(&journal).expect("still there"), before);
+    assert_eq!(sim.log().len(), 3);
+    // So a plain rerun resumes it and sends only the two left.
+    expect_exit(send(&wd, &book, &sim.url, &[]), 0);
+    let log = sim.log();
+    assert_eq!(log.len(), 5);
+    let mut recipients: Vec<&str> = log.iter().map(|e| e.recipient.as_str()).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 5, "nobody got a message twice: {log:?}");
 }

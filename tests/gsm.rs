@@ -91,6 +91,18 @@ fn without_gsm_substitute_the_curly_row_goes_as_three_ucs2_segments() {
     assert_eq!(r.text(0, "Segments"), "3");
 }
 
+/// The Summary's look-alike lines: messages UCS-2 only because of look-alikes, segments
+/// --gsm-substitute would save, messages it changed, segments it saved.
+fn look_alike_summary(r: &Results) -> [String; 4] {
+    [
+        "Messages UCS-2 only because of look-alikes",
+        "Segments --gsm-substitute would save",
+        "Messages changed by --gsm-substitute",
+        "Segments saved by --gsm-substitute",
+    ]
+    .map(|label| r.summary_value(label).to_string())
+}
+
 #[test]
 fn the_note_column_and_the_summary_say_what_look_alikes_cost() {
     let wd = Workdir::new();
@@ -107,20 +119,7 @@ fn the_note_column_and_the_summary_say_what_look_alikes_cost() {
             "",
         ]
     );
-    let saving = |r: &Results, label: &str| -> Vec<String> {
-        r.summary_row(label)
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    };
-    assert_eq!(
-        saving(&r, "--gsm-substitute would save"),
-        ["--gsm-substitute would save", "2", "2"]
-    );
-    assert_eq!(
-        saving(&r, "Saved by --gsm-substitute"),
-        ["Saved by --gsm-substitute", "0", "0"]
-    );
+    assert_eq!(look_alike_summary(&r), ["2", "2", "0", "0"]);
 
     // With the substitution the Note says what was replaced, and the Summary what it saved.
     let stderr = expect_exit(
@@ -137,21 +136,14 @@ fn the_note_column_and_the_summary_say_what_look_alikes_cost() {
     assert_eq!(
         r.column("Note"),
         [
-            "--gsm-substitute: ’ → '; GSM-7, 1 segment instead of 3",
-            "--gsm-substitute: “ → \", ” → \", – → -, … → ...; GSM-7, 1 segment instead of 1",
+            "Replaced by --gsm-substitute: ’ → '; now GSM-7, 1 segment instead of 3",
+            "Replaced by --gsm-substitute: “ → \", ” → \", – → -, … → ...; now GSM-7, still 1 segment",
             "",
-            "--gsm-substitute: ’ → '; still UCS-2 (other characters have no look-alike), \
-             1 segment as before",
+            "Replaced by --gsm-substitute: ’ → '; still UCS-2 (other characters have no \
+             look-alike), 1 segment as before",
         ]
     );
-    assert_eq!(
-        saving(&r, "--gsm-substitute would save"),
-        ["--gsm-substitute would save", "0", "0"]
-    );
-    assert_eq!(
-        saving(&r, "Saved by --gsm-substitute"),
-        ["Saved by --gsm-substitute", "3", "2"]
-    );
+    assert_eq!(look_alike_summary(&r), ["0", "0", "3", "2"]);
 }
 
 #[test]
@@ -308,4 +300,44 @@ fn the_plan_names_the_rows_that_are_needlessly_ucs2() {
     );
     assert!(!stderr.contains("UCS-2 only because"), "{stderr}");
     assert!(!stderr.contains("row 2:"), "{stderr}");
+}
+
+#[test]
+fn the_plan_lists_ten_needless_rows_then_how_many_more() {
+    let wd = Workdir::new();
+    let curly = curly();
+    let numbers: Vec<String> = (0..12).map(|i| format!("961700000{i:02}")).collect();
+    let mut rows: Vec<[&str; 2]> = vec![["phone", "message"]];
+    rows.extend(numbers.iter().map(|n| [n.as_str(), curly.as_str()]));
+    let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
+    let book = wd.xlsx_rows("book.xlsx", &rows);
+    let stderr = expect_exit(wd.dry_run(&book, &["--sender", "OTSMS"]), 0);
+    assert!(
+        stderr.contains(
+            "  look-alikes   12 rows UCS-2 only because of look-alike characters; --gsm-substitute would save 24 segments"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("    row 11: "), "{stderr}");
+    assert!(!stderr.contains("    row 12: "), "{stderr}");
+    assert!(stderr.contains("    and 2 more\n"), "{stderr}");
+}
+
+#[test]
+fn a_look_alike_that_is_trimmed_anyway_is_not_called_replaced() {
+    // A no-break space after the text is trimmed like any space: nothing was replaced in
+    // what is sent, so there is no note and nothing counted as saved.
+    let wd = Workdir::new();
+    let book = wd.xlsx_rows(
+        "book.xlsx",
+        &[&["phone", "message"], &["96170000001", "Hello\u{a0}"]],
+    );
+    expect_exit(
+        wd.dry_run(&book, &["--sender", "OTSMS", "--gsm-substitute"]),
+        0,
+    );
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(r.text(0, "Message"), "Hello");
+    assert_eq!(r.text(0, "Note"), "");
+    assert_eq!(look_alike_summary(&r), ["0", "0", "0", "0"]);
 }
