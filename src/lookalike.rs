@@ -341,22 +341,26 @@ pub fn plan_listing(plan: &crate::plan::Plan, limit: usize) -> Option<String> {
             None => {}
         }
     }
-    let plural = crate::terminal::plural;
+    use crate::terminal::{plan_line, plural};
     let mut out = String::new();
     if replaced > 0 {
-        out.push_str(&format!(
-            "  {:<14}--gsm-substitute replaced look-alike characters in {}, saving {}\n",
+        out.push_str(&plan_line(
             "look-alikes",
-            plural(replaced, "row"),
-            plural(saved, "segment")
+            format!(
+                "--gsm-substitute replaced look-alike characters in {}, saving {}",
+                plural(replaced, "row"),
+                plural(saved, "segment")
+            ),
         ));
     }
     if avoidable > 0 {
-        out.push_str(&format!(
-            "  {:<14}{} UCS-2 only because of look-alike characters; --gsm-substitute would save {}\n",
+        out.push_str(&plan_line(
             "look-alikes",
-            plural(avoidable, "row"),
-            plural(would_save, "segment")
+            format!(
+                "{} UCS-2 only because of look-alike characters; --gsm-substitute would save {}",
+                plural(avoidable, "row"),
+                plural(would_save, "segment")
+            ),
         ));
         out.extend(lines);
         if avoidable > limit {

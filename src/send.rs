@@ -387,7 +387,7 @@ async fn send_plan(
     let count = cost.messages();
     let cost_line = cost.describe(settings.price.as_ref());
     if count > 0 && settings.yes && !settings.quiet {
-        terminal::print_raw(&format!("  {:<14}{cost_line}\n", "sending"));
+        terminal::print_raw(&terminal::plan_line("sending", &cost_line));
     }
     if count > 0 && !settings.yes {
         if let (Some((schedule, hold, now)), false) = (held_now(settings), settings.quiet) {
@@ -667,12 +667,14 @@ pub fn dry_run_cost(
         terminal::warn(format!("a real send would be refused: {refusal}"));
     }
     settings.price.as_ref().map_or_else(String::new, |price| {
-        format!(
-            "  {:<14}about {} ({} at {} each)\n",
+        terminal::plan_line(
             "cost",
-            price.of(cost.segments()),
-            terminal::plural(cost.segments(), "segment"),
-            price.per_segment
+            format!(
+                "about {} ({} at {} each)",
+                price.of(cost.segments()),
+                terminal::plural(cost.segments(), "segment"),
+                price.per_segment
+            ),
         )
     })
 }

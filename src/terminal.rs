@@ -27,8 +27,7 @@ pub fn plan_summary(table: &Table, totals: &Totals) -> String {
         table.path.display(),
         table.sheet
     ));
-    let line = |label: &str, value: String| format!("  {label:<14}{value}\n");
-    out.push_str(&line(
+    out.push_str(&plan_line(
         "to send",
         format!(
             "{}, {}",
@@ -36,7 +35,7 @@ pub fn plan_summary(table: &Table, totals: &Totals) -> String {
             plural(totals.segments(), "segment")
         ),
     ));
-    out.push_str(&line(
+    out.push_str(&plan_line(
         "GSM-7",
         format!(
             "{}, {}",
@@ -44,7 +43,7 @@ pub fn plan_summary(table: &Table, totals: &Totals) -> String {
             plural(totals.encodings.gsm7.segments, "segment")
         ),
     ));
-    out.push_str(&line(
+    out.push_str(&plan_line(
         "UCS-2",
         format!(
             "{}, {}",
@@ -52,16 +51,25 @@ pub fn plan_summary(table: &Table, totals: &Totals) -> String {
             plural(totals.encodings.ucs2.segments, "segment")
         ),
     ));
-    out.push_str(&line("invalid", totals.count(Status::Invalid).to_string()));
-    out.push_str(&line(
+    out.push_str(&plan_line(
+        "invalid",
+        totals.count(Status::Invalid).to_string(),
+    ));
+    out.push_str(&plan_line(
         "duplicates",
         totals.count(Status::Duplicate).to_string(),
     ));
     let skipped = totals.count(Status::Skipped);
     if skipped > 0 {
-        out.push_str(&line("opted out", skipped.to_string()));
+        out.push_str(&plan_line("opted out", skipped.to_string()));
     }
     out
+}
+
+/// One line of the plan: `  label         value`, labels in a column, so every part of the
+/// plan (totals, look-alikes, cost, gateway) lines up.
+pub fn plan_line(label: &str, value: impl std::fmt::Display) -> String {
+    format!("  {label:<14}{value}\n")
 }
 
 /// Prints lines already laid out like the plan's.
@@ -80,14 +88,10 @@ pub fn print_results_path(path: &Path) {
 
 /// The lines a real send adds to the plan: where the messages go, from whom, and the balance.
 pub fn print_send_plan(gateway: &str, sender: Option<&str>, balance: Option<&str>) {
-    let mut out = format!("  {:<14}{gateway}\n", "gateway");
-    out.push_str(&format!(
-        "  {:<14}{}\n",
-        "sender",
-        sender.unwrap_or("per row")
-    ));
+    let mut out = plan_line("gateway", gateway);
+    out.push_str(&plan_line("sender", sender.unwrap_or("per row")));
     if let Some(balance) = balance {
-        out.push_str(&format!("  {:<14}{balance}\n", "balance"));
+        out.push_str(&plan_line("balance", balance));
     }
     let _ = std::io::stderr().write_all(out.as_bytes());
 }
@@ -142,9 +146,9 @@ pub fn note(message: impl std::fmt::Display) {
 
 /// What a resumed run found already done.
 pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
-    let mut out = format!(
-        "  {:<14}{sent} sent by an earlier run (not sent again)\n",
-        "already done"
+    let mut out = plan_line(
+        "already done",
+        format!("{sent} sent by an earlier run (not sent again)"),
     );
     if uncertain > 0 {
         let fate = if retry_uncertain {
@@ -152,9 +156,9 @@ pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
         } else {
             "not re-sent without --retry-uncertain"
         };
-        out.push_str(&format!(
-            "  {:<14}{uncertain} got no answer in an earlier run: {fate}\n",
-            "uncertain"
+        out.push_str(&plan_line(
+            "uncertain",
+            format!("{uncertain} got no answer in an earlier run: {fate}"),
         ));
     }
     let _ = std::io::stderr().write_all(out.as_bytes());

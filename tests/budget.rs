@@ -5,12 +5,9 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{SimProcess, Workdir, expect_exit};
+use common::{SimProcess, TEST_ACCOUNT, TEST_PASSWORD, Workdir, expect_exit};
 use rust_xlsxwriter::{Workbook, XlsxError};
-use std::path::{Path, PathBuf};
-
-const ACCOUNT: &str = "4242:shop:S3cr3t-P@ss+&%";
-const PASSWORD: &str = "S3cr3t-P@ss+&%";
+use std::path::PathBuf;
 
 /// 200 GSM-7 characters: 2 segments.
 fn two_segments() -> String {
@@ -34,18 +31,6 @@ fn book(wd: &Workdir) -> PathBuf {
     )
 }
 
-fn send(wd: &Workdir, book: &Path, url: &str, args: &[&str]) -> Command {
-    let mut cmd = wd.command();
-    cmd.arg("send")
-        .arg(book)
-        .args(["--base-url", url, "--yes", "--sender", "OTSMS"])
-        .args(args)
-        .env("OTSMS_UID", "4242")
-        .env("OTSMS_USERNAME", "shop")
-        .env("OTSMS_PASSWORD", PASSWORD);
-    cmd
-}
-
 fn refused_with_nothing_sent(wd: &Workdir, sim: &SimProcess, cmd: Command) -> String {
     let stderr = expect_exit(cmd, 2);
     assert!(sim.log().is_empty(), "nothing may be sent: {:?}", sim.log());
@@ -54,19 +39,19 @@ fn refused_with_nothing_sent(wd: &Workdir, sim: &SimProcess, cmd: Command) -> St
         !wd.path("book.results.xlsx.journal").exists(),
         "no journal: the run never started"
     );
-    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    assert!(!stderr.contains(TEST_PASSWORD), "{stderr}");
     stderr
 }
 
 #[test]
 fn a_send_needing_more_segments_than_the_budget_is_refused_naming_the_template() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = book(&wd);
     let stderr = refused_with_nothing_sent(
         &wd,
         &sim,
-        send(&wd, &book, &sim.url, &["--max-total-segments", "6"]),
+        wd.send_to(&book, &sim.url, &["--max-total-segments", "6"]),
     );
     let error = stderr
         .lines()
@@ -85,10 +70,10 @@ fn a_send_needing_more_segments_than_the_budget_is_refused_naming_the_template()
 #[test]
 fn exactly_the_budget_is_sent() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = book(&wd);
     expect_exit(
-        send(&wd, &book, &sim.url, &["--max-total-segments", "7"]),
+        wd.send_to(&book, &sim.url, &["--max-total-segments", "7"]),
         0,
     );
     assert_eq!(sim.log().len(), 5);
@@ -97,12 +82,11 @@ fn exactly_the_budget_is_sent() {
 #[test]
 fn the_budget_counts_only_what_this_run_sends() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = book(&wd);
     // --limit 3: the three short messages, 3 segments.
     expect_exit(
-        send(
-            &wd,
+        wd.send_to(
             &book,
             &sim.url,
             &["--limit", "3", "--max-total-segments", "3"],
@@ -112,7 +96,7 @@ fn the_budget_counts_only_what_this_run_sends() {
     assert_eq!(sim.log().len(), 3);
     // The rerun sends the rest, 4 segments: the 3 already sent do not count again.
     expect_exit(
-        send(&wd, &book, &sim.url, &["--max-total-segments", "4"]),
+        wd.send_to(&book, &sim.url, &["--max-total-segments", "4"]),
         0,
     );
     assert_eq!(sim.log().len(), 5);
@@ -121,16 +105,16 @@ fn the_budget_counts_only_what_this_run_sends() {
 #[test]
 fn the_config_file_sets_the_budget_and_the_flag_overrides_it() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = book(&wd);
     wd.file("smsmerge.toml", "max_total_segments = 5\n");
-    let stderr = refused_with_nothing_sent(&wd, &sim, send(&wd, &book, &sim.url, &[]));
+    let stderr = refused_with_nothing_sent(&wd, &sim, wd.send_to(&book, &sim.url, &[]));
     assert!(
         stderr.contains("more than max_total_segments = 5 (config file) allows"),
         "{stderr}"
     );
     expect_exit(
-        send(&wd, &book, &sim.url, &["--max-total-segments", "100"]),
+        wd.send_to(&book, &sim.url, &["--max-total-segments", "100"]),
         0,
     );
     assert_eq!(sim.log().len(), 5);
@@ -139,7 +123,7 @@ fn the_config_file_sets_the_budget_and_the_flag_overrides_it() {
 #[test]
 fn a_named_template_of_the_templates_sheet_is_blamed_by_its_name() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let fill = |book: &mut Workbook| -> Result<(), XlsxError> {
         let ws = book.add_worksheet();
         ws.set_name("Customers")?;
@@ -168,7 +152,7 @@ fn a_named_template_of_the_templates_sheet_is_blamed_by_its_name() {
     let stderr = refused_with_nothing_sent(
         &wd,
         &sim,
-        send(&wd, &book, &sim.url, &["--max-total-segments", "4"]),
+        wd.send_to(&book, &sim.url, &["--max-total-segments", "4"]),
     );
     // The cells say "Long" and "long ": one template, counted together, named as the
     // Templates sheet spells it.
@@ -184,14 +168,13 @@ fn a_named_template_of_the_templates_sheet_is_blamed_by_its_name() {
 #[test]
 fn one_template_for_every_row_is_named_as_such() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = book(&wd);
     let template = two_segments();
     let stderr = refused_with_nothing_sent(
         &wd,
         &sim,
-        send(
-            &wd,
+        wd.send_to(
             &book,
             &sim.url,
             &["--template", &template, "--max-total-segments", "9"],
@@ -225,7 +208,7 @@ fn a_dry_run_over_budget_says_a_send_would_be_refused() {
 #[test]
 fn the_price_per_segment_gives_an_estimated_cost() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = book(&wd);
     wd.file(
         "smsmerge.toml",
@@ -236,7 +219,7 @@ fn the_price_per_segment_gives_an_estimated_cost() {
         stderr.contains("  cost          about 0.175 SAR (7 segments at 0.025 each)"),
         "{stderr}"
     );
-    let stderr = expect_exit(send(&wd, &book, &sim.url, &[]), 0);
+    let stderr = expect_exit(wd.send_to(&book, &sim.url, &[]), 0);
     assert!(
         stderr.contains(
             "  sending       5 messages, 7 segments (GSM-7: 7 in 5 messages), about 0.175 SAR"
@@ -285,16 +268,16 @@ fn bad_budget_and_price_settings_are_refused_before_anything_is_read() {
 #[test]
 fn the_balance_check_counts_only_what_this_run_sends() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT, "--balance", "3"]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT, "--balance", "3"]);
     let book = book(&wd);
-    let stderr = refused_with_nothing_sent(&wd, &sim, send(&wd, &book, &sim.url, &[]));
+    let stderr = refused_with_nothing_sent(&wd, &sim, wd.send_to(&book, &sim.url, &[]));
     assert!(
         stderr.contains("the balance is 3.00 but this batch needs 7 segments"),
         "{stderr}"
     );
     // --limit 3 sends the three 1-segment messages, which the balance covers (the refusal
     // above suggests exactly this).
-    expect_exit(send(&wd, &book, &sim.url, &["--limit", "3"]), 1);
+    expect_exit(wd.send_to(&book, &sim.url, &["--limit", "3"]), 1);
     assert_eq!(sim.log().len(), 3);
 }
 
@@ -339,28 +322,23 @@ fn preview_shows_the_cost_the_look_alikes_and_a_budget_it_exceeds() {
 #[test]
 fn a_refused_fresh_start_keeps_the_unfinished_run_to_resume() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = book(&wd);
     // An unfinished run: 3 sent, 2 left.
-    expect_exit(send(&wd, &book, &sim.url, &["--limit", "3"]), 1);
+    expect_exit(wd.send_to(&book, &sim.url, &["--limit", "3"]), 1);
     let journal = wd.path("book.results.xlsx.journal");
     let before = std::fs::read(&journal).expect("the unfinished run's journal");
     // --fresh would send all 5 again (7 segments): over budget, refused before the journal
     // is moved aside.
     let stderr = expect_exit(
-        send(
-            &wd,
-            &book,
-            &sim.url,
-            &["--fresh", "--max-total-segments", "6"],
-        ),
+        wd.send_to(&book, &sim.url, &["--fresh", "--max-total-segments", "6"]),
         2,
     );
     assert!(stderr.contains("this send needs 7 segments"), "{stderr}");
     assert_eq!(std::fs::read(&journal).expect("still there"), before);
     assert_eq!(sim.log().len(), 3);
     // So a plain rerun resumes it and sends only the two left.
-    expect_exit(send(&wd, &book, &sim.url, &[]), 0);
+    expect_exit(wd.send_to(&book, &sim.url, &[]), 0);
     let log = sim.log();
     assert_eq!(log.len(), 5);
     let mut recipients: Vec<&str> = log.iter().map(|e| e.recipient.as_str()).collect();

@@ -3,11 +3,8 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{Results, SimProcess, Workdir, expect_exit};
-use std::path::{Path, PathBuf};
-
-const ACCOUNT: &str = "4242:shop:S3cr3t-P@ss+&%";
+use common::{Results, SimProcess, TEST_ACCOUNT, Workdir, expect_exit};
+use std::path::PathBuf;
 
 /// 150 characters with one curly apostrophe: 3 UCS-2 segments, 1 in GSM-7.
 fn curly() -> String {
@@ -33,24 +30,12 @@ fn book(wd: &Workdir) -> PathBuf {
     )
 }
 
-fn send(wd: &Workdir, book: &Path, url: &str, args: &[&str]) -> Command {
-    let mut cmd = wd.command();
-    cmd.arg("send")
-        .arg(book)
-        .args(["--base-url", url, "--yes", "--sender", "OTSMS"])
-        .args(args)
-        .env("OTSMS_UID", "4242")
-        .env("OTSMS_USERNAME", "shop")
-        .env("OTSMS_PASSWORD", "S3cr3t-P@ss+&%");
-    cmd
-}
-
 #[test]
 fn gsm_substitute_sends_lookalike_rows_as_gsm7_and_arabic_as_ucs2() {
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--account", ACCOUNT]);
+    let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = book(&wd);
-    expect_exit(send(&wd, &book, &sim.url, &["--gsm-substitute"]), 0);
+    expect_exit(wd.send_to(&book, &sim.url, &["--gsm-substitute"]), 0);
 
     let log = sim.log();
     assert_eq!(log.len(), 4, "{log:?}");

@@ -24,6 +24,11 @@ pub const OURS: [&str; 10] = [
     "Note",
 ];
 
+/// The account of [`Workdir::send_to`], as `smsmerge simulate --account` takes it.
+pub const TEST_ACCOUNT: &str = "4242:shop:S3cr3t-P@ss+&%";
+/// Its password, which no output may show.
+pub const TEST_PASSWORD: &str = "S3cr3t-P@ss+&%";
+
 /// Runs the command; asserts the exit code (showing stdout and stderr when it is wrong) and
 /// that nothing panicked; returns stderr.
 pub fn expect_exit(mut cmd: Command, code: i32) -> String {
@@ -115,6 +120,20 @@ impl Workdir {
             .env_remove("OTSMS_USERNAME")
             .env_remove("OTSMS_PASSWORD")
             .env_remove("OTSMS_BASE_URL");
+        cmd
+    }
+
+    /// `smsmerge send BOOK ARGS...` to the simulator at `url` (started with
+    /// `--account` [`TEST_ACCOUNT`]), with that account, `--yes` and `--sender OTSMS`.
+    pub fn send_to(&self, book: &Path, url: &str, args: &[&str]) -> Command {
+        let mut cmd = self.command();
+        cmd.arg("send")
+            .arg(book)
+            .args(["--base-url", url, "--yes", "--sender", "OTSMS"])
+            .args(args)
+            .env("OTSMS_UID", "4242")
+            .env("OTSMS_USERNAME", "shop")
+            .env("OTSMS_PASSWORD", TEST_PASSWORD);
         cmd
     }
 
