@@ -346,3 +346,43 @@ fn a_refused_fresh_start_keeps_the_unfinished_run_to_resume() {
     recipients.dedup();
     assert_eq!(recipients.len(), 5, "nobody got a message twice: {log:?}");
 }
+
+/// The confirmation needs a terminal: `script` (util-linux) gives the run one.
+#[test]
+fn the_confirmation_shows_segments_by_encoding_and_the_price() {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let Some(script) = script else {
+        eprintln!("skipped: no `script` command to give smsmerge a terminal");
+        return;
+    };
+    let wd = Workdir::new();
+    book(&wd);
+    wd.file(
+        "smsmerge.toml",
+        "price_per_segment = 0.025\ncurrency = \"SAR\"\nsender = \"OTSMS\"\n",
+    );
+    let smsmerge = env!("CARGO_BIN_EXE_smsmerge");
+    let mut cmd = Command::new(script);
+    cmd.current_dir(wd.path("."))
+        .env("HOME", wd.path("."))
+        .env("XDG_CONFIG_HOME", wd.path("."))
+        .args([
+            "-qec",
+            &format!("{smsmerge} send book.xlsx --simulate"),
+            "/dev/null",
+        ])
+        .write_stdin("n\n");
+    let out = cmd.output().expect("run script");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains(
+            "Send 5 messages, 7 segments (GSM-7: 7 in 5 messages), about 0.175 SAR through \
+             built-in simulator? [y/N]"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("nothing sent: not confirmed"), "{shown}");
+    assert!(!wd.path("book.results.xlsx").exists());
+}
