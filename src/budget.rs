@@ -42,6 +42,17 @@ impl Price {
             None => amount,
         }
     }
+
+    /// `0.175 SAR (7 segments at 0.025 each)`: a price with how it was worked out.
+    #[must_use]
+    pub fn explained(&self, segments: usize) -> String {
+        format!(
+            "{} ({} at {} each)",
+            self.of(segments),
+            plural(segments, "segment"),
+            self.per_segment
+        )
+    }
 }
 
 /// What a send costs: its messages and segments by encoding (the type lives with the other

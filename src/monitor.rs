@@ -188,6 +188,8 @@ struct Summary<'a> {
     balance_after: Option<&'a str>,
     stopped_early: Option<&'a str>,
     resumed: Option<&'a str>,
+    /// `"0.175 SAR (7 segments at 0.025 each)"`, when a price is configured.
+    estimated_cost: Option<&'a str>,
     interrupted: bool,
 }
 
@@ -234,6 +236,7 @@ impl<'a> Summary<'a> {
             balance_after: run.balance_after.as_deref(),
             stopped_early: run.stopped.as_deref(),
             resumed: run.resumed.as_deref(),
+            estimated_cost: run.estimated_cost.as_deref(),
             interrupted: finished.exit == Exit::Interrupted,
         }
     }

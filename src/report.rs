@@ -76,6 +76,9 @@ pub struct RunInfo {
     pub stopped: Option<String>,
     /// What an earlier, unfinished run of the batch had already done.
     pub resumed: Option<String>,
+    /// The price of the segments sent (or, in a dry run, to send), when `price_per_segment`
+    /// is configured.
+    pub estimated_cost: Option<String>,
 }
 
 impl RunInfo {
@@ -93,6 +96,7 @@ impl RunInfo {
             balance_after: None,
             stopped: None,
             resumed: None,
+            estimated_cost: None,
         }
     }
 }
@@ -724,6 +728,7 @@ fn write_summary(
         ("Balance after", run.balance_after.clone()),
         ("Stopped early", run.stopped.clone()),
         ("Resumed", run.resumed.clone()),
+        ("Estimated cost", run.estimated_cost.clone()),
     ];
     facts.extend(
         optional

@@ -291,6 +291,11 @@ pub fn write_results(
 ) -> Result<(Totals, RunInfo)> {
     let totals = Totals::new(plan, outcomes);
     run.finished = Local::now().fixed_offset();
+    // The segments counted are those sent, or in a dry run those that would be.
+    run.estimated_cost = settings
+        .price
+        .as_ref()
+        .map(|price| price.explained(totals.segments()));
     report::write(
         &settings.output,
         &report::Report {
@@ -669,12 +674,7 @@ pub fn dry_run_cost(
     settings.price.as_ref().map_or_else(String::new, |price| {
         terminal::plan_line(
             "cost",
-            format!(
-                "about {} ({} at {} each)",
-                price.of(cost.segments()),
-                terminal::plural(cost.segments(), "segment"),
-                price.per_segment
-            ),
+            format!("about {}", price.explained(cost.segments())),
         )
     })
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{SimProcess, TEST_ACCOUNT, TEST_PASSWORD, Workdir, expect_exit};
+use common::{Results, SimProcess, TEST_ACCOUNT, TEST_PASSWORD, Workdir, expect_exit};
 use rust_xlsxwriter::{Workbook, XlsxError};
 use std::path::PathBuf;
 
@@ -219,12 +219,31 @@ fn the_price_per_segment_gives_an_estimated_cost() {
         stderr.contains("  cost          about 0.175 SAR (7 segments at 0.025 each)"),
         "{stderr}"
     );
-    let stderr = expect_exit(wd.send_to(&book, &sim.url, &[]), 0);
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    let cost = "0.175 SAR (7 segments at 0.025 each)";
+    assert_eq!(r.summary_value("Estimated cost").to_string(), cost);
+
+    // A real send prices what was sent: here the first 3 messages, 3 segments.
+    let stderr = expect_exit(wd.send_to(&book, &sim.url, &["--limit", "3"]), 1);
     assert!(
         stderr.contains(
-            "  sending       5 messages, 7 segments (GSM-7: 7 in 5 messages), about 0.175 SAR"
+            "  sending       3 messages, 3 segments (GSM-7: 3 in 3 messages), about 0.075 SAR"
         ),
         "{stderr}"
+    );
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    let cost = "0.075 SAR (3 segments at 0.025 each)";
+    assert_eq!(r.summary_value("Estimated cost").to_string(), cost);
+
+    // --json has it too.
+    let mut cmd = wd.send_to(&book, &sim.url, &["--json"]);
+    let out = cmd.output().expect("run smsmerge");
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    // The results hold the whole batch, SENT by this run or the one before: 7 segments.
+    assert_eq!(
+        json["estimated_cost"],
+        "0.175 SAR (7 segments at 0.025 each)"
     );
 }
 
