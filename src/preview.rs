@@ -51,9 +51,13 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     let totals = Totals::new(&plan, &outcomes);
     let mut text = render(&table, &plan, &outcomes, &totals, rows, width());
     text.extend(crate::lookalike::plan_listing(&plan, 10));
-    text.push_str(&send::dry_run_cost(&settings, &table, &plan, &outcomes));
+    let (estimate, over_budget) = send::dry_run_cost(&settings, &table, &plan, &outcomes);
+    text.push_str(&estimate);
     // A closed pipe (`| head`) only means nobody reads the rest.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if let Some(warning) = over_budget {
+        terminal::warn(warning);
+    }
     Ok(send::plan_exit_code(&totals))
 }
 

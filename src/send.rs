@@ -61,9 +61,12 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     let ready = planned.count(Status::Ready);
     let hold = (ready > 0).then(|| held_now(settings)).flatten();
     if settings.dry_run {
-        let estimate = dry_run_cost(settings, &table, &plan, &outcomes);
+        let (estimate, over_budget) = dry_run_cost(settings, &table, &plan, &outcomes);
         if !settings.quiet {
             terminal::print_raw(&estimate);
+        }
+        if let Some(warning) = over_budget {
+            terminal::warn(warning);
         }
         if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
             terminal::note(format!(
@@ -654,29 +657,28 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 }
 
 /// What a run that sends nothing (a dry run, a preview) says about the cost of sending: the
-/// returned `cost` line with the estimated price, when a price is configured; and a warning,
-/// printed here, when a send would exceed the budget.
+/// plan's `cost` line with the estimated price (empty without a configured price), and the
+/// warning to give when a send would exceed the budget.
 pub fn dry_run_cost(
     settings: &SendSettings,
     table: &Table,
     plan: &Plan,
     outcomes: &[RowOutcome],
-) -> String {
+) -> (String, Option<String>) {
     let next = next_rows(settings, table, plan, outcomes);
     let cost = next.cost();
-    if let Some(Err(refusal)) = settings
-        .budget
-        .as_ref()
-        .map(|budget| budget.check(&cost, &next, &global_template(settings)))
-    {
-        terminal::warn(format!("a real send would be refused: {refusal}"));
-    }
-    settings.price.as_ref().map_or_else(String::new, |price| {
+    let line = settings.price.as_ref().map_or_else(String::new, |price| {
         terminal::plan_line(
             "cost",
             format!("about {}", price.explained(cost.segments())),
         )
-    })
+    });
+    let warning = settings
+        .budget
+        .as_ref()
+        .and_then(|budget| budget.check(&cost, &next, &global_template(settings)).err())
+        .map(|refusal| format!("a real send would be refused: {refusal}"));
+    (line, warning)
 }
 
 /// The rows this run will send (READY, the first `--limit` of them), for the cost shown and
