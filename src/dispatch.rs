@@ -482,10 +482,10 @@ impl<G: Gateway> Context<'_, G> {
                 Ok(accepted) => {
                     return RowOutcome {
                         status: Status::Sent,
-                        detail: String::new(),
+                        detail: Box::default(),
                         attempts: Some(attempts),
                         sent_at: Some(chrono::Local::now().fixed_offset()),
-                        reference: Some(accepted.reference),
+                        reference: Some(accepted.reference.into()),
                     };
                 }
                 Err(error) => error,
@@ -636,9 +636,9 @@ mod tests {
                         key: MessageKey::new(&to, "OTSMS", &text),
                     },
                     sms: Some(sms::analyze(&text)),
-                    recipient: Some(to),
+                    recipient: Some(to.into()),
                     sender: Some("OTSMS".into()),
-                    text: Some(text),
+                    text: Some(text.into()),
                     cost_note: None,
                 }
             })
@@ -720,7 +720,7 @@ mod tests {
         assert_eq!(done.outcomes[1].status, Status::Failed);
         assert_eq!(done.outcomes[1].attempts, Some(4));
         assert_eq!(
-            done.outcomes[1].detail,
+            &*done.outcomes[1].detail,
             "gave up after 4 attempts: gateway answered HTTP 503"
         );
         assert_eq!(gateway.requests_for(&b), 4);
@@ -733,7 +733,7 @@ mod tests {
         let gateway = Scripted::default().script(&to, vec![uncertain()]);
         let done = run(&gateway, &plan, &settings()).await;
         assert_eq!(done.outcomes[0].status, Status::Uncertain);
-        assert_eq!(done.outcomes[0].detail, "no answer");
+        assert_eq!(&*done.outcomes[0].detail, "no answer");
         assert_eq!(gateway.requests_for(&to), 1);
     }
 
@@ -758,7 +758,7 @@ mod tests {
     async fn a_panic_while_sending_one_message_leaves_the_others_alone() {
         let plan = plan(5);
         let gateway = Scripted {
-            panics_for: plan.rows[2].recipient.clone(),
+            panics_for: plan.rows[2].recipient.as_deref().map(str::to_owned),
             ..Scripted::default()
         };
         let done = run(&gateway, &plan, &settings()).await;
@@ -1204,7 +1204,7 @@ mod tests {
         assert!(
             done.outcomes
                 .iter()
-                .all(|o| o.status == Status::NotSent && o.detail == "not sent: interrupted")
+                .all(|o| o.status == Status::NotSent && &*o.detail == "not sent: interrupted")
         );
         // Nothing was attempted, so a rerun sends every message.
         let previous = crate::journal::load(&dir.path().join("j")).unwrap();

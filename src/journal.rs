@@ -192,13 +192,13 @@ impl Previous {
         {
             return Some(RowOutcome {
                 status: Status::Sent,
-                detail: String::new(),
+                detail: Box::default(),
                 attempts: Some(o.attempts),
                 sent_at: o
                     .sent_at
                     .as_deref()
                     .and_then(|t| DateTime::parse_from_rfc3339(t).ok()),
-                reference: o.reference.clone(),
+                reference: o.reference.as_deref().map(Box::from),
             });
         }
         let unanswered = match outcome {
@@ -226,10 +226,10 @@ impl Previous {
         let o = self.outcomes.get(key)?;
         let mut outcome = RowOutcome::new(
             Status::from_word(&o.status).unwrap_or(Status::NotSent),
-            o.detail.clone(),
+            o.detail.as_str(),
         );
         outcome.attempts = Some(o.attempts).filter(|n| *n > 0);
-        outcome.reference = o.reference.clone();
+        outcome.reference = o.reference.as_deref().map(Box::from);
         Some(outcome)
     }
 }
@@ -405,8 +405,8 @@ impl Journal {
             key: key.to_string(),
             row,
             status: outcome.status.as_str().to_owned(),
-            detail: outcome.detail.clone(),
-            reference: outcome.reference.clone(),
+            detail: outcome.detail.to_string(),
+            reference: outcome.reference.as_deref().map(str::to_owned),
             sent_at: outcome.sent_at.map(rfc3339),
             attempts: outcome.attempts.unwrap_or(0),
             time: now(),
@@ -557,7 +557,7 @@ mod tests {
     fn sent() -> RowOutcome {
         RowOutcome {
             status: Status::Sent,
-            detail: String::new(),
+            detail: Box::default(),
             attempts: Some(2),
             sent_at: DateTime::parse_from_rfc3339("2026-11-25T10:00:00+02:00").ok(),
             reference: Some("OK: 7".into()),

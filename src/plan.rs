@@ -103,9 +103,9 @@ pub enum Verdict {
         key: MessageKey,
     },
     /// Not sendable; the reason is for a person.
-    Invalid(String),
+    Invalid(Box<str>),
     /// Left out on purpose (an opt-out); the reason is for a person.
-    Skipped(String),
+    Skipped(Box<str>),
     /// The same recipient and text as an earlier row (its spreadsheet row number).
     Duplicate {
         /// Row number of the first occurrence.
@@ -119,12 +119,14 @@ pub enum Verdict {
 pub struct PlannedRow {
     /// The spreadsheet row number.
     pub row_number: u32,
-    /// Normalized recipient (digits, country code first).
-    pub recipient: Option<String>,
+    /// Normalized recipient (digits, country code first). Boxed rather than a `String`, here
+    /// and for the text: a million planned rows are kept until the results are written, and
+    /// a box has no spare capacity to keep (8 bytes less per field and row).
+    pub recipient: Option<Box<str>>,
     /// Sender id; one shared copy for every row that uses `--sender`.
     pub sender: Option<Arc<str>>,
     /// The rendered text, exactly as it would be sent.
-    pub text: Option<String>,
+    pub text: Option<Box<str>>,
     /// Encoding and segments of `text`.
     pub sms: Option<SmsInfo>,
     /// What look-alike characters cost this row, or what `--gsm-substitute` replaced in it
@@ -246,7 +248,7 @@ impl<'a> Planner<'a> {
                     sms: None,
                     cost_note: None,
                     verdict: Verdict::Invalid(
-                        "internal error while planning this row (please report it)".to_owned(),
+                        "internal error while planning this row (please report it)".into(),
                     ),
                 })
             })
@@ -315,19 +317,19 @@ impl<'a> Planner<'a> {
             &sender,
             &text,
         ) {
-            (Ok(Some(reason)), ..) => Verdict::Skipped(reason),
+            (Ok(Some(reason)), ..) => Verdict::Skipped(reason.into()),
             (Err(problem), ..) => {
                 problems.push(problem);
-                Verdict::Invalid(problems.join("; "))
+                Verdict::Invalid(problems.join("; ").into())
             }
             (Ok(None), Some(to), Some(from), Some(text)) if problems.is_empty() => Verdict::Ready {
                 key: MessageKey::new(to, from, text),
             },
-            _ => Verdict::Invalid(problems.join("; ")),
+            _ => Verdict::Invalid(problems.join("; ").into()),
         };
         PlannedRow {
             row_number: row.number,
-            recipient,
+            recipient: recipient.map(String::into_boxed_str),
             sender,
             text,
             sms,
@@ -386,7 +388,7 @@ impl<'a> Planner<'a> {
         &self,
         row: &Row,
         scratch: &mut RowScratch,
-    ) -> Result<(String, Option<Replaced>), String> {
+    ) -> Result<(Box<str>, Option<Replaced>), String> {
         let settings = self.settings;
         let RowScratch {
             text: out,
@@ -451,7 +453,7 @@ impl<'a> Planner<'a> {
         }
         // A copy of exactly the text's length: a million rows keep it until the results are
         // written, so a rendering buffer's spare capacity is not kept with each.
-        Ok((text.to_owned(), replaced))
+        Ok((Box::from(text), replaced))
     }
 }
 
@@ -588,12 +590,12 @@ fn mark_duplicates_hashed_by(rows: &mut [PlannedRow], hash: fn(&str, &str) -> u6
             }
             Entry::Occupied(first) => &rows[*first.get() as usize],
         };
-        let of_row = if first.recipient.as_deref() == Some(to.as_str())
-            && first.text.as_deref() == Some(text.as_str())
+        let of_row = if first.recipient.as_deref() == Some(&**to)
+            && first.text.as_deref() == Some(&**text)
         {
             Some(first.row_number)
         } else {
-            match collided.entry((to.as_str(), text.as_str())) {
+            match collided.entry((&**to, &**text)) {
                 Entry::Occupied(earlier) => Some(*earlier.get()),
                 Entry::Vacant(slot) => {
                     slot.insert(rows[i].row_number);
@@ -896,7 +898,16 @@ mod tests {
             "{}",
             reasons[0]
         );
-        assert_eq!(reasons[1], "no message: \"Message\" is empty");
+        assert_eq!(&*reasons[1], "no message: \"Message\" is empty");
+    }
+
+    /// A million planned rows are kept until the results are written: every byte here is a
+    /// megabyte there (issue 5's memory target).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_planned_row_stays_small() {
+        eprintln!("PlannedRow: {} bytes", std::mem::size_of::<PlannedRow>());
+        assert!(std::mem::size_of::<PlannedRow>() <= 112);
     }
 
     #[test]
@@ -910,7 +921,7 @@ mod tests {
             panic!("expected INVALID");
         };
         assert_eq!(
-            reason,
+            &**reason,
             "message is 2 segments (161 GSM-7 septets), more than --max-segments 1"
         );
     }

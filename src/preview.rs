@@ -98,7 +98,7 @@ pub fn render(
             };
             let mut row = Row::from(vec![
                 planned.row_number.to_string(),
-                planned.recipient.clone().unwrap_or_default(),
+                planned.recipient.as_deref().unwrap_or_default().to_owned(),
                 planned
                     .sms
                     .map(|s| s.encoding.to_string())

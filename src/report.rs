@@ -255,7 +255,7 @@ fn row_cells<'a>(
     let sms = planned.sms;
     let ours = [
         OutCell::Status(outcome.status),
-        text(Some(outcome.detail.as_str()).filter(|d| !d.is_empty())),
+        text(Some(&*outcome.detail).filter(|d| !d.is_empty())),
         text(planned.recipient.as_deref()),
         text(planned.text.as_deref()),
         sms.map_or(OutCell::Blank, |s| {
