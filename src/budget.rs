@@ -11,7 +11,7 @@
 //! one count used everywhere; this module only adds them up, prices them and words them.
 
 use crate::book::Table;
-use crate::outcome::{ByEncoding, RowOutcome, Status};
+use crate::outcome::{ByEncoding, Outcomes, Status};
 use crate::plan::{Plan, PlannedRow, TemplateUse};
 use crate::terminal::plural;
 use crate::value::ValueFormat;
@@ -185,7 +185,7 @@ pub struct NextRows<'a> {
     /// Its plan.
     pub plan: &'a Plan,
     /// The rows' outcomes so far (READY for those still to send).
-    pub outcomes: &'a [RowOutcome],
+    pub outcomes: Outcomes<'a>,
     /// `--limit`.
     pub limit: Option<usize>,
     /// How cell values print (a template cell holding a number, say).
@@ -196,13 +196,12 @@ impl<'a> NextRows<'a> {
     /// The rows this run will send, with their index in the table, in order: those still
     /// READY (an earlier run's SENT rows are not sent again), the first `limit` of them.
     fn rows(&self) -> impl Iterator<Item = (usize, &'a PlannedRow)> + use<'a> {
+        let outcomes = self.outcomes;
         self.plan
             .rows
             .iter()
-            .zip(self.outcomes)
             .enumerate()
-            .filter(|(_, (_, outcome))| outcome.status == Status::Ready)
-            .map(|(i, (row, _))| (i, row))
+            .filter(move |&(i, row)| outcomes.status(i, row) == Status::Ready)
             .take(self.limit.unwrap_or(usize::MAX))
     }
 

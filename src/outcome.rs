@@ -4,9 +4,10 @@
 //! and the stage that reports: the report and the exit code are built only from these values.
 
 use crate::lookalike::CostNote;
-use crate::plan::{Plan, Verdict};
+use crate::plan::{Plan, PlannedRow, Verdict};
 use crate::sms::{Encoding, SmsInfo};
 use chrono::{DateTime, FixedOffset};
+use std::borrow::Cow;
 
 /// A row's status word, exactly as it appears in the results workbook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,11 +137,15 @@ impl RowOutcome {
 }
 
 /// The outcome of every row before anything is sent: READY, INVALID or DUPLICATE, straight
-/// from the plan. A dry run reports exactly this.
+/// from the plan. A send starts from this and fills it in.
 pub fn from_plan(plan: &Plan) -> Vec<RowOutcome> {
-    plan.rows
-        .iter()
-        .map(|row| match &row.verdict {
+    plan.rows.iter().map(RowOutcome::planned).collect()
+}
+
+impl RowOutcome {
+    /// A row's outcome before anything is sent: its plan's verdict.
+    pub fn planned(row: &PlannedRow) -> RowOutcome {
+        match &row.verdict {
             Verdict::Ready { .. } => RowOutcome::new(Status::Ready, ""),
             Verdict::Invalid(reason) => RowOutcome::new(Status::Invalid, reason.clone()),
             Verdict::Skipped(reason) => RowOutcome::new(Status::Skipped, reason.clone()),
@@ -148,8 +153,50 @@ pub fn from_plan(plan: &Plan) -> Vec<RowOutcome> {
                 Status::Duplicate,
                 format!("same recipient and message as row {of_row}"),
             ),
-        })
-        .collect()
+        }
+    }
+}
+
+/// The status of a row whose verdict is `verdict`, before anything is sent.
+fn planned_status(verdict: &Verdict) -> Status {
+    match verdict {
+        Verdict::Ready { .. } => Status::Ready,
+        Verdict::Invalid(_) => Status::Invalid,
+        Verdict::Skipped(_) => Status::Skipped,
+        Verdict::Duplicate { .. } => Status::Duplicate,
+    }
+}
+
+/// The rows' outcomes as the totals, the budget and the results read them.
+///
+/// Why not always a vector: a run that sends nothing (a dry run, a preview) would keep one
+/// outcome per row only to repeat the plan's verdicts, 64 MB for a million rows; it reads
+/// them from the plan instead.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcomes<'a> {
+    /// Nothing was dispatched: each row's outcome is its plan's verdict.
+    Planned,
+    /// One per row, in table order, as dispatch (or a journal) left them.
+    Known(&'a [RowOutcome]),
+}
+
+impl<'a> Outcomes<'a> {
+    /// The status of row `index` (of the plan), whose plan is `row`.
+    pub fn status(self, index: usize, row: &PlannedRow) -> Status {
+        match self {
+            Outcomes::Known(known) if index < known.len() => known[index].status,
+            _ => planned_status(&row.verdict),
+        }
+    }
+
+    /// The outcome of row `index`, whose plan is `row`: borrowed when it is known, made from
+    /// the plan when not.
+    pub fn get(self, index: usize, row: &PlannedRow) -> Cow<'a, RowOutcome> {
+        match self {
+            Outcomes::Known(known) if index < known.len() => Cow::Borrowed(&known[index]),
+            _ => Cow::Owned(RowOutcome::planned(row)),
+        }
+    }
 }
 
 /// Messages and segments: of one encoding, or of the rows look-alike characters made dearer.
@@ -217,14 +264,15 @@ pub struct Totals {
 
 impl Totals {
     /// Counts statuses, and messages and segments of the rows that are (or would be) sent.
-    pub fn new(plan: &Plan, outcomes: &[RowOutcome]) -> Totals {
+    pub fn new(plan: &Plan, outcomes: Outcomes<'_>) -> Totals {
         let mut totals = Totals {
-            rows: outcomes.len(),
+            rows: plan.rows.len(),
             ..Totals::default()
         };
-        for (row, outcome) in plan.rows.iter().zip(outcomes) {
-            totals.counts[outcome.status.index()] += 1;
-            if matches!(outcome.status, Status::Ready | Status::Sent)
+        for (index, row) in plan.rows.iter().enumerate() {
+            let status = outcomes.status(index, row);
+            totals.counts[status.index()] += 1;
+            if matches!(status, Status::Ready | Status::Sent)
                 && let Some(sms) = row.sms
             {
                 totals.encodings.add(sms);

@@ -10,7 +10,7 @@
 use crate::Exit;
 use crate::book::Table;
 use crate::cli::PreviewArgs;
-use crate::outcome::{self, RowOutcome, Totals};
+use crate::outcome::{Outcomes, RowOutcome, Totals};
 use crate::plan::Plan;
 use crate::send;
 use crate::settings::SendSettings;
@@ -47,11 +47,10 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     send.dry_run = true;
     let settings = SendSettings::from_args(&send)?;
     let (table, plan) = send::read_and_plan(&settings)?;
-    let outcomes = outcome::from_plan(&plan);
-    let totals = Totals::new(&plan, &outcomes);
-    let mut text = render(&table, &plan, &outcomes, &totals, rows, width());
+    let totals = Totals::new(&plan, Outcomes::Planned);
+    let mut text = render(&table, &plan, &totals, rows, width());
     text.extend(crate::lookalike::plan_listing(&plan, 10));
-    let (estimate, over_budget) = send::dry_run_cost(&settings, &table, &plan, &outcomes);
+    let (estimate, over_budget) = send::dry_run_cost(&settings, &table, &plan, Outcomes::Planned);
     text.push_str(&estimate);
     // A closed pipe (`| head`) only means nobody reads the rest.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -74,14 +73,7 @@ fn width() -> u16 {
 
 /// The table of the first `shown` rows, `width` columns wide at most, a line saying how many
 /// more there are, and the totals `send` prints as its plan.
-pub fn render(
-    table: &Table,
-    plan: &Plan,
-    outcomes: &[RowOutcome],
-    totals: &Totals,
-    shown: usize,
-    width: u16,
-) -> String {
+pub fn render(table: &Table, plan: &Plan, totals: &Totals, shown: usize, width: u16) -> String {
     let shown = shown.min(plan.rows.len());
     let mut out = String::new();
     if shown > 0 {
@@ -90,7 +82,8 @@ pub fn render(
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(width)
             .set_header(HEADER);
-        for (planned, outcome) in plan.rows.iter().zip(outcomes).take(shown) {
+        for planned in plan.rows.iter().take(shown) {
+            let outcome = RowOutcome::planned(planned);
             let status = if outcome.detail.is_empty() {
                 outcome.status.to_string()
             } else {

@@ -50,7 +50,8 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
     );
     run.gateway = Some(header.gateway.clone());
     run.sender = header.plan.sender.clone();
-    let (totals, run) = send::write_results(&settings, &table, &plan, &outcomes, run)?;
+    let done = outcome::Outcomes::Known(&outcomes);
+    let (totals, run) = send::write_results(&settings, &table, &plan, done, run)?;
     Ok(send::exit_code(&totals, &run))
 }
 

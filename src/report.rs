@@ -11,7 +11,7 @@
 //! segments per encoding.
 
 use crate::book::Table;
-use crate::outcome::{RowOutcome, Status, Tone, Totals};
+use crate::outcome::{Outcomes, RowOutcome, Status, Tone, Totals};
 use crate::plan::{Plan, PlannedRow};
 use crate::value::{Value, ValueFormat};
 use chrono::{DateTime, FixedOffset, NaiveTime, Timelike};
@@ -147,7 +147,7 @@ pub struct Report<'a> {
     /// Its plan, row by row.
     pub plan: &'a Plan,
     /// Its outcomes, row by row.
-    pub outcomes: &'a [RowOutcome],
+    pub outcomes: Outcomes<'a>,
     /// Totals over the outcomes.
     pub totals: &'a Totals,
     /// Facts about the run.
@@ -249,28 +249,47 @@ fn header_row(table: &Table) -> Vec<Cow<'_, str>> {
 fn row_cells<'a>(
     cells: &'a [Value],
     planned: &'a PlannedRow,
-    outcome: &'a RowOutcome,
+    outcome: Cow<'a, RowOutcome>,
 ) -> impl Iterator<Item = OutCell<'a>> {
     let text = |s: Option<&'a str>| s.map_or(OutCell::Blank, |s| OutCell::Text(Cow::Borrowed(s)));
     let sms = planned.sms;
+    // An outcome made from the plan (a dry run keeps none) gives its texts away.
+    let (status, detail, attempts, sent_at, reference) = match outcome {
+        Cow::Borrowed(o) => (
+            o.status,
+            Cow::Borrowed(&*o.detail),
+            o.attempts,
+            o.sent_at,
+            o.reference.as_deref().map(Cow::Borrowed),
+        ),
+        Cow::Owned(o) => (
+            o.status,
+            Cow::Owned(o.detail.into_string()),
+            o.attempts,
+            o.sent_at,
+            o.reference.map(|r| Cow::Owned(r.into_string())),
+        ),
+    };
     let ours = [
-        OutCell::Status(outcome.status),
-        text(Some(&*outcome.detail).filter(|d| !d.is_empty())),
+        OutCell::Status(status),
+        if detail.is_empty() {
+            OutCell::Blank
+        } else {
+            OutCell::Text(detail)
+        },
         text(planned.recipient.as_deref()),
         text(planned.text.as_deref()),
         sms.map_or(OutCell::Blank, |s| {
             OutCell::Text(Cow::Borrowed(s.encoding.as_str()))
         }),
         sms.map_or(OutCell::Blank, |s| OutCell::Count(s.segments as u64)),
-        outcome
-            .attempts
-            .map_or(OutCell::Blank, |n| OutCell::Count(n.into())),
-        outcome.sent_at.map_or(OutCell::Blank, |t| {
+        attempts.map_or(OutCell::Blank, |n| OutCell::Count(n.into())),
+        sent_at.map_or(OutCell::Blank, |t| {
             OutCell::Text(Cow::Owned(
                 t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             ))
         }),
-        text(outcome.reference.as_deref()),
+        reference.map_or(OutCell::Blank, OutCell::Text),
         planned.cost_note.as_ref().map_or(OutCell::Blank, |note| {
             OutCell::Text(Cow::Owned(note.to_string()))
         }),
@@ -286,8 +305,10 @@ fn rows<'a>(report: &'a Report<'_>) -> impl Iterator<Item = impl Iterator<Item =
         .rows
         .iter()
         .zip(&report.plan.rows)
-        .zip(report.outcomes)
-        .map(|((row, planned), outcome)| row_cells(&row.cells, planned, outcome))
+        .enumerate()
+        .map(|(index, (row, planned))| {
+            row_cells(&row.cells, planned, report.outcomes.get(index, planned))
+        })
 }
 
 fn write_csv(out: &mut impl Write, report: &Report<'_>) -> Result<(), csv::Error> {

@@ -21,7 +21,7 @@ use crate::gateway::opentech::OpenTech;
 use crate::gateway::{Gateway, SendError, parse_balance};
 use crate::journal::{self, Journal, JournalKey, Previous, RunHeader};
 use crate::lock::Lock;
-use crate::outcome::{self, RowOutcome, Status, Totals};
+use crate::outcome::{self, Outcomes, RowOutcome, Status, Totals};
 use crate::plan::{self, Plan, PlannedRow};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
@@ -50,8 +50,7 @@ pub struct Finished {
 pub fn run(settings: &SendSettings) -> Result<Finished> {
     let started = Local::now().fixed_offset();
     let (table, plan) = read_and_plan(settings)?;
-    let outcomes = outcome::from_plan(&plan);
-    let planned = Totals::new(&plan, &outcomes);
+    let planned = Totals::new(&plan, Outcomes::Planned);
     if !settings.quiet {
         terminal::print_plan(&table, &planned);
         if let Some(listing) = crate::lookalike::plan_listing(&plan, 10) {
@@ -61,7 +60,7 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     let ready = planned.count(Status::Ready);
     let hold = (ready > 0).then(|| held_now(settings)).flatten();
     if settings.dry_run {
-        let (estimate, over_budget) = dry_run_cost(settings, &table, &plan, &outcomes);
+        let (estimate, over_budget) = dry_run_cost(settings, &table, &plan, Outcomes::Planned);
         if !settings.quiet {
             terminal::print_raw(&estimate);
         }
@@ -76,7 +75,7 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
             ));
         }
         let run = RunInfo::new("dry run: nothing was sent", started);
-        let (totals, run) = write_results(settings, &table, &plan, &outcomes, run)?;
+        let (totals, run) = write_results(settings, &table, &plan, Outcomes::Planned, run)?;
         let exit = exit_code(&totals, &run);
         return Ok(Finished {
             exit,
@@ -104,8 +103,10 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let outcomes = outcome::from_plan(&plan);
     let sent = runtime.block_on(send_plan(settings, &table, &plan, outcomes, started))?;
-    let (totals, run) = write_results(settings, &table, &plan, &sent.outcomes, sent.run)?;
+    let done = Outcomes::Known(&sent.outcomes);
+    let (totals, run) = write_results(settings, &table, &plan, done, sent.run)?;
     // Only now, with the results in place, may the journal say the run finished: a kill
     // before this point leaves an unfinished run, whose rerun sends nothing twice.
     runtime
@@ -289,7 +290,7 @@ pub fn write_results(
     settings: &SendSettings,
     table: &Table,
     plan: &Plan,
-    outcomes: &[RowOutcome],
+    outcomes: Outcomes<'_>,
     mut run: RunInfo,
 ) -> Result<(Totals, RunInfo)> {
     let totals = Totals::new(plan, outcomes);
@@ -369,7 +370,7 @@ async fn send_plan(
     }
     .map(|p| carry_over(p, &keys, &mut outcomes, settings.dispatch.retry_uncertain));
     // The budget is checked on what this run will send, before the gateway is contacted.
-    let next = next_rows(settings, table, plan, &outcomes);
+    let next = next_rows(settings, table, plan, Outcomes::Known(&outcomes));
     let cost = next.cost();
     if let Some(budget) = &settings.budget {
         budget
@@ -663,7 +664,7 @@ pub fn dry_run_cost(
     settings: &SendSettings,
     table: &Table,
     plan: &Plan,
-    outcomes: &[RowOutcome],
+    outcomes: Outcomes<'_>,
 ) -> (String, Option<String>) {
     let next = next_rows(settings, table, plan, outcomes);
     let cost = next.cost();
@@ -687,7 +688,7 @@ fn next_rows<'a>(
     settings: &'a SendSettings,
     table: &'a Table,
     plan: &'a Plan,
-    outcomes: &'a [RowOutcome],
+    outcomes: Outcomes<'a>,
 ) -> NextRows<'a> {
     NextRows {
         table,
