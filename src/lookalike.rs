@@ -75,9 +75,8 @@ pub struct Blocker {
 /// Exists so `--gsm-only` and the plan can name the characters that prevent GSM-7.
 #[must_use]
 pub fn blockers(text: &str) -> Vec<Blocker> {
-    text.chars()
-        .enumerate()
-        .filter(|&(_, c)| !sms::is_gsm7(c))
+    sms::non_gsm7_chars(text)
+        .into_iter()
         .map(|(i, ch)| Blocker {
             position: i + 1,
             ch,

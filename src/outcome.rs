@@ -145,15 +145,14 @@ pub fn from_plan(plan: &Plan) -> Vec<RowOutcome> {
 impl RowOutcome {
     /// A row's outcome before anything is sent: its plan's verdict.
     pub fn planned(row: &PlannedRow) -> RowOutcome {
-        match &row.verdict {
-            Verdict::Ready { .. } => RowOutcome::new(Status::Ready, ""),
-            Verdict::Invalid(reason) => RowOutcome::new(Status::Invalid, reason.clone()),
-            Verdict::Skipped(reason) => RowOutcome::new(Status::Skipped, reason.clone()),
-            Verdict::Duplicate { of_row } => RowOutcome::new(
-                Status::Duplicate,
-                format!("same recipient and message as row {of_row}"),
-            ),
-        }
+        let detail: Box<str> = match &row.verdict {
+            Verdict::Ready { .. } => Box::default(),
+            Verdict::Invalid(reason) | Verdict::Skipped(reason) => reason.clone(),
+            Verdict::Duplicate { of_row } => {
+                format!("same recipient and message as row {of_row}").into()
+            }
+        };
+        RowOutcome::new(planned_status(&row.verdict), detail)
     }
 }
 
