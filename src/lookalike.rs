@@ -307,63 +307,55 @@ impl std::fmt::Display for CostNote {
 /// rows to send that are UCS-2 only because of look-alike characters, up to `limit` of them
 /// with the characters and their positions, segments now and in GSM-7, then how many more
 /// and the segments `--gsm-substitute` would save over all of them. With it: how many rows
-/// it changed and the segments that saved. `None` when neither applies.
+/// it changed and the segments that saved. The counts are the plan's `totals`. `None` when
+/// neither applies.
 #[must_use]
-pub fn plan_listing(plan: &crate::plan::Plan, limit: usize) -> Option<String> {
-    let mut lines = Vec::new();
-    let (mut avoidable, mut would_save, mut replaced, mut saved) = (0, 0, 0, 0);
-    for row in plan.rows.iter().filter(|r| r.is_ready()) {
-        match row.cost_note.as_deref() {
-            Some(
-                note @ CostNote::Avoidable {
-                    blockers,
-                    segments,
-                    gsm7_segments,
-                },
-            ) => {
-                avoidable += 1;
-                would_save += note.saving();
-                if lines.len() < limit {
-                    lines.push(format!(
-                        "    row {}: {}; {} now, {} in GSM-7\n",
-                        row.row_number,
-                        list_blockers(blockers, 5),
-                        crate::terminal::plural(*segments, "segment"),
-                        gsm7_segments
-                    ));
-                }
-            }
-            Some(note @ CostNote::Replaced { .. }) => {
-                replaced += 1;
-                saved += note.saving();
-            }
-            None => {}
-        }
-    }
+pub fn plan_listing(
+    plan: &crate::plan::Plan,
+    totals: &crate::outcome::Totals,
+    limit: usize,
+) -> Option<String> {
     use crate::terminal::{plan_line, plural};
     let mut out = String::new();
-    if replaced > 0 {
+    let (replaced, avoidable) = (totals.substituted, totals.avoidable);
+    if replaced.messages > 0 {
         out.push_str(&plan_line(
             "look-alikes",
             format!(
                 "--gsm-substitute replaced look-alike characters in {}, saving {}",
-                plural(replaced, "row"),
-                plural(saved, "segment")
+                plural(replaced.messages, "row"),
+                plural(replaced.segments, "segment")
             ),
         ));
     }
-    if avoidable > 0 {
+    if avoidable.messages > 0 {
         out.push_str(&plan_line(
             "look-alikes",
             format!(
                 "{} UCS-2 only because of look-alike characters; --gsm-substitute would save {}",
-                plural(avoidable, "row"),
-                plural(would_save, "segment")
+                plural(avoidable.messages, "row"),
+                plural(avoidable.segments, "segment")
             ),
         ));
-        out.extend(lines);
-        if avoidable > limit {
-            out.push_str(&format!("    and {} more\n", avoidable - limit));
+        let listed = plan.rows.iter().filter(|r| r.is_ready()).filter_map(|row| {
+            match row.cost_note.as_deref() {
+                Some(CostNote::Avoidable {
+                    blockers,
+                    segments,
+                    gsm7_segments,
+                }) => Some(format!(
+                    "    row {}: {}; {} now, {} in GSM-7\n",
+                    row.row_number,
+                    list_blockers(blockers, 5),
+                    plural(*segments, "segment"),
+                    gsm7_segments
+                )),
+                _ => None,
+            }
+        });
+        out.extend(listed.take(limit));
+        if avoidable.messages > limit {
+            out.push_str(&format!("    and {} more\n", avoidable.messages - limit));
         }
     }
     (!out.is_empty()).then_some(out)

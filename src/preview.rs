@@ -49,7 +49,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     let (table, plan) = send::read_and_plan(&settings)?;
     let totals = Totals::new(&plan, Outcomes::Planned);
     let mut text = render(&table, &plan, &totals, rows, width());
-    text.extend(crate::lookalike::plan_listing(&plan, 10));
+    text.extend(crate::lookalike::plan_listing(&plan, &totals, 10));
     let (estimate, over_budget) = send::dry_run_cost(&settings, &table, &plan, Outcomes::Planned);
     text.push_str(&estimate);
     // A closed pipe (`| head`) only means nobody reads the rest.
