@@ -50,7 +50,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     let totals = Totals::new(&plan, Outcomes::Planned);
     let mut text = render(&table, &plan, &totals, rows, width());
     text.extend(crate::lookalike::plan_listing(&plan, &totals, 10));
-    let (estimate, over_budget) = send::dry_run_cost(&settings, &table, &plan, Outcomes::Planned);
+    let (estimate, over_budget) = send::dry_run_cost(&settings, &table, &plan);
     text.push_str(&estimate);
     // A closed pipe (`| head`) only means nobody reads the rest.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());

@@ -14,7 +14,7 @@
 
 use crate::Exit;
 use crate::book::{self, Row, Table};
-use crate::budget::NextRows;
+use crate::budget::{Cost, NextRows};
 use crate::connection::Connection;
 use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason, Timing};
 use crate::gateway::opentech::OpenTech;
@@ -29,7 +29,7 @@ use crate::schedule::{Clock, Hold, Schedule, SystemClock};
 use crate::settings::SendSettings;
 use crate::templates::{self, NamedTemplates};
 use crate::terminal;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset, Local, Utc};
 use std::sync::{Arc, OnceLock};
 
@@ -60,11 +60,11 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     let ready = planned.count(Status::Ready);
     let hold = (ready > 0).then(|| held_now(settings)).flatten();
     if settings.dry_run {
-        let (estimate, over_budget) = dry_run_cost(settings, &table, &plan, Outcomes::Planned);
+        let (estimate, over) = dry_run_cost(settings, &table, &plan);
         if !settings.quiet {
             terminal::print_raw(&estimate);
         }
-        if let Some(warning) = over_budget {
+        if let Some(warning) = over {
             terminal::warn(warning);
         }
         if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
@@ -372,10 +372,8 @@ async fn send_plan(
     // The budget is checked on what this run will send, before the gateway is contacted.
     let next = next_rows(settings, table, plan, Outcomes::Known(&outcomes));
     let cost = next.cost();
-    if let Some(budget) = &settings.budget {
-        budget
-            .check(&cost, &next, &global_template(settings))
-            .map_err(|refusal| anyhow!(refusal))?;
+    if let Some(refusal) = over_budget(settings, &cost, &next) {
+        bail!(refusal);
     }
     let connection = Connection::open(&settings.gateway).await?;
     let gateway = &connection.gateway;
@@ -664,9 +662,8 @@ pub fn dry_run_cost(
     settings: &SendSettings,
     table: &Table,
     plan: &Plan,
-    outcomes: Outcomes<'_>,
 ) -> (String, Option<String>) {
-    let next = next_rows(settings, table, plan, outcomes);
+    let next = next_rows(settings, table, plan, Outcomes::Planned);
     let cost = next.cost();
     let line = settings.price.as_ref().map_or_else(String::new, |price| {
         terminal::plan_line(
@@ -674,12 +671,19 @@ pub fn dry_run_cost(
             format!("about {}", price.explained(cost.segments())),
         )
     });
-    let warning = settings
-        .budget
-        .as_ref()
-        .and_then(|budget| budget.check(&cost, &next, &global_template(settings)).err())
+    let warning = over_budget(settings, &cost, &next)
         .map(|refusal| format!("a real send would be refused: {refusal}"));
     (line, warning)
+}
+
+/// The budget guard's refusal when `cost`, the cost of `next`, exceeds the budget; `None`
+/// without a budget or within it. A send stops on it, a dry run warns with it.
+fn over_budget(settings: &SendSettings, cost: &Cost, next: &NextRows<'_>) -> Option<String> {
+    let global = match &settings.template_name {
+        Some(name) => format!("template {name:?} (--template-name)"),
+        None => "the one template of every row (--template or --template-file)".to_owned(),
+    };
+    settings.budget.as_ref()?.check(cost, next, &global).err()
 }
 
 /// The rows this run will send (READY, the first `--limit` of them), for the cost shown and
@@ -696,14 +700,6 @@ fn next_rows<'a>(
         outcomes,
         limit: settings.dispatch.limit,
         format: &settings.format,
-    }
-}
-
-/// How the budget guard names the one template of every row.
-fn global_template(settings: &SendSettings) -> String {
-    match &settings.template_name {
-        Some(name) => format!("template {name:?} (--template-name)"),
-        None => "the one template of every row (--template or --template-file)".to_owned(),
     }
 }
 
