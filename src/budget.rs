@@ -11,7 +11,7 @@
 //! one count used everywhere; this module only adds them up, prices them and words them.
 
 use crate::book::Table;
-use crate::outcome::{ByEncoding, Outcomes, Status};
+use crate::outcome::{ByEncoding, EncodingTotals, Outcomes, Status};
 use crate::plan::{Plan, PlannedRow, TemplateUse};
 use crate::terminal::plural;
 use crate::value::ValueFormat;
@@ -100,11 +100,10 @@ pub struct Budget {
     pub from_config: bool,
 }
 
-/// Segments and messages of one template, and where it was first used.
+/// Messages and segments of one template, and where it was first used.
 #[derive(Debug, Clone, Copy, Default)]
 struct Share {
-    segments: usize,
-    messages: usize,
+    totals: EncodingTotals,
     first_row: u32,
 }
 
@@ -126,7 +125,14 @@ impl Budget {
             "this send needs {needed} segments ({}), more than {limit} allows",
             plural(cost.messages(), "message"),
         );
-        if let Some((template, share)) = next.largest_share() {
+        if let Some((
+            template,
+            Share {
+                totals: share,
+                first_row,
+            },
+        )) = next.largest_share()
+        {
             let name = match &template {
                 TemplateUse::Global => global.to_owned(),
                 TemplateUse::Named(name) => format!("template {name:?} of the Templates sheet"),
@@ -155,8 +161,7 @@ impl Budget {
                 )
             };
             refusal.push_str(&format!(
-                "; {share_text} {name}, first used on row {}",
-                share.first_row
+                "; {share_text} {name}, first used on row {first_row}"
             ));
         }
         refusal.push_str(
@@ -230,19 +235,17 @@ impl<'a> NextRows<'a> {
                 first_row: planned.row_number,
                 ..Share::default()
             });
-            share.segments += info.segments;
-            share.messages += 1;
+            share.totals.add(info.segments);
         }
         shares
             .into_iter()
-            .max_by_key(|(_, share)| (share.segments, std::cmp::Reverse(share.first_row)))
+            .max_by_key(|(_, share)| (share.totals.segments, std::cmp::Reverse(share.first_row)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::EncodingTotals;
 
     fn price(per_segment: f64, currency: Option<&str>) -> Price {
         Price {

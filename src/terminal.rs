@@ -15,7 +15,7 @@ pub fn warn(message: impl std::fmt::Display) {
 /// Prints the plan: rows read, to send, invalid, duplicates, messages by encoding and
 /// segments, in a few aligned lines.
 pub fn print_plan(table: &Table, totals: &Totals) {
-    let _ = std::io::stderr().write_all(plan_summary(table, totals).as_bytes());
+    print_raw(&plan_summary(table, totals));
 }
 
 /// The lines of [`print_plan`], for `preview`, which shows them on stdout under its table.
@@ -93,7 +93,7 @@ pub fn print_send_plan(gateway: &str, sender: Option<&str>, balance: Option<&str
     if let Some(balance) = balance {
         out.push_str(&plan_line("balance", balance));
     }
-    let _ = std::io::stderr().write_all(out.as_bytes());
+    print_raw(&out);
 }
 
 /// Asks a yes/no question on the terminal; refuses to guess when there is no terminal to ask.
@@ -161,7 +161,7 @@ pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
             format!("{uncertain} got no answer in an earlier run: {fate}"),
         ));
     }
-    let _ = std::io::stderr().write_all(out.as_bytes());
+    print_raw(&out);
 }
 
 /// "1 row", "2 rows".
