@@ -9,22 +9,25 @@
 //! A [`Schedule`] (quiet hours, `--not-before`) gates every request: outside the hours to send,
 //! no request starts (those in flight finish) until the schedule opens again, and a stop
 //! (Ctrl-C) ends the wait at once. The time comes from a [`Clock`], so tests run the pauses on
-//! tokio's paused time.
+//! tokio's paused time. A pause begins when a request finds the schedule closed and ends when
+//! one passes it open: the progress display is told of both as they happen, not when a
+//! periodic tick happens to look.
 
+use crate::clock::Clock;
 use crate::gateway::{Gateway, Message, SendError};
 use crate::journal::{Journal, JournalKey};
 use crate::outcome::{RowOutcome, Status};
 use crate::pacer::Pacer;
 use crate::plan::{Plan, PlannedRow};
 use crate::progress::Progress;
-use crate::schedule::{Clock, Hold, Schedule, Window};
+use crate::schedule::{Hold, Schedule, Window};
 use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
 use rand::RngExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, Semaphore, watch};
 
 /// How to send.
 #[derive(Debug, Clone)]
@@ -198,9 +201,7 @@ pub async fn send_all<G: Gateway>(
         })
         .buffer_unordered(concurrency + lookahead(concurrency));
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
-    // Time the schedule held requests back, as the ticks see it (to the second).
-    let mut paused = Duration::ZERO;
-    let mut paused_since: Option<tokio::time::Instant> = None;
+    let mut pauses = Pauses::new(context.gate.as_ref());
     loop {
         tokio::select! {
             next = results.next() => match next {
@@ -220,35 +221,98 @@ pub async fn send_all<G: Gateway>(
                 },
                 None => break,
             },
+            hold = pauses.changed() => pauses.show(hold, progress),
             _ = ticker.tick() => {
-                if let Some(gate) = &context.gate {
-                    let now = gate.timing.clock.now();
-                    let hold = gate.hold(now);
-                    match (hold.is_some(), paused_since) {
-                        (true, None) => paused_since = Some(tokio::time::Instant::now()),
-                        (false, Some(since)) => {
-                            paused += since.elapsed();
-                            paused_since = None;
-                        }
-                        _ => {}
-                    }
-                    if progress.shown() {
-                        progress.pause(hold.map(|h| gate.timing.schedule.describe(&h, now)));
-                    }
-                }
+                // The countdown of a pause ("in 3h12m") moves on.
+                pauses.refresh(progress);
                 progress.tick();
             }
         }
     }
+    // A pause that ended (or began) as the last message came back is still told.
+    pauses.settle(progress);
     progress.finish();
-    if let Some(since) = paused_since {
-        paused += since.elapsed();
-    }
     Dispatched {
         outcomes,
         stopped_by: batch.stop.get().cloned(),
         dispatched: take,
-        elapsed: started.elapsed().saturating_sub(paused),
+        elapsed: started.elapsed().saturating_sub(pauses.total()),
+    }
+}
+
+/// The schedule's pauses as the send loop sees them: shown by the progress display when they
+/// begin and end, and timed (on tokio's clock) so that the Summary's throughput leaves them
+/// out.
+struct Pauses<'a> {
+    gate: Option<(&'a Gate<'a>, watch::Receiver<Option<Hold>>)>,
+    /// What was shown last: why requests wait, while they do.
+    shown: Option<Hold>,
+    since: Option<tokio::time::Instant>,
+    before: Duration,
+}
+
+impl<'a> Pauses<'a> {
+    fn new(gate: Option<&'a Gate<'a>>) -> Pauses<'a> {
+        Pauses {
+            gate: gate.map(|g| (g, g.held.subscribe())),
+            shown: None,
+            since: None,
+            before: Duration::ZERO,
+        }
+    }
+
+    /// The gate's next change: a pause beginning (`Some`) or ending (`None`). Never returns
+    /// without a schedule.
+    async fn changed(&mut self) -> Option<Hold> {
+        if let Some((_, held)) = &mut self.gate
+            && held.changed().await.is_ok()
+        {
+            return *held.borrow_and_update();
+        }
+        // The gate lives as long as the loop; without one there is nothing to wait for.
+        std::future::pending().await
+    }
+
+    /// Shows a pause beginning, changing or ending, and times it.
+    fn show(&mut self, hold: Option<Hold>, progress: &mut Progress) {
+        match (hold.is_some(), self.since) {
+            (true, None) => self.since = Some(tokio::time::Instant::now()),
+            (false, Some(since)) => {
+                self.before += since.elapsed();
+                self.since = None;
+            }
+            _ => {}
+        }
+        self.shown = hold;
+        if let Some((gate, _)) = &self.gate
+            && progress.shown()
+        {
+            let now = gate.timing.clock.now();
+            progress.pause(hold.map(|h| gate.timing.schedule.describe(&h, now)));
+        }
+    }
+
+    /// Shows the current pause again, its wait counted down to now.
+    fn refresh(&mut self, progress: &mut Progress) {
+        if self.shown.is_some() {
+            self.show(self.shown, progress);
+        }
+    }
+
+    /// Shows the gate's last word, if the loop ended before it was seen.
+    fn settle(&mut self, progress: &mut Progress) {
+        let Some((_, held)) = &self.gate else {
+            return;
+        };
+        let hold = *held.borrow();
+        if hold != self.shown {
+            self.show(hold, progress);
+        }
+    }
+
+    /// Time spent paused.
+    fn total(&self) -> Duration {
+        self.before + self.since.map_or(Duration::ZERO, |t| t.elapsed())
     }
 }
 
@@ -271,16 +335,15 @@ struct Context<'a, G> {
     gate: Option<Gate<'a>>,
 }
 
-/// The longest a wait for the schedule sleeps before it reads the clock again, so that a
-/// wall clock that jumps (a suspended machine waking, a corrected clock) is noticed.
-const MAX_NAP: Duration = Duration::from_secs(30);
-
 /// The schedule as dispatch asks it, before every request.
 struct Gate<'a> {
     timing: Timing<'a>,
     /// What the schedule said last, and the stretch of time `[from, until)` it holds for:
     /// inside it, a request asks only the clock.
     known: Mutex<Option<Known>>,
+    /// Why requests wait, while one does: set when a request finds the schedule closed,
+    /// cleared when one passes it open. The send loop shows the pause from it.
+    held: watch::Sender<Option<Hold>>,
 }
 
 /// A stretch of time the schedule is known to be open, or closed for one reason, throughout.
@@ -296,6 +359,7 @@ impl<'a> Gate<'a> {
         Gate {
             timing,
             known: Mutex::new(None),
+            held: watch::Sender::new(None),
         }
     }
 
@@ -332,12 +396,18 @@ impl<'a> Gate<'a> {
         loop {
             let now = self.timing.clock.now();
             let Some(hold) = self.hold(now) else {
+                self.held.send_if_modified(|held| held.take().is_some());
                 return true;
             };
+            self.held.send_if_modified(|held| {
+                let new = *held != Some(hold);
+                *held = Some(hold);
+                new
+            });
             let nap = (hold.until - now)
                 .to_std()
                 .unwrap_or_default()
-                .clamp(Duration::from_millis(1), MAX_NAP);
+                .clamp(Duration::from_millis(1), self.timing.clock.recheck());
             tokio::select! {
                 _ = tokio::time::sleep(nap) => {}
                 _ = stop.stopped() => return false,
@@ -1149,6 +1219,29 @@ mod tests {
             previous.outcomes[&keys[2].unwrap().to_string()].status,
             "SENT"
         );
+    }
+
+    /// The pause is timed from the first request the schedule holds back to the first it
+    /// lets through, not by a once-a-second look: the last messages going out within a
+    /// second of the window's end count as sending time, not as pause.
+    #[tokio::test(start_paused = true)]
+    async fn the_pause_ends_when_sending_resumes_even_at_the_very_end() {
+        let clock = PausedClock::at("2025-06-01 20:59:59");
+        let gateway = Slow {
+            clock: &clock,
+            latency: Duration::from_millis(600),
+            log: Mutex::default(),
+        };
+        let plan = plan(6);
+        let schedule = quiet_schedule("21:00-22:00");
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(&dir);
+        let stop = Stop::new();
+        let done = run_scheduled(&gateway, &plan, &schedule, &journal, &stop, 2).await;
+        assert!(done.outcomes.iter().all(|o| o.status == Status::Sent));
+        // Two rounds before 21:00 (the second ends at 21:00:00.2), one from 22:00: 1.8 s.
+        let ms = done.elapsed.as_millis();
+        assert!((1795..=1810).contains(&ms), "{:?}", done.elapsed);
     }
 
     #[tokio::test(start_paused = true)]

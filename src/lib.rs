@@ -8,6 +8,7 @@
 pub mod book;
 pub mod budget;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod dispatch;

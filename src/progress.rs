@@ -114,8 +114,9 @@ impl Progress {
     }
 
     /// Says that sending is paused (`Some`: why and until when, e.g. "quiet hours 21:00-08:00
-    /// (UTC): waiting until 08:00 (in 3h12m)") or goes on (`None`). Called every second; a
-    /// line is written when the pause starts and when it ends.
+    /// (UTC): waiting until 08:00 (in 3h12m)") or goes on (`None`). Called as the pause
+    /// begins and ends, and every second during it; a line is written when it begins and when
+    /// it ends.
     pub fn pause(&mut self, why: Option<String>) {
         let was_paused = self.paused.is_some();
         match (&self.display, &why) {

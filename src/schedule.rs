@@ -2,7 +2,7 @@
 //! wrap midnight) and `--not-before` (a moment before which nothing is sent), read in
 //! `--timezone`. Pure: every function takes "now" as an argument, so the rules are tested at
 //! any instant, DST days included. Dispatch asks [`Schedule::at`] before each request, through
-//! a [`Clock`] that tests replace.
+//! a [`crate::clock::Clock`] that tests replace.
 //!
 //! A night's quiet period runs from the first moment the clocks show its start to the last
 //! moment they show its end. When the clocks skip a time (spring forward), the period starts or
@@ -488,22 +488,6 @@ pub fn in_words(wait: TimeDelta) -> String {
         (0, 0) => format!("{minutes}m"),
         (0, _) => format!("{hours}h{minutes}m"),
         _ => format!("{days}d{hours}h"),
-    }
-}
-
-/// Tells the time: the system's wall clock, or a test's.
-pub trait Clock: Send + Sync {
-    /// Now.
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The system's wall clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
     }
 }
 

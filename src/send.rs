@@ -25,7 +25,8 @@ use crate::outcome::{self, Outcomes, RowOutcome, Status, Totals};
 use crate::plan::{self, Plan, PlannedRow};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
-use crate::schedule::{Clock, Hold, Schedule, SystemClock};
+use crate::clock::schedule_clock;
+use crate::schedule::{Hold, Schedule};
 use crate::settings::SendSettings;
 use crate::templates::{self, NamedTemplates};
 use crate::terminal;
@@ -130,7 +131,7 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
 /// The schedule, when it holds requests back at this moment, with the hold and the moment.
 fn held_now(settings: &SendSettings) -> Option<(&Schedule, Hold, DateTime<Utc>)> {
     let schedule = settings.schedule.as_ref()?;
-    let now = SystemClock.now();
+    let now = schedule_clock().now();
     let hold = schedule.at(now).hold()?;
     Some((schedule, hold, now))
 }
@@ -437,7 +438,7 @@ async fn send_plan(
         stop: &stop,
         timing: settings.schedule.as_ref().map(|schedule| Timing {
             schedule,
-            clock: &SystemClock,
+            clock: schedule_clock(),
         }),
     };
     let Dispatched {

@@ -683,7 +683,8 @@ fn schedule(args: &SendArgs, file: Option<&config::ConfigFile>) -> Result<Option
         return Ok(None);
     }
     let zone = zone.unwrap_or_else(Zone::local);
-    Ok(Schedule::new(quiet, not_before, zone, chrono::Utc::now()))
+    let now = crate::clock::schedule_clock().now();
+    Ok(Schedule::new(quiet, not_before, zone, now))
 }
 
 /// `<input stem>.results.xlsx`, beside the input.
