@@ -15,6 +15,7 @@
 use crate::Exit;
 use crate::book::{self, Row, Table};
 use crate::budget::{Cost, NextRows};
+use crate::clock::schedule_clock;
 use crate::connection::Connection;
 use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason, Timing};
 use crate::gateway::opentech::OpenTech;
@@ -25,7 +26,6 @@ use crate::outcome::{self, Outcomes, RowOutcome, Status, Totals};
 use crate::plan::{self, Plan, PlannedRow};
 use crate::progress::Progress;
 use crate::report::{self, RunInfo};
-use crate::clock::schedule_clock;
 use crate::schedule::{Hold, Schedule};
 use crate::settings::SendSettings;
 use crate::templates::{self, NamedTemplates};
@@ -429,7 +429,8 @@ async fn send_plan(
     }
     let journal = Journal::open(&journal_path, header)?;
     let stop: Arc<Stop> = Arc::new(Stop::new());
-    let signals = tokio::spawn(watch_signals(Arc::clone(&stop)));
+    let signals = Signals::new().context("cannot watch for Ctrl-C")?;
+    let signals = tokio::spawn(watch_signals(signals, Arc::clone(&stop)));
     let mut progress = Progress::new(count, settings.quiet);
     let batch = Batch {
         plan,
@@ -501,10 +502,7 @@ async fn send_plan(
 
 /// First Ctrl-C or SIGTERM: stop starting sends (those in flight finish). Second: quit at
 /// once; the journal is consistent, so a rerun resumes.
-async fn watch_signals(stop: Arc<Stop>) {
-    let Ok(mut signals) = Signals::new() else {
-        return;
-    };
+async fn watch_signals(mut signals: Signals, stop: Arc<Stop>) {
     signals.next().await;
     let _ = stop.set(StopReason::Interrupted);
     terminal::warn(
@@ -515,28 +513,43 @@ async fn watch_signals(stop: Arc<Stop>) {
     std::process::exit(Exit::Interrupted as i32);
 }
 
-/// Ctrl-C and, on Unix, SIGTERM (what cron, systemd and `kill` send).
+/// Ctrl-C and, on Unix, SIGTERM (what cron, systemd and `kill` send). Registered when made,
+/// before the first line of the send is printed: a signal sent as soon as the run says it
+/// is sending (or waiting) is handled, not lost to the default action.
 struct Signals {
     #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
 }
 
 impl Signals {
+    /// Must be called inside the runtime.
     fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(windows)]
         Ok(Signals {
-            #[cfg(unix)]
-            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
+            ctrl_c: tokio::signal::windows::ctrl_c()?,
         })
     }
 
     async fn next(&mut self) {
         #[cfg(unix)]
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            _ = self.interrupt.recv() => {}
             _ = self.terminate.recv() => {}
         }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
+        #[cfg(windows)]
+        let _ = self.ctrl_c.recv().await;
     }
 }
 
