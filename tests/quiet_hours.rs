@@ -1,18 +1,23 @@
-//! Quiet hours and `--not-before` (issue 6), through the real binary. The windows are set
-//! relative to the real present in UTC, so no fake clock is needed: a window around now with
-//! `--no-wait` exits 75 having touched nothing; a window that opens two seconds into a slow
-//! send (the simulator answers in 100 ms) pauses it and resumes it, and the simulator's log
-//! shows that no request arrived inside the window and none arrived twice.
+//! Quiet hours and `--not-before`, through the real binary, on a clock the test sets
+//! ([`TestClock`]: time stands still until the test moves it). A window around "now" with
+//! `--no-wait` exits 75 having touched nothing; a window that the test opens while two
+//! messages are in flight at a gateway that answers when the test says pauses the send and
+//! resumes it when the test closes the window, and no request arrives in between.
 #![cfg(unix)]
 
 mod common;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use common::clock::TestClock;
+use common::held::HeldGateway;
 use common::{Results, SimProcess, Workdir};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// Noon, 1 June 2025, UTC: "now" for the tests below, unless they move it.
+const NOON: &str = "2025-06-01T12:00:00Z";
 
 /// The simulator's default account (`1000:demo:demo`).
 const ACCOUNT: [(&str, &str); 3] = [
@@ -37,22 +42,15 @@ fn book(wd: &Workdir, n: usize) -> PathBuf {
     })
 }
 
-/// A time of day in UTC, as the flags take it.
-fn hm(t: DateTime<Utc>) -> String {
-    t.format("%H:%M").to_string()
-}
-
-fn hms(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%S").to_string()
-}
-
-/// `smsmerge send BOOK --simulate --yes ARGS...`, to its end.
+/// `smsmerge send BOOK --simulate --yes ARGS...` at noon, to its end.
 fn send_simulated(wd: &Workdir, book: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    let clock = TestClock::new(NOON);
     wd.command()
         .arg("send")
         .arg(book)
         .args(["--simulate", "--yes", "--sender", "OTSMS"])
         .args(args)
+        .env(clock.env().0, clock.env().1)
         .assert()
 }
 
@@ -66,25 +64,23 @@ fn no_wait_inside_quiet_hours_exits_75_and_touches_nothing() {
     let book = book(&wd, 3);
     // An earlier run's results, which a run that sends nothing must leave alone.
     let results = wd.file("book.results.xlsx", "earlier results");
-    let now = Utc::now();
-    let window = format!(
-        "{}-{}",
-        hm(now - TimeDelta::hours(1)),
-        hm(now + TimeDelta::hours(1))
-    );
     let assert = send_simulated(
         &wd,
         &book,
-        &["--quiet-hours", &window, "--timezone", "UTC", "--no-wait"],
+        &[
+            "--quiet-hours",
+            "11:00-13:00",
+            "--timezone",
+            "UTC",
+            "--no-wait",
+        ],
     )
     .code(75);
     let stderr = stderr_of(&assert);
-    let expected = format!(
-        "smsmerge: quiet hours {window} (UTC): nothing sent (--no-wait); sending can start at "
-    );
-    assert!(stderr.contains(&expected), "{stderr}");
     assert!(
-        stderr.contains("(in 1h") || stderr.contains("(in 59m"),
+        stderr.contains(
+            "smsmerge: quiet hours 11:00-13:00 (UTC): nothing sent (--no-wait); sending can start at 13:00 (in 1h0m)"
+        ),
         "{stderr}"
     );
     assert_eq!(std::fs::read(&results).unwrap(), b"earlier results");
@@ -99,17 +95,26 @@ fn no_wait_inside_quiet_hours_exits_75_and_touches_nothing() {
 fn no_wait_before_not_before_exits_75() {
     let wd = Workdir::new();
     let book = book(&wd, 3);
-    let later = Utc::now() + TimeDelta::hours(2);
-    let at = later.format("%Y-%m-%d %H:%M").to_string();
     let assert = send_simulated(
         &wd,
         &book,
-        &["--not-before", &at, "--timezone", "UTC", "--no-wait", "-q"],
+        &[
+            "--not-before",
+            "2025-06-01 14:00",
+            "--timezone",
+            "UTC",
+            "--no-wait",
+            "-q",
+        ],
     )
     .code(75);
     let stderr = stderr_of(&assert);
-    assert!(stderr.contains("not before "), "{stderr}");
-    assert!(stderr.contains("nothing sent (--no-wait)"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "not before 14:00 (UTC): nothing sent (--no-wait); sending can start at 14:00 (in 2h0m)"
+        ),
+        "{stderr}"
+    );
     assert_eq!(wd.listing(), ["book.xlsx"]);
 }
 
@@ -117,23 +122,14 @@ fn no_wait_before_not_before_exits_75() {
 fn not_before_in_the_past_and_quiet_hours_elsewhere_send_at_once() {
     let wd = Workdir::new();
     let book = book(&wd, 3);
-    let now = Utc::now();
-    let past = (now - TimeDelta::minutes(5))
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
-    let elsewhere = format!(
-        "{}-{}",
-        hm(now + TimeDelta::hours(2)),
-        hm(now + TimeDelta::hours(3))
-    );
     let assert = send_simulated(
         &wd,
         &book,
         &[
             "--not-before",
-            &past,
+            "2025-06-01 11:55",
             "--quiet-hours",
-            &elsewhere,
+            "14:00-15:00",
             "--timezone",
             "UTC",
             "--no-wait",
@@ -149,12 +145,7 @@ fn not_before_in_the_past_and_quiet_hours_elsewhere_send_at_once() {
 fn a_dry_run_says_a_real_send_would_wait_and_does_not() {
     let wd = Workdir::new();
     let book = book(&wd, 2);
-    let now = Utc::now();
-    let window = format!(
-        "{}-{}",
-        hm(now - TimeDelta::hours(1)),
-        hm(now + TimeDelta::hours(1))
-    );
+    let clock = TestClock::new(NOON);
     let assert = wd
         .dry_run(
             &book,
@@ -162,18 +153,19 @@ fn a_dry_run_says_a_real_send_would_wait_and_does_not() {
                 "--sender",
                 "OTSMS",
                 "--quiet-hours",
-                &window,
+                "11:00-13:00",
                 "--timezone",
                 "UTC",
             ],
         )
+        .env(clock.env().0, clock.env().1)
         .assert()
         .code(0);
     let stderr = stderr_of(&assert);
     assert!(
-        stderr.contains(&format!(
-            "quiet hours {window} (UTC): a real send now would wait until"
-        )),
+        stderr.contains(
+            "quiet hours 11:00-13:00 (UTC): a real send now would wait until 13:00 (in 1h0m)"
+        ),
         "{stderr}"
     );
 }
@@ -230,18 +222,12 @@ fn malformed_schedules_are_refused_in_one_line_before_anything_is_read() {
 fn quiet_hours_from_the_config_file_and_off_on_the_command_line() {
     let wd = Workdir::new();
     let book = book(&wd, 2);
-    let now = Utc::now();
-    let window = format!(
-        "{}-{}",
-        hm(now - TimeDelta::hours(1)),
-        hm(now + TimeDelta::hours(1))
-    );
     wd.file(
         "smsmerge.toml",
-        format!("quiet_hours = \"{window}\"\ntimezone = \"UTC\"\n"),
+        "quiet_hours = \"11:00-13:00\"\ntimezone = \"UTC\"\n",
     );
     let assert = send_simulated(&wd, &book, &["--no-wait"]).code(75);
-    assert!(stderr_of(&assert).contains(&format!("quiet hours {window} (UTC)")));
+    assert!(stderr_of(&assert).contains("quiet hours 11:00-13:00 (UTC)"));
     send_simulated(&wd, &book, &["--no-wait", "--quiet-hours", "off"]).code(0);
 }
 
@@ -255,7 +241,7 @@ struct Running {
 }
 
 impl Running {
-    fn start(wd: &Workdir, book: &Path, url: &str, args: &[&str]) -> Running {
+    fn start(wd: &Workdir, book: &Path, url: &str, clock: &TestClock, args: &[&str]) -> Running {
         let stderr = wd.path("run.stderr");
         let child = wd
             .process()
@@ -264,6 +250,7 @@ impl Running {
             .args(["--base-url", url, "--yes", "--sender", "OTSMS"])
             .args(args)
             .envs(ACCOUNT)
+            .env(clock.env().0, clock.env().1)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).expect("create the stderr file"))
@@ -321,70 +308,82 @@ impl Drop for Running {
     }
 }
 
-/// When the simulator received each message.
-fn received(sim: &SimProcess) -> Vec<(String, DateTime<Utc>)> {
-    sim.log()
-        .into_iter()
-        .map(|e| {
-            let at = DateTime::parse_from_rfc3339(&e.received).expect("an RFC 3339 time");
-            (e.recipient, at.to_utc())
-        })
-        .collect()
-}
-
+/// Regression: the "sending resumed" line was written only when a once-a-second tick looked
+/// at the schedule, so a batch whose last messages went out within a second of the window's
+/// end finished without it (and counted its sending time as paused). Here the test holds the
+/// clock and the gateway: the window opens while both slots are busy, so no request may
+/// start until the test ends it; the run must say it paused and resumed, and send the rest.
 #[test]
 fn sending_pauses_for_quiet_hours_and_resumes_after_them() {
-    const N: usize = 40;
+    const N: usize = 10;
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--latency-ms", "100"]);
+    let gateway = HeldGateway::start("1000");
     let book = book(&wd, N);
-    // Two in flight, 100 ms each: the batch takes two seconds of sending. The window opens
-    // two seconds from now (whole seconds) and lasts two seconds.
-    let start = DateTime::from_timestamp(Utc::now().timestamp() + 2, 0).unwrap();
-    let end = start + TimeDelta::seconds(2);
-    let window = format!("{}-{}", hms(start), hms(end));
+    let clock = TestClock::new("2025-06-01T20:59:00Z");
     let mut run = Running::start(
         &wd,
         &book,
-        &sim.url,
-        &["-j", "2", "--quiet-hours", &window, "--timezone", "UTC"],
+        &gateway.url,
+        &clock,
+        &[
+            "-j",
+            "2",
+            "--quiet-hours",
+            "21:00-22:00",
+            "--timezone",
+            "UTC",
+        ],
     );
+    // Which phase of the clock each request arrived in.
+    let quiet = AtomicBool::new(false);
+    let mut arrivals: Vec<(String, bool)> = Vec::new();
+    let take = |arrivals: &mut Vec<(String, bool)>| {
+        let held = gateway.next();
+        arrivals.push((held.recipient.clone(), quiet.load(Ordering::SeqCst)));
+        held
+    };
+    // Two rounds before the window; quiet hours begin with the second round in flight.
+    for _ in 0..2 {
+        take(&mut arrivals).accept();
+    }
+    let (third, fourth) = (take(&mut arrivals), take(&mut arrivals));
+    quiet.store(true, Ordering::SeqCst);
+    clock.set("2025-06-01T21:00:00Z");
+    third.accept();
+    fourth.accept();
+    run.wait_for("smsmerge: quiet hours 21:00-22:00 (UTC): waiting until 22:00 (in 1h0m)");
+    assert!(
+        gateway.try_next().is_none(),
+        "a request started in quiet hours"
+    );
+    // The phase changes before the clock does: a request that arrives after this line was
+    // sent at 22:00.
+    quiet.store(false, Ordering::SeqCst);
+    clock.set("2025-06-01T22:00:00Z");
+    while arrivals.len() < N {
+        take(&mut arrivals).accept();
+    }
     assert_eq!(run.wait(), Some(0), "{}", run.stderr());
     let stderr = run.stderr();
-    assert!(
-        stderr.contains(&format!(
-            "smsmerge: quiet hours {window} (UTC): waiting until {}",
-            hms(end)
-        )),
-        "{stderr}"
-    );
-    assert!(stderr.contains("smsmerge: sending resumed"), "{stderr}");
+    let resumed = stderr
+        .find("smsmerge: sending resumed")
+        .unwrap_or_else(|| panic!("no resume line:\n{stderr}"));
+    let paused = stderr.find("waiting until 22:00").unwrap_or(usize::MAX);
+    assert!(paused < resumed, "{stderr}");
 
     let results = Results::read(&wd.path("book.results.xlsx"));
-    assert!(
-        results.statuses().iter().all(|s| s == "SENT"),
-        "{:?}",
-        results.statuses()
-    );
-    let log = received(&sim);
+    assert_eq!(results.statuses(), ["SENT"; N]);
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    for (recipient, _) in &log {
+    for (recipient, _) in &arrivals {
         *counts.entry(recipient).or_default() += 1;
     }
     assert_eq!(counts.len(), N, "every message arrived");
     assert!(counts.values().all(|&n| n == 1), "none twice: {counts:?}");
-    // A request that left just before the window opened may arrive a moment after; none
-    // arrives later inside it.
-    let late = start + TimeDelta::milliseconds(100);
-    let inside: Vec<_> = log.iter().filter(|(_, t)| *t >= late && *t < end).collect();
-    assert!(inside.is_empty(), "arrived in quiet hours: {inside:?}");
-    let before = log.iter().filter(|(_, t)| *t < start).count();
-    let after = log.iter().filter(|(_, t)| *t >= end).count();
     assert!(
-        before > 0 && after > 0,
-        "the window came in the middle of the batch ({before} before, {after} after): \
-         did smsmerge take two seconds to start?\n{stderr}"
+        arrivals.iter().all(|(_, in_quiet)| !in_quiet),
+        "arrived in quiet hours: {arrivals:?}"
     );
+    assert!(gateway.try_next().is_none(), "nothing more arrived");
 }
 
 #[test]
@@ -392,28 +391,24 @@ fn ctrl_c_while_waiting_stops_at_once_and_a_rerun_sends_everything() {
     let wd = Workdir::new();
     let sim = SimProcess::start(&wd, &[]);
     let book = book(&wd, 5);
-    let now = Utc::now();
-    let window = format!(
-        "{}-{}",
-        hm(now - TimeDelta::hours(1)),
-        hm(now + TimeDelta::hours(1))
-    );
+    let clock = TestClock::new(NOON);
     let mut run = Running::start(
         &wd,
         &book,
         &sim.url,
-        &["--quiet-hours", &window, "--timezone", "UTC"],
+        &clock,
+        &["--quiet-hours", "11:00-13:00", "--timezone", "UTC"],
     );
-    run.wait_for("waiting until");
-    let interrupted = Instant::now();
+    run.wait_for("waiting until 13:00");
     let status = std::process::Command::new("kill")
         .arg("-INT")
         .arg(run.child.id().to_string())
         .status()
         .expect("run kill");
     assert!(status.success());
+    // An hour of quiet is left on the test's clock, which stands still: only the stop can
+    // end this run.
     assert_eq!(run.wait(), Some(130), "{}", run.stderr());
-    assert!(interrupted.elapsed() < Duration::from_secs(10));
     assert_eq!(sim.accepted(), 0, "nothing was sent");
     let results = Results::read(&wd.path("book.results.xlsx"));
     for i in 0..5 {
@@ -428,7 +423,8 @@ fn ctrl_c_while_waiting_stops_at_once_and_a_rerun_sends_everything() {
 
     // Outside quiet hours the same batch resumes and sends every message once.
     drop(run);
-    let mut rerun = Running::start(&wd, &book, &sim.url, &[]);
+    clock.set("2025-06-01T13:00:00Z");
+    let mut rerun = Running::start(&wd, &book, &sim.url, &clock, &[]);
     assert_eq!(rerun.wait(), Some(0), "{}", rerun.stderr());
     let results = Results::read(&wd.path("book.results.xlsx"));
     assert_eq!(results.statuses(), ["SENT"; 5]);

@@ -3,6 +3,9 @@
 //! calamine.
 #![allow(dead_code)]
 
+pub mod clock;
+pub mod held;
+
 use assert_cmd::Command;
 use calamine::{Data, Reader, open_workbook_auto};
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
