@@ -114,7 +114,7 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
         .block_on(sent.journal.close(sent.finished))
         .with_context(|| format!("cannot write the journal {}", sent.journal.path().display()))?;
     sent.signals.abort();
-    drop(sent.lock);
+    drop(sent.locks);
     let exit = if sent.interrupted {
         Exit::Interrupted
     } else {
@@ -326,7 +326,8 @@ struct Sent {
     interrupted: bool,
     journal: Journal,
     finished: bool,
-    lock: Lock,
+    /// The batch's and the input workbook's.
+    locks: [Lock; 2],
     /// Watches for Ctrl-C until the results are written: a second one quits at once.
     signals: tokio::task::JoinHandle<()>,
 }
@@ -362,7 +363,10 @@ async fn send_plan(
     started: DateTime<FixedOffset>,
 ) -> Result<Sent> {
     let journal_path = journal::path_for(&settings.output);
-    let lock = Lock::acquire(&journal_path)?;
+    // The batch's lock first: a second run of the same command is told that its batch is
+    // being sent; a send of the same workbook to other results, that its workbook is.
+    let batch_lock = Lock::acquire(&journal_path)?;
+    let input_lock = Lock::acquire_input(&settings.book, &settings.output)?;
     let keys = journal::keys(plan);
     let earlier = earlier_run(settings, &journal_path)?;
     let resumed = match &earlier {
@@ -495,7 +499,7 @@ async fn send_plan(
         interrupted: stopped_by == Some(StopReason::Interrupted),
         journal,
         finished,
-        lock,
+        locks: [batch_lock, input_lock],
         signals,
     })
 }

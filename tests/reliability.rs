@@ -15,6 +15,7 @@
 mod common;
 
 use chrono::{DateTime, SecondsFormat};
+use common::held::HeldGateway;
 use common::{LogEntry, Results, SimProcess, Workdir};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -930,20 +931,21 @@ fn a_second_ctrl_c_quits_at_once_and_a_rerun_resumes() {
 
 #[test]
 fn a_second_run_of_the_same_batch_is_refused_naming_the_process() {
-    const N: usize = 40;
+    const N: usize = 4;
     let wd = Workdir::new();
-    let sim = SimProcess::start(&wd, &["--latency-ms", "200"]);
+    let gateway = HeldGateway::start("1000");
     let book = numbered_book(&wd, N);
     let args = ["--sender", "OTSMS", "-j", "1"];
-    let mut first = start(&wd, &book, &sim.url, &args);
-    first.wait_for("the first message was accepted", || sim.accepted() >= 1);
+    let mut first = start(&wd, &book, &gateway.url, &args);
+    // Its first request is out, unanswered: the first run holds the lock until the test says.
+    let held = gateway.next();
     let pid = first.pid();
     assert_eq!(
         std::fs::read_to_string(lock_path(&wd)).unwrap().trim(),
         pid.to_string()
     );
 
-    let second = run(&wd, &book, &sim.url, &args);
+    let second = run(&wd, &book, &gateway.url, &args);
     expect_code(&second, 2);
     assert!(
         second.stderr.contains(&format!(
@@ -959,19 +961,27 @@ fn a_second_run_of_the_same_batch_is_refused_naming_the_process() {
     );
 
     first.signal("INT");
+    let stderr = first.stderr.clone();
+    first.wait_for("the Ctrl-C is acknowledged", || {
+        std::fs::read_to_string(&stderr).is_ok_and(|t| t.contains("finishing the messages"))
+    });
+    held.accept();
     expect_code(&first.wait(), 130);
-    once_each(&sim.log());
+    assert!(gateway.try_next().is_none(), "no request after the Ctrl-C");
     assert!(!lock_path(&wd).exists(), "the lock is released");
 }
 
+/// The lock is the operating system's: a lock file on disk that nobody holds (what a killed
+/// run leaves), whatever process id it names, blocks nothing. Pid 1 runs on every machine,
+/// so a pid-file lock would refuse this for ever.
 #[test]
-fn a_stale_lock_from_a_dead_process_is_taken_over() {
+fn a_lock_file_left_on_disk_by_a_killed_run_does_not_block() {
     const N: usize = 5;
     let wd = Workdir::new();
     let sim = SimProcess::start(&wd, &[]);
     let book = numbered_book(&wd, N);
-    assert!(!Path::new("/proc/4000000").exists(), "pid 4000000 runs");
-    std::fs::write(lock_path(&wd), "4000000\n").unwrap();
+    std::fs::write(lock_path(&wd), "1\n").unwrap();
+    std::fs::write(wd.path(".book.xlsx.smsmerge-lock"), "1\nother.xlsx\n").unwrap();
     let done = run(&wd, &book, &sim.url, SEND);
     expect_code(&done, 0);
     assert_eq!(
@@ -980,6 +990,104 @@ fn a_stale_lock_from_a_dead_process_is_taken_over() {
     );
     assert_eq!(once_each(&sim.log()).len(), N);
     assert!(!lock_path(&wd).exists(), "the lock is released");
+    assert!(!wd.path(".book.xlsx.smsmerge-lock").exists());
+}
+
+/// kill -9 leaves the lock files behind, but the kernel released the locks with the process:
+/// the same command at once is not refused, and resumes.
+#[test]
+fn a_rerun_right_after_a_kill_9_is_not_refused() {
+    const N: usize = 6;
+    let wd = Workdir::new();
+    let gateway = HeldGateway::start("1000");
+    let book = numbered_book(&wd, N);
+    let args = ["--sender", "OTSMS", "-j", "1"];
+    let first = start(&wd, &book, &gateway.url, &args);
+    gateway.next().accept();
+    // The second request is out: the run is certainly sending when it is killed.
+    let held = gateway.next();
+    first.kill();
+    drop(held);
+    assert!(lock_path(&wd).exists(), "kill -9 leaves the lock file");
+    assert!(wd.path(".book.xlsx.smsmerge-lock").exists());
+
+    // The message out at the kill (and the one journaled behind it, if it was) has an
+    // attempt and no answer: UNCERTAIN, not sent again. The rest are sent.
+    let unanswered = Journal::read(&journal_path(&wd)).unanswered();
+    assert!(unanswered.contains(&row_number(1)), "{unanswered:?}");
+    let rerun = start(&wd, &book, &gateway.url, &args);
+    for _ in 0..N - 1 - unanswered.len() {
+        gateway.next().accept();
+    }
+    let rerun = rerun.wait();
+    expect_code(&rerun, 1);
+    assert!(
+        !rerun.stderr.contains("another smsmerge"),
+        "{}",
+        rerun.stderr
+    );
+    let results = Results::read(&results_path(&wd));
+    for i in 0..N {
+        let expected = if unanswered.contains(&row_number(i)) {
+            "UNCERTAIN"
+        } else {
+            "SENT"
+        };
+        assert_eq!(results.status(i), expected, "row {}", row_number(i));
+    }
+    assert!(gateway.try_next().is_none());
+    assert!(!lock_path(&wd).exists(), "the lock is released");
+    assert!(!wd.path(".book.xlsx.smsmerge-lock").exists());
+}
+
+/// The lock covers the input workbook, not only the results: two sends of one workbook to
+/// different results files at once would each send every message.
+#[test]
+fn a_second_send_of_the_same_workbook_to_other_results_is_refused() {
+    const N: usize = 4;
+    let wd = Workdir::new();
+    let gateway = HeldGateway::start("1000");
+    let book = numbered_book(&wd, N);
+    let first = start(
+        &wd,
+        &book,
+        &gateway.url,
+        &["--sender", "OTSMS", "-j", "1", "-o", "a.xlsx"],
+    );
+    let held = gateway.next();
+    let pid = first.pid();
+
+    // Through another spelling of the same path, to other results.
+    std::fs::create_dir(wd.path("sub")).unwrap();
+    let other_spelling = wd.path("sub/../book.xlsx");
+    let second = run(
+        &wd,
+        &other_spelling,
+        &gateway.url,
+        &["--sender", "OTSMS", "-j", "1", "-o", "b.xlsx"],
+    );
+    expect_code(&second, 2);
+    assert!(
+        second.stderr.contains(&format!(
+            "another smsmerge (process {pid}) is sending {} to a.xlsx right now",
+            other_spelling.display()
+        )),
+        "{}",
+        second.stderr
+    );
+    assert!(!wd.path("b.xlsx").exists());
+    assert!(
+        !wd.path("b.xlsx.journal").exists(),
+        "the second run wrote no journal"
+    );
+
+    held.accept();
+    for _ in 1..N {
+        gateway.next().accept();
+    }
+    expect_code(&first.wait(), 0);
+    assert!(gateway.try_next().is_none(), "nothing was sent twice");
+    assert!(!wd.path(".book.xlsx.smsmerge-lock").exists());
 }
 
 // ---------------------------------------------------------------------------------------------
