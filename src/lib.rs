@@ -24,6 +24,7 @@ pub mod panics;
 pub mod phone;
 pub mod plan;
 pub mod preview;
+pub mod printable;
 pub mod progress;
 pub mod rebuild;
 pub mod report;
