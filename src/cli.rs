@@ -226,6 +226,46 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub drop_first: u32,
 
+    /// The HTTP status of the answers of --fail-rate and --fail-first: 503 (the message not
+    /// taken, retried), or 500, 502, 504 (unknown: UNCERTAIN), 429, ...
+    #[arg(long, value_name = "CODE", default_value_t = 503,
+          value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub fail_status: u16,
+
+    /// Send `Retry-After: SECONDS` with the answers that are not 2xx.
+    #[arg(long, value_name = "SECONDS")]
+    pub retry_after: Option<u64>,
+
+    /// Share of send requests answered 200 with a PHP error page (the message not taken).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub answer_html_rate: f64,
+
+    /// Share of send requests answered 200 with an empty body (the message not taken).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub answer_empty_rate: f64,
+
+    /// Pad every acceptance with spaces to this many bytes (the message taken).
+    #[arg(long, value_name = "BYTES")]
+    pub answer_size: Option<u64>,
+
+    /// The Content-Type of every answer.
+    #[arg(long, value_name = "TYPE", default_value = "text/plain; charset=utf-8")]
+    pub content_type: String,
+
+    /// Answer every 200 with this text, `{}` standing for the usual answer (e.g. a
+    /// byte-order mark or markup around the documented errors).
+    #[arg(long, value_name = "TEXT")]
+    pub answer_template: Option<String>,
+
+    /// Answer balance requests of a known account with this text instead of the balance.
+    #[arg(long, value_name = "TEXT")]
+    pub balance_answer: Option<String>,
+
+    /// Quote the request (query string and password) in every answer but the documented
+    /// errors, as a careless server's error page does.
+    #[arg(long)]
+    pub answer_echo: bool,
+
     /// Seed for the fault dice, for repeatable runs.
     #[arg(long)]
     pub seed: Option<u64>,

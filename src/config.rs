@@ -45,6 +45,9 @@ pub struct ConfigFile {
     pub price_per_segment: Option<f64>,
     /// The currency written after estimated prices (`"SAR"`).
     pub currency: Option<String>,
+    /// A regular expression every acceptance of the gateway must match (`'^\d+$'`); an
+    /// answer that does not is not taken as one.
+    pub success_pattern: Option<String>,
 }
 
 /// A config file that was found and read.
@@ -148,10 +151,46 @@ fn line_and_key(text: &str, offset: usize) -> (usize, Option<&str>) {
     (line, key)
 }
 
-/// Reads the password from a `password_file`: its first line, without the line break.
-pub fn read_password_file(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path)
+/// The most a `password_file` may hold: a password is a line, and a file much longer than one
+/// (or a device such as `/dev/zero` that never ends) was named by mistake.
+pub const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
+
+/// Reads the password from a `password_file` named in the config file at `config`: its first
+/// line, without the line break or a byte-order mark.
+///
+/// A value that names no file may be the password itself, written under the wrong key, so it
+/// is never shown: only a path that exists is.
+pub fn read_password_file(path: &Path, config: &Path) -> Result<String> {
+    use std::io::Read;
+    if !path.exists() {
+        bail!(
+            "password_file in {}: no such file (its value is not shown, in case it is the password itself); password_file names a file whose first line is the password",
+            config.display()
+        );
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            file.take(MAX_PASSWORD_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+        })
         .with_context(|| format!("password_file {}", path.display()))?;
+    if bytes.len() as u64 > MAX_PASSWORD_FILE_BYTES {
+        bail!(
+            "password_file {}: longer than {MAX_PASSWORD_FILE_BYTES} bytes; it should hold only the password, on its first line",
+            path.display()
+        );
+    }
+    let text = String::from_utf8(bytes)
+        .ok()
+        .filter(|text| !text.contains('\0'))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "password_file {}: not a text file; it should hold only the password, on its first line",
+                path.display()
+            )
+        })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let password = text.lines().next().unwrap_or_default().to_owned();
     if password.is_empty() {
         bail!("password_file {}: the first line is empty", path.display());
@@ -239,6 +278,7 @@ mod tests {
             max_total_segments = 5000
             price_per_segment = 1
             currency = "SAR"
+            success_pattern = '^\d+$'
             "#,
         )
         .unwrap();
@@ -253,6 +293,42 @@ mod tests {
         // A whole price is a price too.
         assert_eq!(file.price_per_segment, Some(1.0));
         assert_eq!(file.currency.as_deref(), Some("SAR"));
+        assert_eq!(file.success_pattern.as_deref(), Some(r"^\d+$"));
+    }
+
+    #[test]
+    fn a_password_file_is_its_first_line_and_is_read_with_a_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("smsmerge.toml");
+        let path = dir.path().join("pw");
+        std::fs::write(&path, "\u{feff}S3cr3t\r\nnotes\n").unwrap();
+        assert_eq!(read_password_file(&path, &config).unwrap(), "S3cr3t");
+        std::fs::write(&path, "x".repeat(5000)).unwrap();
+        let e = read_password_file(&path, &config).unwrap_err().to_string();
+        assert!(e.contains("longer than 4096 bytes"), "{e}");
+        std::fs::write(&path, "a\0b").unwrap();
+        let e = read_password_file(&path, &config).unwrap_err().to_string();
+        assert!(e.contains("not a text file"), "{e}");
+        #[cfg(unix)]
+        {
+            let e = read_password_file(Path::new("/dev/zero"), &config)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("/dev/zero: longer than 4096 bytes"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_password_file_that_does_not_exist_is_not_named() {
+        let config = Path::new("smsmerge.toml");
+        let e = read_password_file(Path::new("Hunter2 secret!"), config)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("Hunter2"), "{e}");
+        assert!(
+            e.starts_with("password_file in smsmerge.toml: no such file"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Sending the plan: the only place with concurrency. At most `concurrency` requests in
 //! flight, never more than `rate` per second, retries with backoff for what certainly did not
-//! reach the gateway, and the stop rule: the first account-level answer ends the batch.
+//! reach the gateway, and the stop rule: the first account-level answer, or the first `2xx`
+//! that is no acceptance (an error page), ends the batch.
 //!
 //! One send loop serves every combination of options: each message is one future (rate
 //! limit → request → retry policy), and a bounded `buffer_unordered` runs them. Outcomes come
@@ -54,6 +55,14 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 pub enum StopReason {
     /// One of the documented account-level answers.
     Account(String),
+    /// A `2xx` answer that is no acceptance (an error page, empty, too long, not matching
+    /// `success_pattern`).
+    NotAccepted {
+        /// The row whose answer it was.
+        row: u32,
+        /// What the answer was, with its start quoted.
+        reason: String,
+    },
     /// Ctrl-C or SIGTERM.
     Interrupted,
     /// The journal could not be written: sending without a record is not allowed.
@@ -64,6 +73,9 @@ impl std::fmt::Display for StopReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StopReason::Account(text) => write!(f, "the gateway answered \"{text}\""),
+            StopReason::NotAccepted { row, reason } => {
+                write!(f, "the gateway's answer to row {row} was {reason}")
+            }
             StopReason::Interrupted => f.write_str("interrupted"),
             StopReason::Journal(error) => write!(f, "the journal could not be written ({error})"),
         }
@@ -583,6 +595,13 @@ impl<G: Gateway> Context<'_, G> {
                 SendError::Refused { reason } => {
                     return failed(Status::Failed, attempts, reason);
                 }
+                SendError::NotAccepted { reason } => {
+                    let _ = self.batch.stop.set(StopReason::NotAccepted {
+                        row: row.row_number,
+                        reason: reason.clone(),
+                    });
+                    return failed(Status::Uncertain, attempts, reason);
+                }
                 SendError::Account { text } => {
                     let _ = self.batch.stop.set(StopReason::Account(text.clone()));
                     return failed(
@@ -604,6 +623,9 @@ impl<G: Gateway> Context<'_, G> {
             StopReason::Account(text) => {
                 format!("not sent: the batch stopped when the gateway answered \"{text}\"")
             }
+            StopReason::NotAccepted { row, .. } => format!(
+                "not sent: the batch stopped when the gateway's answer to row {row} was not an acceptance"
+            ),
             other => format!("not sent: the batch stopped: {other}"),
         };
         let mut outcome = RowOutcome::new(Status::NotSent, detail);
@@ -634,7 +656,7 @@ fn failed(status: Status, attempts: u32, detail: String) -> RowOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gateway::Accepted;
+    use crate::gateway::{Accepted, Balance};
     use crate::plan::{MessageKey, Verdict};
     use crate::sms;
     use std::collections::{HashMap, VecDeque};
@@ -690,8 +712,11 @@ mod tests {
             }
         }
 
-        async fn balance(&self) -> Result<String, SendError> {
-            Ok("100".into())
+        async fn balance(&self) -> Result<Balance, SendError> {
+            Ok(Balance::Known {
+                text: "100".into(),
+                amount: 100.0,
+            })
         }
     }
 
@@ -889,6 +914,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_answer_that_is_no_acceptance_stops_the_batch_and_is_not_resent() {
+        let plan = plan(50);
+        let first = plan.rows[0].recipient.clone().unwrap();
+        let reason = "not an acceptance (an empty answer); the message may have been sent";
+        let gateway = Scripted::default().script(
+            &first,
+            vec![SendError::NotAccepted {
+                reason: reason.into(),
+            }],
+        );
+        let mut s = settings();
+        s.concurrency = 1;
+        // Not even with --retry-uncertain: whatever answered so will answer every message so.
+        s.retry_uncertain = true;
+        let done = run(&gateway, &plan, &s).await;
+        assert_eq!(
+            done.stopped_by,
+            Some(StopReason::NotAccepted {
+                row: 2,
+                reason: reason.into()
+            })
+        );
+        assert_eq!(gateway.requests.lock().unwrap().len(), 1);
+        assert_eq!(done.outcomes[0].status, Status::Uncertain);
+        assert_eq!(done.outcomes[0].attempts, Some(1));
+        assert_eq!(&*done.outcomes[0].detail, reason);
+        assert!(done.outcomes[1..].iter().all(|o| o.status == Status::NotSent
+            && &*o.detail
+                == "not sent: the batch stopped when the gateway's answer to row 2 was not an acceptance"));
+    }
+
+    #[tokio::test]
     async fn limit_sends_only_the_first_rows() {
         let plan = plan(5);
         let gateway = Scripted::default();
@@ -1059,8 +1116,11 @@ mod tests {
             })
         }
 
-        async fn balance(&self) -> Result<String, SendError> {
-            Ok("100".into())
+        async fn balance(&self) -> Result<Balance, SendError> {
+            Ok(Balance::Known {
+                text: "100".into(),
+                amount: 100.0,
+            })
         }
     }
 

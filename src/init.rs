@@ -277,6 +277,7 @@ mod tests {
             max_total_segments,
             price_per_segment,
             currency,
+            success_pattern,
         } = file;
         assert!(password.is_none(), "the starter config holds no password");
         assert!(uid.is_some() && username.is_some() && password_file.is_some());
@@ -286,7 +287,7 @@ mod tests {
         assert!(quiet_hours.is_some() && timezone.is_some());
         assert_eq!(gsm_substitute, Some(true));
         assert!(max_total_segments.is_some() && price_per_segment.is_some());
-        assert!(currency.is_some());
+        assert!(currency.is_some() && success_pattern.is_some());
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod panics;
 pub mod phone;
 pub mod plan;
 pub mod preview;
+pub mod printable;
 pub mod progress;
 pub mod rebuild;
 pub mod report;
@@ -112,19 +113,24 @@ fn send_monitored(args: &cli::SendArgs) -> Result<Exit> {
     result
 }
 
-/// `smsmerge balance`: prints the account's balance on stdout.
+/// `smsmerge balance`: prints the account's balance on stdout; exit 1 when the gateway's
+/// answer is not a number (it is printed as `unreadable (the gateway answered: ...)`).
 fn balance(args: &BalanceArgs) -> Result<Exit> {
     let config = config::load(args.gateway.config.as_deref())?;
     let settings = GatewaySettings::from_args(&args.gateway, config.as_ref(), true)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    let text = runtime.block_on(async {
+    let balance = runtime.block_on(async {
         let connection = Connection::open(&settings).await?;
         let answer = connection.gateway.balance().await;
         connection.close();
         answer.map_err(|e| anyhow!("{}: {e}", connection.host))
     })?;
-    println!("{text}");
-    Ok(Exit::Success)
+    terminal::to_stdout(&format!("{balance}\n"));
+    // A script that reads the balance as a number must not take an error page for one.
+    Ok(match balance.amount() {
+        Some(_) => Exit::Success,
+        None => Exit::Attention,
+    })
 }
 
 /// `smsmerge simulate`: serves the simulator until Ctrl-C.
@@ -158,6 +164,8 @@ fn simulate_config(args: &SimulateArgs) -> Result<SimulatorConfig> {
         ("--fail-rate", args.fail_rate),
         ("--drop-rate", args.drop_rate),
         ("--hang-rate", args.hang_rate),
+        ("--answer-html-rate", args.answer_html_rate),
+        ("--answer-empty-rate", args.answer_empty_rate),
     ] {
         if !(0.0..=1.0).contains(&p) {
             bail!("{name} {p}: give a share between 0 and 1");
@@ -171,6 +179,15 @@ fn simulate_config(args: &SimulateArgs) -> Result<SimulatorConfig> {
     config.hang_rate = args.hang_rate;
     config.fail_first = args.fail_first;
     config.drop_first = args.drop_first;
+    config.fail_status = args.fail_status;
+    config.retry_after = args.retry_after;
+    config.html_rate = args.answer_html_rate;
+    config.empty_rate = args.answer_empty_rate;
+    config.answer_size = args.answer_size;
+    config.content_type = args.content_type.clone();
+    config.answer_template = args.answer_template.clone();
+    config.balance_answer = args.balance_answer.clone();
+    config.echo = args.answer_echo;
     config.log = args.log.clone();
     config.seed = args.seed;
     Ok(config)

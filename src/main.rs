@@ -1,7 +1,6 @@
 //! The `smsmerge` binary: parse the command line, run, map the outcome to an exit code.
 
 use clap::Parser;
-use std::io::Write;
 use std::process::ExitCode;
 
 /// glibc's allocator spent a fifth of a send's CPU time in malloc and free (many small,
@@ -15,8 +14,7 @@ fn main() -> ExitCode {
     match smsmerge::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            // `{:#}` prints the whole chain of context on one line.
-            let _ = writeln!(std::io::stderr(), "smsmerge: error: {err:#}");
+            smsmerge::terminal::error(&err);
             smsmerge::Exit::BadInput.into()
         }
     }

@@ -55,7 +55,8 @@ impl LogFile {
     /// matters more than its log.
     fn line(&mut self, text: &str) {
         let stamp = Local::now().format("%Y-%m-%dT%H:%M:%S%:z");
-        let one_line = text.replace(['\n', '\r'], " ");
+        // A log is read on a terminal too (`tail -f`): shown, never obeyed, and one line.
+        let one_line = crate::printable::printable(&text.replace(['\n', '\r'], " ")).into_owned();
         if let Err(e) = self
             .file
             .write_all(format!("{stamp} smsmerge[{}] {one_line}\n", std::process::id()).as_bytes())

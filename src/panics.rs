@@ -16,10 +16,9 @@ pub fn install_hook() {
         if CONTAINED.with(Cell::get) {
             return;
         }
-        let _ = writeln!(
-            std::io::stderr(),
-            "smsmerge: internal error (please report it): {info}"
-        );
+        // The message may quote input (a cell, a file name): shown, never obeyed.
+        let line = format!("smsmerge: internal error (please report it): {info}\n");
+        let _ = std::io::stderr().write_all(crate::printable::printable(&line).as_bytes());
     }));
 }
 

@@ -5,13 +5,16 @@
 //!
 //! Text is shown as it will be sent: right-to-left text is left in logical order for the
 //! terminal to display (no reshaping or reordering), and columns are sized by display width
-//! (comfy-table measures with unicode-width), so Arabic lines up with Latin text.
+//! (comfy-table measures with unicode-width), so Arabic lines up with Latin text. Control
+//! characters and bidi overrides in a cell are shown as symbols (`crate::printable`) before
+//! the table is laid out, so they can neither move the cursor nor turn a line around.
 
 use crate::Exit;
 use crate::book::Table;
 use crate::cli::PreviewArgs;
 use crate::outcome::{Outcomes, RowOutcome, Totals};
 use crate::plan::Plan;
+use crate::printable::printable;
 use crate::send;
 use crate::settings::SendSettings;
 use crate::terminal;
@@ -19,7 +22,6 @@ use anyhow::Result;
 use comfy_table::{
     CellAlignment, ColumnConstraint, ContentArrangement, Row, Table as TextTable, Width, presets,
 };
-use std::io::Write;
 
 /// The table's width when stdout is not a terminal (a pipe, a file, a test), so that what a
 /// script or a snapshot sees does not depend on the window it was started from.
@@ -52,8 +54,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     text.extend(crate::lookalike::plan_listing(&plan, &totals, 10));
     let (estimate, over_budget) = send::dry_run_cost(&settings, &table, &plan);
     text.push_str(&estimate);
-    // A closed pipe (`| head`) only means nobody reads the rest.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    terminal::to_stdout(&text);
     if let Some(warning) = over_budget {
         terminal::warn(warning);
     }
@@ -91,7 +92,7 @@ pub fn render(table: &Table, plan: &Plan, totals: &Totals, shown: usize, width: 
             };
             let mut row = Row::from(vec![
                 planned.row_number.to_string(),
-                planned.recipient.as_deref().unwrap_or_default().to_owned(),
+                printable(planned.recipient.as_deref().unwrap_or_default()).into_owned(),
                 planned
                     .sms
                     .map(|s| s.encoding.to_string())
@@ -101,7 +102,11 @@ pub fn render(table: &Table, plan: &Plan, totals: &Totals, shown: usize, width: 
                     .map(|s| s.segments.to_string())
                     .unwrap_or_default(),
                 status,
-                planned.text.as_deref().map(printable).unwrap_or_default(),
+                planned
+                    .text
+                    .as_deref()
+                    .map(|t| printable(t).into_owned())
+                    .unwrap_or_default(),
             ]);
             row.max_height(MAX_LINES);
             text.add_row(row);
@@ -135,39 +140,4 @@ pub fn render(table: &Table, plan: &Plan, totals: &Totals, shown: usize, width: 
     }
     out.push_str(&terminal::plan_summary(table, totals));
     out
-}
-
-/// Text made safe to print on a terminal: control characters (other than line breaks) are
-/// shown as their Unicode pictures, so a cell cannot move the cursor, clear the screen or
-/// break the table's borders. Everything else, right-to-left text included, is left as is.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' => '\n',
-            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-            '\u{7f}' => '\u{2421}',
-            '\u{80}'..='\u{9f}' => '\u{fffd}',
-            _ => c,
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_characters_are_shown_not_obeyed() {
-        assert_eq!(
-            printable("a\tb\r\nc\u{1b}[2J"),
-            "a\u{2409}b\u{240d}\nc\u{241b}[2J"
-        );
-        assert_eq!(printable("x\u{7f}\u{85}"), "x\u{2421}\u{fffd}");
-    }
-
-    #[test]
-    fn right_to_left_text_is_left_in_logical_order() {
-        let arabic = "عزيزي سامي، طلبك جاهز.\u{200f}";
-        assert_eq!(printable(arabic), arabic);
-    }
 }

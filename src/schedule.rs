@@ -491,6 +491,22 @@ pub fn in_words(wait: TimeDelta) -> String {
     }
 }
 
+/// A length of time given in seconds, for a person: as [`in_words`] up to a year, then in
+/// years; any number of seconds, however large (`--rate 1e-300`).
+pub fn seconds_in_words(seconds: f64) -> String {
+    const YEAR: f64 = 365.25 * 86_400.0;
+    if seconds.is_nan() || seconds < YEAR {
+        // Under a year: a whole number of seconds that a TimeDelta holds.
+        return in_words(TimeDelta::seconds(seconds.max(0.0).ceil() as i64));
+    }
+    let years = seconds / YEAR;
+    if years < 1000.0 {
+        format!("{years:.1} years")
+    } else {
+        "more than a thousand years".to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1052,6 +1068,19 @@ mod tests {
         assert_eq!(
             far.describe(&hold, now),
             "not before 2025-06-05 09:00 (UTC): waiting until 2025-06-05 09:00 (in 3d12h)"
+        );
+    }
+
+    #[test]
+    fn seconds_in_words_from_seconds_to_ages() {
+        assert_eq!(seconds_in_words(59.5), "1m");
+        assert_eq!(seconds_in_words(1.0 / 0.02), "50s");
+        assert_eq!(seconds_in_words(90_000.0), "1d1h");
+        assert_eq!(seconds_in_words(1e9), "31.7 years");
+        assert_eq!(seconds_in_words(1e300), "more than a thousand years");
+        assert_eq!(
+            seconds_in_words(f64::INFINITY),
+            "more than a thousand years"
         );
     }
 

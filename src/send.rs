@@ -19,7 +19,7 @@ use crate::clock::schedule_clock;
 use crate::connection::Connection;
 use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason, Timing};
 use crate::gateway::opentech::OpenTech;
-use crate::gateway::{Gateway, SendError, parse_balance};
+use crate::gateway::{Gateway, SendError};
 use crate::journal::{self, Journal, JournalKey, Previous, RunHeader};
 use crate::lock::Lock;
 use crate::outcome::{self, Outcomes, RowOutcome, Status, Totals};
@@ -377,7 +377,7 @@ async fn send_plan(
     // The budget is checked on what this run will send, before the gateway is contacted.
     let next = next_rows(settings, table, plan, Outcomes::Known(&outcomes));
     let cost = next.cost();
-    if let Some(refusal) = over_budget(settings, &cost, &next) {
+    if let Some(refusal) = refusal(settings, &cost, &next) {
         bail!(refusal);
     }
     let connection = Connection::open(&settings.gateway).await?;
@@ -467,12 +467,15 @@ async fn send_plan(
         Some(StopReason::Journal(error)) => terminal::warn(format!(
             "the journal could not be written ({error}): sending stopped, the rest NOT SENT"
         )),
+        Some(stop @ StopReason::NotAccepted { row, .. }) => terminal::warn(format!(
+            "{stop}: the batch was stopped (an error page is never one message's problem); row {row} is UNCERTAIN, the rest NOT SENT; check the gateway (and success_pattern, if set) before running the same command again"
+        )),
         Some(StopReason::Interrupted) => terminal::warn(
             "interrupted: the rest NOT SENT; run the same command again to send them",
         ),
         None => {}
     }
-    let balance_after = gateway.balance().await.ok();
+    let balance_after = gateway.balance().await.ok().map(|b| b.to_string());
     connection.close();
     let mode = if connection.is_simulated() {
         "simulated: nothing left this machine"
@@ -675,7 +678,7 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 
 /// What a run that sends nothing (a dry run, a preview) says about the cost of sending: the
 /// plan's `cost` line with the estimated price (empty without a configured price), and the
-/// warning to give when a send would exceed the budget.
+/// warning to give when a real send would be refused (over the budget, or too slow at --rate).
 pub fn dry_run_cost(
     settings: &SendSettings,
     table: &Table,
@@ -689,19 +692,43 @@ pub fn dry_run_cost(
             format!("about {}", price.explained(cost.segments())),
         )
     });
-    let warning = over_budget(settings, &cost, &next)
+    let warning = refusal(settings, &cost, &next)
         .map(|refusal| format!("a real send would be refused: {refusal}"));
     (line, warning)
 }
 
+/// Why a send of `next`, which costs `cost`, is refused before it starts: it exceeds the
+/// budget, or would take more than [`MAX_SENDING_TIME`] at `--rate`; `None` when neither. A
+/// send stops on it, a dry run warns with it.
+fn refusal(settings: &SendSettings, cost: &Cost, next: &NextRows<'_>) -> Option<String> {
+    over_budget(settings, cost, next).or_else(|| too_slow(settings, cost.messages()))
+}
+
 /// The budget guard's refusal when `cost`, the cost of `next`, exceeds the budget; `None`
-/// without a budget or within it. A send stops on it, a dry run warns with it.
+/// without a budget or within it.
 fn over_budget(settings: &SendSettings, cost: &Cost, next: &NextRows<'_>) -> Option<String> {
     let global = match &settings.template_name {
         Some(name) => format!("template {name:?} (--template-name)"),
         None => "the one template of every row (--template or --template-file)".to_owned(),
     };
     settings.budget.as_ref()?.check(cost, next, &global).err()
+}
+
+/// The longest a send may take at its `--rate`: a batch that runs for days is a mistyped rate
+/// more often than a plan, and nobody watches it end.
+pub const MAX_SENDING_TIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// The refusal of `messages` that would take more than [`MAX_SENDING_TIME`] at `--rate`.
+fn too_slow(settings: &SendSettings, messages: usize) -> Option<String> {
+    let rate = settings.dispatch.rate?;
+    let seconds = messages as f64 / rate;
+    (seconds > MAX_SENDING_TIME.as_secs_f64()).then(|| {
+        format!(
+            "at --rate {rate}, {} would take {}, more than 24 hours: raise the rate, or send fewer at a time (--limit)",
+            terminal::plural(messages, "message"),
+            crate::schedule::seconds_in_words(seconds)
+        )
+    })
 }
 
 /// The rows this run will send (READY, the first `--limit` of them), for the cost shown and
@@ -723,7 +750,8 @@ fn next_rows<'a>(
 
 /// Reads the balance before anything is sent. Bad credentials and an unreachable gateway stop
 /// the run here (nothing sent, exit 2); a balance smaller than the plan needs stops it unless
-/// `--ignore-balance`; any other trouble reading it is only a warning.
+/// `--ignore-balance`; a balance that cannot be read (an error page, no answer) is unknown,
+/// and the check is skipped with a warning.
 async fn check_balance(
     gateway: &OpenTech,
     host: &str,
@@ -731,16 +759,17 @@ async fn check_balance(
     settings: &SendSettings,
 ) -> Result<Option<String>> {
     match gateway.balance().await {
-        Ok(text) => {
-            if let Some(balance) = parse_balance(&text)
-                && balance < segments as f64
-                && !settings.ignore_balance
-            {
-                bail!(
-                    "the balance is {text} but this batch needs {segments} segments; top up, send fewer rows (--limit), or use --ignore-balance"
-                );
+        Ok(balance) => {
+            match balance.amount() {
+                Some(amount) if amount < segments as f64 && !settings.ignore_balance => bail!(
+                    "the balance is {balance} but this batch needs {segments} segments; top up, send fewer rows (--limit), or use --ignore-balance"
+                ),
+                Some(_) => {}
+                None => terminal::warn(format!(
+                    "the balance is {balance}; the balance check is skipped"
+                )),
             }
-            Ok(Some(text))
+            Ok(Some(balance.to_string()))
         }
         Err(SendError::Account { text }) => {
             bail!(
@@ -751,7 +780,9 @@ async fn check_balance(
             bail!("{host}: {reason}; nothing was sent")
         }
         Err(other) => {
-            terminal::warn(format!("could not read the balance: {other}"));
+            terminal::warn(format!(
+                "could not read the balance ({other}); the balance check is skipped"
+            ));
             Ok(None)
         }
     }

@@ -103,6 +103,26 @@ pub struct SendSettings {
 pub const DEFAULT_BASE_URL: &str = "http://www.ot-sms.com";
 /// Requests in flight by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Requests in flight at most, from `-j` or the config file.
+pub const MAX_CONCURRENCY: usize = 1024;
+/// The slowest rate taken: one message a minute. Anything slower is a typo (`1e-9`), or a
+/// batch that would outlive the machine it runs on.
+pub const MIN_RATE: f64 = 1.0 / 60.0;
+
+/// A rate of messages per second, refused under [`MIN_RATE`] with the time one message would
+/// take; `origin` names where it was given.
+fn checked_rate(rate: f64, origin: &str) -> Result<f64> {
+    if !(rate.is_finite() && rate > 0.0) {
+        bail!("{origin}: give a number of messages per second above 0");
+    }
+    if rate < MIN_RATE {
+        bail!(
+            "{origin}: that is one message every {}; give at least {MIN_RATE:.4} (one message a minute)",
+            crate::schedule::seconds_in_words(1.0 / rate)
+        );
+    }
+    Ok(rate)
+}
 
 /// Where messages go and for which account. The account is read only when the command will
 /// talk to the real gateway, so a dry run and `--simulate` need no credentials; when it is
@@ -143,6 +163,10 @@ impl GatewaySettings {
             );
         }
         let timeout = Duration::from_secs_f64(args.timeout);
+        let success_pattern = config
+            .and_then(|c| c.file.success_pattern.as_deref())
+            .map(success_pattern)
+            .transpose()?;
         let account = if needs_account && !args.simulate {
             Some(read_account(config)?)
         } else {
@@ -154,6 +178,7 @@ impl GatewaySettings {
                 base_url,
                 timeout,
                 connect_timeout: timeout.min(Duration::from_secs(10)),
+                success_pattern,
             },
             account,
         })
@@ -170,6 +195,22 @@ impl GatewaySettings {
     }
 }
 
+/// `success_pattern` of the config file, compiled.
+fn success_pattern(pattern: &str) -> Result<regex::Regex> {
+    regex::Regex::new(pattern).map_err(|e| {
+        // The crate's message draws the pattern over several lines; its last says what is wrong.
+        let text = e.to_string();
+        let why = text
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim_start_matches("error: ");
+        anyhow!(
+            "success_pattern = {pattern:?} in the config file is not a regular expression: {why}"
+        )
+    })
+}
+
 /// The account: `OTSMS_UID`, `OTSMS_USERNAME`, `OTSMS_PASSWORD` from the environment, else
 /// `uid`, `username`, `password`/`password_file` from the config file.
 fn read_account(config: Option<&Loaded>) -> Result<Account> {
@@ -178,10 +219,10 @@ fn read_account(config: Option<&Loaded>) -> Result<Account> {
     let username = env("OTSMS_USERNAME").or_else(|| file.and_then(|f| f.username.clone()));
     let password = match env("OTSMS_PASSWORD") {
         Some(p) => Some(p),
-        None => match file {
-            Some(f) => match (&f.password, &f.password_file) {
+        None => match config {
+            Some(c) => match (&c.file.password, &c.file.password_file) {
                 (Some(p), _) => Some(p.clone()),
-                (None, Some(path)) => Some(config::read_password_file(path)?),
+                (None, Some(path)) => Some(config::read_password_file(path, &c.path)?),
                 (None, None) => None,
             },
             None => None,
@@ -315,20 +356,22 @@ impl SendSettings {
             None => default_output(&args.book),
         };
         check_output(&output, &args.book)?;
-        let rate = args.rate.or_else(|| file.and_then(|f| f.rate));
-        if let Some(rate) = rate
-            && !(rate.is_finite() && rate > 0.0)
-        {
-            bail!("--rate {rate}: give a number of messages per second above 0");
-        }
-        let concurrency = args
-            .concurrency
-            .map(usize::from)
-            .or_else(|| file.and_then(|f| f.concurrency))
-            .unwrap_or(DEFAULT_CONCURRENCY);
-        if concurrency == 0 {
-            bail!("concurrency must be at least 1");
-        }
+        let rate = match (args.rate, file.and_then(|f| f.rate)) {
+            (Some(rate), _) => Some(checked_rate(rate, &format!("--rate {rate}"))?),
+            (None, Some(rate)) => Some(checked_rate(
+                rate,
+                &format!("rate = {rate} in the config file"),
+            )?),
+            (None, None) => None,
+        };
+        let concurrency = match (args.concurrency, file.and_then(|f| f.concurrency)) {
+            (Some(n), _) => usize::from(n),
+            (None, Some(n)) if (1..=MAX_CONCURRENCY).contains(&n) => n,
+            (None, Some(n)) => bail!(
+                "concurrency = {n} in the config file: give 1 to {MAX_CONCURRENCY} requests in flight, as for -j"
+            ),
+            (None, None) => DEFAULT_CONCURRENCY,
+        };
         let dispatch = DispatchSettings {
             concurrency,
             rate,

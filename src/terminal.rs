@@ -1,15 +1,39 @@
 //! What smsmerge tells the person at the terminal: the plan before anything is written or
-//! sent, warnings, and where the results went. Everything goes to stderr, so stdout stays free
-//! for machine-readable output; a closed stderr is not an error.
+//! sent, warnings, errors, and where the results went. Messages go to stderr, so stdout stays
+//! free for machine-readable output; a closed stderr is not an error.
+//!
+//! Every line leaves through [`to_stderr`] or [`to_stdout`], which show control characters
+//! and bidi overrides as visible symbols (`crate::printable`): much of what is printed comes
+//! from cells, file names, the config file and the gateway.
 
 use crate::book::Table;
 use crate::outcome::{Status, Totals};
+use crate::printable::printable;
 use std::io::Write;
 use std::path::Path;
 
+/// Writes `text` to stderr as the terminal should show it.
+fn to_stderr(text: &str) {
+    let _ = std::io::stderr().write_all(printable(text).as_bytes());
+}
+
+/// Writes `text` to stdout as the terminal should show it, and flushes it; a closed pipe
+/// (`| head`) only means nobody reads the rest.
+pub fn to_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(printable(text).as_bytes());
+    let _ = stdout.flush();
+}
+
 /// Prints a warning line (never silenced by `--quiet`).
 pub fn warn(message: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr(), "smsmerge: warning: {message}");
+    to_stderr(&format!("smsmerge: warning: {message}\n"));
+}
+
+/// Prints the error that ended the run: one line, with its chain of context.
+pub fn error(error: &anyhow::Error) {
+    // `{:#}` prints the whole chain of context on one line.
+    to_stderr(&format!("smsmerge: error: {error:#}\n"));
 }
 
 /// Prints the plan: rows read, to send, invalid, duplicates, messages by encoding and
@@ -74,16 +98,15 @@ pub fn plan_line(label: &str, value: impl std::fmt::Display) -> String {
 
 /// Prints lines already laid out like the plan's.
 pub fn print_raw(text: &str) {
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    to_stderr(text);
 }
 
 /// Says where the results are.
 pub fn print_results_path(path: &Path) {
-    let _ = writeln!(
-        std::io::stderr(),
-        "smsmerge: results written to {}",
+    to_stderr(&format!(
+        "smsmerge: results written to {}\n",
         path.display()
-    );
+    ));
 }
 
 /// The lines a real send adds to the plan: where the messages go, from whom, and the balance.
@@ -104,9 +127,8 @@ pub fn confirm(question: &str) -> anyhow::Result<bool> {
             "not sending without confirmation: this is not a terminal; add --yes to send from a script or cron"
         );
     }
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "{question} [y/N] ");
-    let _ = stderr.flush();
+    to_stderr(&format!("{question} [y/N] "));
+    let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
@@ -134,14 +156,12 @@ pub fn print_simulator(url: &url::Url, config: &crate::gateway::simulator::Simul
         ));
     }
     out.push_str("  Ctrl-C stops it.\n");
-    let mut stdout = std::io::stdout();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    to_stdout(&out);
 }
 
 /// An informational line (silenced by `--quiet` at the call site).
 pub fn note(message: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr(), "smsmerge: {message}");
+    to_stderr(&format!("smsmerge: {message}\n"));
 }
 
 /// What a resumed run found already done.

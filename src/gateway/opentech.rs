@@ -3,12 +3,18 @@
 //!
 //! The password travels in the query string, as the API requires. It never leaves this
 //! module in any other form: errors are stripped of their URL (`reqwest::Error::without_url`)
-//! before they are turned into text, and redirects are not followed (a redirect to another
-//! host would carry the password there).
+//! before they are turned into text, whatever the gateway answers has the password taken out
+//! (`Redactor`) before it is read, and redirects are not followed (a redirect to another host
+//! would carry the password there).
+//!
+//! An answer is read as it streams in, and only its first [`MAX_ANSWER_BYTES`]: a runaway
+//! answer is cut there, never held whole.
 
-use super::{Accepted, BALANCE_PATH, Gateway, Message, SEND_PATH, SendError, classify};
-use crate::secret::Secret;
+use super::answer::{self, Answer, MAX_ANSWER_BYTES};
+use super::{Accepted, BALANCE_PATH, Balance, Gateway, Message, SEND_PATH, SendError};
+use crate::secret::{Redactor, Secret};
 use crate::sms::{Encoding, ucs2_hex};
+use regex::Regex;
 use std::time::Duration;
 use url::{Url, form_urlencoded};
 
@@ -33,6 +39,8 @@ pub struct ClientSettings {
     /// How long establishing a connection may take; a connect timeout is certainly "not
     /// sent", so it is kept shorter than the request timeout.
     pub connect_timeout: Duration,
+    /// `success_pattern` of the config file: what an acceptance must match.
+    pub success_pattern: Option<Regex>,
 }
 
 /// The real gateway.
@@ -42,6 +50,31 @@ pub struct OpenTech {
     balance_url: Url,
     /// `uid=..&username=..&password=..`, encoded once: every request starts its query with it.
     credentials: Secret,
+    /// Takes the password out of whatever the gateway says.
+    redactor: Redactor,
+    success_pattern: Option<Regex>,
+}
+
+/// An answer as it was read, before it is judged.
+struct Received {
+    status: u16,
+    retry_after: Option<Duration>,
+    content_type: Option<String>,
+    /// The first [`MAX_ANSWER_BYTES`], without the password.
+    body: String,
+    too_long: bool,
+}
+
+impl Received {
+    fn answer(&self) -> Answer<'_> {
+        Answer {
+            status: self.status,
+            retry_after: self.retry_after,
+            content_type: self.content_type.as_deref(),
+            body: &self.body,
+            too_long: self.too_long,
+        }
+    }
 }
 
 impl OpenTech {
@@ -61,6 +94,7 @@ impl OpenTech {
             .user_agent(concat!("smsmerge/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", describe(e)))?;
+        let redactor = Redactor::new(&account.password);
         Ok(OpenTech {
             client,
             send_url: endpoint(&settings.base_url, SEND_PATH),
@@ -72,6 +106,8 @@ impl OpenTech {
                     .append_pair("password", account.password.expose())
                     .finish(),
             ),
+            redactor,
+            success_pattern: settings.success_pattern.clone(),
         })
     }
 
@@ -92,19 +128,75 @@ impl OpenTech {
         url
     }
 
-    async fn get(&self, request: reqwest::RequestBuilder) -> Result<Accepted, SendError> {
-        let response = request.send().await.map_err(request_error)?;
+    /// Makes the request and reads its answer: at most [`MAX_ANSWER_BYTES`] of the body, as
+    /// it streams in, with the password taken out of it.
+    async fn get(&self, url: Url) -> Result<Received, SendError> {
+        let mut response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| self.request_error(e))?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+        };
+        let retry_after = header(reqwest::header::RETRY_AFTER).and_then(parse_retry_after);
+        let content_type = header(reqwest::header::CONTENT_TYPE).map(str::to_owned);
         // The answer has started: from here on the request certainly reached the gateway.
-        let body = response.text().await.map_err(|e| SendError::Uncertain {
-            reason: format!("the answer was cut off: {}", describe(e)),
-        })?;
-        classify(status, retry_after, &body)
+        let mut body = Vec::new();
+        let mut too_long = false;
+        while let Some(chunk) = response.chunk().await.map_err(|e| SendError::Uncertain {
+            reason: format!("the answer was cut off: {}", self.describe(e)),
+        })? {
+            let room = MAX_ANSWER_BYTES - body.len();
+            if chunk.len() > room {
+                // The rest is never read: dropping the response closes the connection.
+                body.extend_from_slice(&chunk[..room]);
+                too_long = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = String::from_utf8_lossy(&body);
+        Ok(Received {
+            status,
+            retry_after,
+            content_type,
+            body: self.redactor.redact(&body).into_owned(),
+            too_long,
+        })
+    }
+
+    /// Sorts a failed request by what certainly happened (`shared/design.md`).
+    fn request_error(&self, e: reqwest::Error) -> SendError {
+        if e.is_connect() {
+            // Refused, DNS failure, connect timeout, TLS handshake: the request never left.
+            SendError::Retryable {
+                reason: format!("cannot connect to the gateway: {}", self.describe(e)),
+                retry_after: None,
+            }
+        } else if e.is_timeout() {
+            SendError::Uncertain {
+                reason: "no answer before the timeout; the message may have been sent".to_owned(),
+            }
+        } else {
+            SendError::Uncertain {
+                reason: format!(
+                    "the connection broke before an answer came; the message may have been sent ({})",
+                    self.describe(e)
+                ),
+            }
+        }
+    }
+
+    /// An error's text as [`describe`] gives it, with the password taken out as well, should
+    /// a cause quote the request.
+    fn describe(&self, e: reqwest::Error) -> String {
+        self.redactor.redact(&describe(e)).into_owned()
     }
 }
 
@@ -139,34 +231,14 @@ impl Gateway for OpenTech {
             &pairs[..3]
         };
         let url = self.url_with(&self.send_url, pairs);
-        self.get(self.client.get(url)).await
+        let received = self.get(url).await?;
+        answer::send_outcome(&received.answer(), self.success_pattern.as_ref())
     }
 
-    async fn balance(&self) -> Result<String, SendError> {
+    async fn balance(&self) -> Result<Balance, SendError> {
         let url = self.url_with(&self.balance_url, &[]);
-        self.get(self.client.get(url)).await.map(|a| a.reference)
-    }
-}
-
-/// Sorts a failed request by what certainly happened (`shared/design.md`).
-fn request_error(e: reqwest::Error) -> SendError {
-    if e.is_connect() {
-        // Refused, DNS failure, connect timeout, TLS handshake: the request never left.
-        SendError::Retryable {
-            reason: format!("cannot connect to the gateway: {}", describe(e)),
-            retry_after: None,
-        }
-    } else if e.is_timeout() {
-        SendError::Uncertain {
-            reason: "no answer before the timeout; the message may have been sent".to_owned(),
-        }
-    } else {
-        SendError::Uncertain {
-            reason: format!(
-                "the connection broke before an answer came; the message may have been sent ({})",
-                describe(e)
-            ),
-        }
+        let received = self.get(url).await?;
+        answer::balance_outcome(&received.answer())
     }
 }
 

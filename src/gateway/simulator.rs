@@ -1,13 +1,17 @@
 //! A simulator of the OpenTech HTTP API, served on loopback: the same two endpoints, the same
 //! documented error texts, `dcs=1` hex decoded, every accepted message recorded. Users try
 //! smsmerge with it without an account (`send --simulate`, `smsmerge simulate`); the tests
-//! send to it instead of the real provider, and its fault settings (latency, 503s, dropped
-//! connections, hangs) exercise every path of dispatch.
+//! send to it instead of the real provider, and its fault settings (latency, 503s and other
+//! statuses, dropped connections, hangs, error pages, empty and huge answers, answers that
+//! quote the request) exercise every path of dispatch and of the answers' classification.
 
 use super::{ACCOUNT_ERRORS, BALANCE_PATH, SEND_PATH};
 use crate::sms;
 use bytes::Bytes;
-use http_body_util::Full;
+use futures::StreamExt;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -16,6 +20,7 @@ use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::fs::File;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -98,6 +103,26 @@ pub struct SimulatorConfig {
     pub fail_first: u32,
     /// The first N requests for each message are dropped with no answer.
     pub drop_first: u32,
+    /// The status of the answers of `fail_rate` and `fail_first` (503: not taken, retried).
+    pub fail_status: u16,
+    /// `Retry-After` seconds on those answers.
+    pub retry_after: Option<u64>,
+    /// Share of send requests answered 200 with a PHP error page (the message not taken).
+    pub html_rate: f64,
+    /// Share of send requests answered 200 with an empty body (the message not taken).
+    pub empty_rate: f64,
+    /// Acceptances padded with spaces to this many bytes, streamed (the message taken).
+    pub answer_size: Option<u64>,
+    /// The `Content-Type` of every answer.
+    pub content_type: String,
+    /// Every 200 answer's body is this text with `{}` replaced by the usual one (a byte-order
+    /// mark or markup around the documented errors, say).
+    pub answer_template: Option<String>,
+    /// What the balance endpoint answers an account it knows, instead of its balance.
+    pub balance_answer: Option<String>,
+    /// Answers (other than the documented errors) quote the request: its query string as
+    /// received and the password decoded, as a careless server's error page would.
+    pub echo: bool,
     /// Where to append a JSON line per accepted message.
     pub log: Option<PathBuf>,
     /// Seed for the fault dice, for repeatable runs.
@@ -117,6 +142,15 @@ impl Default for SimulatorConfig {
             hang_rate: 0.0,
             fail_first: 0,
             drop_first: 0,
+            fail_status: 503,
+            retry_after: None,
+            html_rate: 0.0,
+            empty_rate: 0.0,
+            answer_size: None,
+            content_type: "text/plain; charset=utf-8".to_owned(),
+            answer_template: None,
+            balance_answer: None,
+            echo: false,
             log: None,
             seed: None,
         }
@@ -242,9 +276,51 @@ enum Fault {
     Fail,
     Drop,
     Hang,
+    Html,
+    Empty,
 }
 
-type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
+/// The page a PHP script shows when its database is down, as a broken provider sends it.
+const PHP_WARNING_PAGE: &str = "<br />\n<b>Warning</b>:  mysqli_connect(): (HY000/2002): Connection refused in <b>/var/www/ap/static/api/sms_send_bulk.php</b> on line <b>12</b><br />\n";
+
+type Body = BoxBody<Bytes, Infallible>;
+type Answer = Result<Response<Body>, std::io::Error>;
+
+/// What the simulator answers, before the answer's options (template, echo, size, content
+/// type) dress it.
+struct Reply {
+    status: StatusCode,
+    body: String,
+    /// A documented error text, which is never echoed or padded.
+    documented: bool,
+    /// An acceptance, which `answer_size` pads.
+    accepted: bool,
+}
+
+impl Reply {
+    fn new(status: StatusCode, body: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            body: body.into(),
+            documented: false,
+            accepted: false,
+        }
+    }
+
+    fn documented(error: &str) -> Reply {
+        Reply {
+            documented: true,
+            ..Reply::new(StatusCode::OK, error)
+        }
+    }
+
+    fn accepted(body: String) -> Reply {
+        Reply {
+            accepted: true,
+            ..Reply::new(StatusCode::OK, body)
+        }
+    }
+}
 
 async fn handle(
     state: Arc<Mutex<State>>,
@@ -253,15 +329,10 @@ async fn handle(
 ) -> Answer {
     let arrived = tokio::time::Instant::now();
     let received = chrono::Local::now();
-    let query: HashMap<String, String> = request
-        .uri()
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    let raw_query = request.uri().query().unwrap_or_default().to_owned();
+    let query: HashMap<String, String> = url::form_urlencoded::parse(raw_query.as_bytes())
+        .into_owned()
+        .collect();
     let path = request.uri().path().to_owned();
     let (delay, fault) = {
         let mut s = lock(&state)?;
@@ -277,22 +348,29 @@ async fn handle(
         tokio::time::sleep_until(arrived + timer_early(delay)).await;
     }
     match fault {
-        Fault::None => {}
-        Fault::Fail => return Ok(text(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")),
-        Fault::Drop => {
-            return Err(std::io::Error::other("dropped by the simulator"));
-        }
+        Fault::Drop => return Err(std::io::Error::other("dropped by the simulator")),
         Fault::Hang => {
             let _ = stopped.changed().await;
             return Err(std::io::Error::other("hung by the simulator"));
         }
+        Fault::None | Fault::Fail | Fault::Html | Fault::Empty => {}
     }
     let mut s = lock(&state)?;
-    Ok(match path.as_str() {
-        SEND_PATH => s.send(&query, received),
-        BALANCE_PATH => s.balance(&query),
-        _ => text(StatusCode::NOT_FOUND, "Not Found"),
-    })
+    let reply = match fault {
+        Fault::Fail => {
+            let status = StatusCode::from_u16(s.config.fail_status)
+                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            Reply::new(status, status.canonical_reason().unwrap_or("Error"))
+        }
+        Fault::Html => Reply::new(StatusCode::OK, PHP_WARNING_PAGE),
+        Fault::Empty => Reply::new(StatusCode::OK, ""),
+        _ => match path.as_str() {
+            SEND_PATH => s.send(&query, received),
+            BALANCE_PATH => s.balance(&query),
+            _ => Reply::new(StatusCode::NOT_FOUND, "Not Found"),
+        },
+    };
+    Ok(s.dress(reply, &raw_query, &query))
 }
 
 /// tokio's timer has 1 ms resolution and rounds deadlines up: a 50 ms sleep ended after
@@ -308,16 +386,6 @@ fn lock(state: &Mutex<State>) -> Result<std::sync::MutexGuard<'_, State>, std::i
     state
         .lock()
         .map_err(|_| std::io::Error::other("simulator state poisoned"))
-}
-
-fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
-    *response.status_mut() = status;
-    response
-}
-
-fn ok(body: String) -> Response<Full<Bytes>> {
-    Response::new(Full::new(Bytes::from(body)))
 }
 
 impl State {
@@ -348,17 +416,21 @@ impl State {
         if attempt <= c.drop_first + c.fail_first {
             return Fault::Fail;
         }
-        let (fail, drop, hang) = (c.fail_rate, c.drop_rate, c.hang_rate);
         let roll: f64 = self.rng.random_range(0.0..1.0);
-        if roll < fail {
-            Fault::Fail
-        } else if roll < fail + drop {
-            Fault::Drop
-        } else if roll < fail + drop + hang {
-            Fault::Hang
-        } else {
-            Fault::None
+        let mut upto = 0.0;
+        for (share, fault) in [
+            (c.fail_rate, Fault::Fail),
+            (c.drop_rate, Fault::Drop),
+            (c.hang_rate, Fault::Hang),
+            (c.html_rate, Fault::Html),
+            (c.empty_rate, Fault::Empty),
+        ] {
+            upto += share;
+            if roll < upto {
+                return fault;
+            }
         }
+        Fault::None
     }
 
     /// The documented error text for these credentials, or the account.
@@ -386,42 +458,87 @@ impl State {
             .unwrap_or(self.config.balance)
     }
 
-    fn balance(&self, query: &HashMap<String, String>) -> Response<Full<Bytes>> {
+    fn balance(&self, query: &HashMap<String, String>) -> Reply {
         match self.authenticate(query) {
-            Ok(account) => ok(format!("{:.2}", self.balance_of(&account))),
-            Err(error) => ok(error.to_owned()),
+            Ok(account) => Reply::new(
+                StatusCode::OK,
+                self.config
+                    .balance_answer
+                    .clone()
+                    .unwrap_or_else(|| format!("{:.2}", self.balance_of(&account))),
+            ),
+            Err(error) => Reply::documented(error),
         }
+    }
+
+    /// The answer as the options dress it: the template around a 200's body, the request
+    /// quoted, an acceptance padded, the content type.
+    fn dress(
+        &self,
+        reply: Reply,
+        raw_query: &str,
+        query: &HashMap<String, String>,
+    ) -> Response<Body> {
+        let c = &self.config;
+        let mut body = reply.body;
+        if c.echo && !reply.documented {
+            let password = query
+                .get("password")
+                .map(String::as_str)
+                .unwrap_or_default();
+            body = format!("{body} (request: {raw_query}; password: {password})");
+        }
+        if let (Some(template), StatusCode::OK) = (&c.answer_template, reply.status) {
+            body = template.replace("{}", &body);
+        }
+        let body = match c.answer_size {
+            Some(size) if reply.accepted => padded(body, size),
+            _ => Full::new(Bytes::from(body)).boxed(),
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = reply.status;
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&c.content_type) {
+            response
+                .headers_mut()
+                .insert(hyper::header::CONTENT_TYPE, value);
+        }
+        if let (Some(seconds), false) = (c.retry_after, reply.status.is_success()) {
+            response
+                .headers_mut()
+                .insert(hyper::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 
     fn send(
         &mut self,
         query: &HashMap<String, String>,
         received: chrono::DateTime<chrono::Local>,
-    ) -> Response<Full<Bytes>> {
+    ) -> Reply {
         let account = match self.authenticate(query) {
             Ok(account) => account,
-            Err(error) => return ok(error.to_owned()),
+            Err(error) => return Reply::documented(error),
         };
         let get = |k: &str| query.get(k).map(String::as_str).unwrap_or_default();
         let sender = get("sender");
         if !self.config.senders.iter().any(|s| s == sender) {
-            return ok(ACCOUNT_ERRORS[3].to_owned());
+            return Reply::documented(ACCOUNT_ERRORS[3]);
         }
         let recipient = get("recipient");
         if recipient.is_empty() || !recipient.bytes().all(|b| b.is_ascii_digit()) {
-            return text(StatusCode::BAD_REQUEST, "recipient must be digits");
+            return Reply::new(StatusCode::BAD_REQUEST, "recipient must be digits");
         }
         let dcs = get("dcs") == "1";
         let message = if dcs {
             match sms::decode_ucs2_hex(get("msg")) {
                 Ok(decoded) => decoded,
-                Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
+                Err(e) => return Reply::new(StatusCode::BAD_REQUEST, e.to_string()),
             }
         } else {
             get("msg").to_owned()
         };
         if message.is_empty() {
-            return text(StatusCode::BAD_REQUEST, "msg is empty");
+            return Reply::new(StatusCode::BAD_REQUEST, "msg is empty");
         }
         let info = sms::analyze(&message);
         let id = self.next_id;
@@ -452,8 +569,25 @@ impl State {
             // Written whole and at once, so a reader never sees half a line.
             let _ = log.write_all(format!("{line}\n").as_bytes());
         }
-        ok(format!("OK: {id}"))
+        Reply::accepted(format!("OK: {id}"))
     }
+}
+
+/// `head` and then spaces, `size` bytes in all, made as they are sent: a 100 MB answer costs
+/// the simulator one 64 KiB buffer.
+fn padded(head: String, size: u64) -> Body {
+    const CHUNK: usize = 64 * 1024;
+    let spaces = Bytes::from(vec![b' '; CHUNK]);
+    let rest = size.saturating_sub(head.len() as u64);
+    let (whole, tail) = (rest / CHUNK as u64, (rest % CHUNK as u64) as usize);
+    let chunks = futures::stream::iter(
+        std::iter::once(Bytes::from(head))
+            .chain(std::iter::repeat_n(spaces.clone(), whole as usize))
+            .chain(std::iter::once(spaces.slice(..tail))),
+    );
+    BodyExt::boxed(StreamBody::new(
+        chunks.map(|chunk| Ok::<_, Infallible>(Frame::data(chunk))),
+    ))
 }
 
 #[cfg(test)]
