@@ -89,6 +89,7 @@ pub enum Command {
         mut_arg("timeout", |a| a.hide(true)),
         mut_arg("yes", |a| a.hide(true)),
         mut_arg("fresh", |a| a.hide(true)),
+        mut_arg("again", |a| a.hide(true)),
         mut_arg("limit", |a| a.hide(true)),
         mut_arg("ignore_balance", |a| a.hide(true)),
         mut_arg("concurrency", |a| a.hide(true)),
@@ -386,6 +387,11 @@ pub struct SendArgs {
     /// would then be sent again); asks first unless --yes.
     #[arg(long)]
     pub fresh: bool,
+
+    /// Send a batch again although an earlier run sent all of it (without it, that rerun
+    /// stops with nothing to do); asks first unless --yes, the question saying "again".
+    #[arg(long)]
+    pub again: bool,
 
     /// Send only the first N READY rows (the rest are NOT SENT): a test send.
     #[arg(long, value_name = "N")]

@@ -51,10 +51,35 @@ const MAX_CELL_CHARS: usize = 32_767;
 /// Excel refuses longer table column names (MS-OI29500 2.1.681).
 const MAX_TABLE_COLUMN_CHARS: usize = 255;
 
+/// What kind of run it was, in the one word `--json` gives as its `mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// `--dry-run`: nothing was sent.
+    DryRun,
+    /// `--simulate`: sent to the simulator inside smsmerge; nothing left the machine.
+    Simulated,
+    /// Through a gateway.
+    Real,
+}
+
+impl RunKind {
+    /// `dry-run`, `simulated` or `real`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::DryRun => "dry-run",
+            RunKind::Simulated => "simulated",
+            RunKind::Real => "real",
+        }
+    }
+}
+
 /// Facts about the run for the Summary sheet.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
-    /// What kind of run: dry run, simulated, or sent through the gateway.
+    /// What kind of run it was.
+    pub kind: RunKind,
+    /// The kind of run in words, for a person: dry run, simulated, or sent through the
+    /// gateway, and how it ended when it sent nothing.
     pub mode: String,
     /// When the run started.
     pub started: DateTime<FixedOffset>,
@@ -82,9 +107,10 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// A run of this mode that started now-ish; the rest is filled in as it goes.
-    pub fn new(mode: &str, started: DateTime<FixedOffset>) -> RunInfo {
+    /// A run of this kind and mode that started now-ish; the rest is filled in as it goes.
+    pub fn new(kind: RunKind, mode: &str, started: DateTime<FixedOffset>) -> RunInfo {
         RunInfo {
+            kind,
             mode: mode.to_owned(),
             started,
             finished: started,
@@ -133,10 +159,12 @@ pub enum ReportError {
     Xlsx { path: PathBuf, source: XlsxError },
     #[error("{path}: cannot write the results CSV")]
     Csv { path: PathBuf, source: csv::Error },
+    /// The rename into place failed. Only the cause is kept (a `PersistError` would say it
+    /// twice: in its own text and again as its source).
     #[error("{path}: cannot put the results in place")]
     Persist {
         path: PathBuf,
-        source: tempfile::PersistError,
+        source: std::io::Error,
     },
 }
 
@@ -207,9 +235,9 @@ pub fn write(path: &Path, report: &Report<'_>) -> Result<(), ReportError> {
         out.flush().map_err(io)?;
     }
     temp.as_file().sync_all().map_err(io)?;
-    temp.persist(path).map_err(|source| ReportError::Persist {
+    temp.persist(path).map_err(|e| ReportError::Persist {
         path: path.to_owned(),
-        source,
+        source: e.error,
     })?;
     Ok(())
 }

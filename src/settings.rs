@@ -81,6 +81,8 @@ pub struct SendSettings {
     pub yes: bool,
     /// `--fresh`.
     pub fresh: bool,
+    /// `--again`.
+    pub again: bool,
     /// What decides the batch's messages, as the journal records it.
     pub recorded: PlanArgs,
     /// `--ignore-balance`.
@@ -312,6 +314,11 @@ impl SendSettings {
         }
         let output = match &args.output {
             Some(path) => path.clone(),
+            // A simulation's results never sit where a real send's belong.
+            None if args.gateway.simulate && !args.dry_run => crate::results_file::stand_in(
+                &default_output(&args.book),
+                crate::results_file::Stand::Simulated,
+            ),
             None => default_output(&args.book),
         };
         check_output(&output, &args.book)?;
@@ -386,6 +393,7 @@ impl SendSettings {
             quiet: args.quiet,
             yes: args.yes,
             fresh: args.fresh,
+            again: args.again,
             recorded,
             ignore_balance: args.ignore_balance,
             dispatch,

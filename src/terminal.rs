@@ -12,6 +12,12 @@ pub fn warn(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "smsmerge: warning: {message}");
 }
 
+/// Prints an error line for a run that goes on to report (the results could not be
+/// written after sending): the same form as the errors that end a run.
+pub fn error(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "smsmerge: error: {message}");
+}
+
 /// Prints the plan: rows read, to send, invalid, duplicates, messages by encoding and
 /// segments, in a few aligned lines.
 pub fn print_plan(table: &Table, totals: &Totals) {

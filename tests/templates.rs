@@ -231,7 +231,7 @@ fn a_named_template_is_what_the_simulator_receives() {
         .arg(&path)
         .args(["--sender", "OTSMS", "--simulate", "--yes"]);
     expect_exit(cmd, 0);
-    let r = results(&wd);
+    let r = Results::read(&wd.simulated_results("book"));
     assert_eq!(r.statuses(), ["SENT"]);
     assert_eq!(
         r.text(0, "Message"),

@@ -152,6 +152,17 @@ impl Workdir {
         cmd
     }
 
+    /// Where `send STEM.xlsx` writes its results by default: `STEM.results.xlsx`, beside it.
+    pub fn results(&self, stem: &str) -> PathBuf {
+        self.path(&format!("{stem}.results.xlsx"))
+    }
+
+    /// Where `send STEM.xlsx --simulate` writes its results by default:
+    /// `STEM.simulated.xlsx`, so a simulation never sits where a real send's record belongs.
+    pub fn simulated_results(&self, stem: &str) -> PathBuf {
+        self.path(&format!("{stem}.simulated.xlsx"))
+    }
+
     /// `smsmerge send BOOK --dry-run ARGS...`
     pub fn dry_run(&self, book: &Path, args: &[&str]) -> Command {
         let mut cmd = self.command();
