@@ -563,6 +563,9 @@ async fn send_plan(
     started: DateTime<FixedOffset>,
     destination: &Destination,
 ) -> Result<SendPlan> {
+    // Before the lock, which is a file in the same folder: a folder that takes no file is
+    // named as such, with what to do.
+    results_file::check_writable(&destination.path)?;
     let journal_path = journal::path_for(&destination.path);
     let lock = Lock::acquire(&journal_path)?;
     // Caught from the moment the lock is held, so that no way out leaves it behind: before
@@ -587,7 +590,6 @@ async fn send_plan(
     if let (Some(note), false) = (destination.spared_note(), settings.quiet) {
         terminal::note(note);
     }
-    results_file::check_writable(&destination.path)?;
     // The budget is checked on what this run will send, before the gateway is contacted.
     let next = next_rows(settings, table, plan, Outcomes::Known(&outcomes));
     let cost = next.cost();
