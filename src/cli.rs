@@ -353,6 +353,11 @@ pub struct SendArgs {
     #[arg(long)]
     pub gsm_only: bool,
 
+    /// A template naming a column in single braces ({Name}, which stays text) is an error
+    /// instead of a warning: the run stops for --template, the row is INVALID for its own.
+    #[arg(long)]
+    pub strict_braces: bool,
+
     /// When the run ends, print one JSON object on stdout (counts per status, segments,
     /// times, results path, exit code; also for a run stopped by an error) and nothing else.
     #[arg(long)]

@@ -58,6 +58,9 @@ pub struct PlanArgs {
     /// `--gsm-only`.
     #[serde(default)]
     pub gsm_only: bool,
+    /// `--strict-braces`: it makes rows INVALID, so the batch.
+    #[serde(default)]
+    pub strict_braces: bool,
 }
 
 impl PlanArgs {
@@ -90,6 +93,7 @@ impl PlanArgs {
             "--gsm-substitute",
         );
         check(self.gsm_only != other.gsm_only, "--gsm-only");
+        check(self.strict_braces != other.strict_braces, "--strict-braces");
         names
     }
 }

@@ -100,6 +100,7 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
         (plan.allow_duplicates, "--allow-duplicates"),
         (plan.gsm_substitute, "--gsm-substitute"),
         (plan.gsm_only, "--gsm-only"),
+        (plan.strict_braces, "--strict-braces"),
     ] {
         if on {
             argv.push(name.into());

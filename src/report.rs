@@ -278,6 +278,7 @@ fn row_cells<'a>(
     cells: &'a [Value],
     planned: &'a PlannedRow,
     outcome: Cow<'a, RowOutcome>,
+    brace_note: Option<String>,
 ) -> impl Iterator<Item = OutCell<'a>> {
     let text = |s: Option<&'a str>| s.map_or(OutCell::Blank, |s| OutCell::Text(Cow::Borrowed(s)));
     let sms = planned.sms;
@@ -318,9 +319,12 @@ fn row_cells<'a>(
             ))
         }),
         reference.map_or(OutCell::Blank, OutCell::Text),
-        planned.cost_note.as_ref().map_or(OutCell::Blank, |note| {
-            OutCell::Text(Cow::Owned(note.to_string()))
-        }),
+        match (brace_note, &planned.cost_note) {
+            (None, None) => OutCell::Blank,
+            (Some(braces), None) => OutCell::Text(Cow::Owned(braces)),
+            (None, Some(cost)) => OutCell::Text(Cow::Owned(cost.to_string())),
+            (Some(braces), Some(cost)) => OutCell::Text(Cow::Owned(format!("{braces}; {cost}"))),
+        },
     ];
     std::iter::once(OutCell::Count(planned.row_number.into()))
         .chain(cells.iter().map(OutCell::Original))
@@ -335,7 +339,12 @@ fn rows<'a>(report: &'a Report<'_>) -> impl Iterator<Item = impl Iterator<Item =
         .zip(&report.plan.rows)
         .enumerate()
         .map(|(index, (row, planned))| {
-            row_cells(&row.cells, planned, report.outcomes.get(index, planned))
+            let brace_note = planned.single_braces.then(|| {
+                let headers = &report.table.headers;
+                report.plan.single_brace_note(row, headers, report.format)
+            });
+            let outcome = report.outcomes.get(index, planned);
+            row_cells(&row.cells, planned, outcome, brace_note.flatten())
         })
 }
 

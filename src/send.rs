@@ -340,7 +340,35 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
         _ => planner.plan_rows(&table.rows),
     };
     let plan = planner.finish(rows);
+    warn_single_braces(&table, &plan, &settings.format);
     Ok((table, plan))
+}
+
+/// The plan's warning about templates that name a column in single braces (`{Name}`),
+/// which go out as they are: the first such row's hint, and how many rows have one.
+fn warn_single_braces(table: &Table, plan: &Plan, format: &crate::value::ValueFormat) {
+    let mut flagged = plan
+        .rows
+        .iter()
+        .zip(&table.rows)
+        .filter(|(p, _)| p.single_braces);
+    let Some((first, row)) = flagged.next() else {
+        return;
+    };
+    let Some(hint) = plan.single_brace_note(row, &table.headers, format) else {
+        return;
+    };
+    let whose = match plan.message {
+        Some(plan::MessageSource::Global(_)) => "the template".to_owned(),
+        _ => format!(
+            "the template of {} (the first on row {})",
+            terminal::plural(flagged.count() + 1, "row"),
+            first.row_number
+        ),
+    };
+    terminal::warn(format!(
+        "{whose}: {hint} (the rows' Note says so; --strict-braces makes it an error)"
+    ));
 }
 
 /// Rows planned while the sheet was read, and what they were planned against.
