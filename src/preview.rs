@@ -5,7 +5,10 @@
 //!
 //! Text is shown as it will be sent: right-to-left text is left in logical order for the
 //! terminal to display (no reshaping or reordering), and columns are sized by display width
-//! (comfy-table measures with unicode-width), so Arabic lines up with Latin text.
+//! (comfy-table measures with unicode-width), so Arabic lines up with Latin text. Where that
+//! measure and terminals part ways (unicode-width counts the lam-alef ligature `لا` as one
+//! column; terminals give each letter a cell), a zero-width joiner between the two letters
+//! makes them agree without changing what is drawn.
 
 use crate::Exit;
 use crate::book::Table;
@@ -139,9 +142,11 @@ pub fn render(table: &Table, plan: &Plan, totals: &Totals, shown: usize, width: 
 
 /// Text made safe to print on a terminal: control characters (other than line breaks) are
 /// shown as their Unicode pictures, so a cell cannot move the cursor, clear the screen or
-/// break the table's borders. Everything else, right-to-left text included, is left as is.
+/// break the table's borders. Everything else, right-to-left text included, is left as is,
+/// measured as terminals draw it ([`as_drawn`]).
 fn printable(text: &str) -> String {
-    text.chars()
+    let shown: String = text
+        .chars()
         .map(|c| match c {
             '\n' => '\n',
             '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
@@ -149,7 +154,51 @@ fn printable(text: &str) -> String {
             '\u{80}'..='\u{9f}' => '\u{fffd}',
             _ => c,
         })
-        .collect()
+        .collect();
+    as_drawn(&shown)
+}
+
+/// A zero-width joiner (U+200D): drawn as nothing, and it ends a ligature for unicode-width.
+const ZWJ: char = '\u{200d}';
+
+/// The text with a zero-width joiner wherever unicode-width would count an Arabic letter
+/// and the next one as fewer columns than their cells (the lam-alef ligature, with any marks
+/// between them), so the table, measured by unicode-width, is as wide as a terminal draws
+/// it. Terminals give every letter its own cell; a joiner draws as nothing and keeps the
+/// letters joined.
+fn as_drawn(text: &str) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut out = String::with_capacity(text.len());
+    // Where the last letter that takes a cell starts in `out`, and whether it is Arabic.
+    let mut last: Option<(usize, bool)> = None;
+    for c in text.chars() {
+        let cells = c.width().unwrap_or(0);
+        if cells == 0 {
+            out.push(c);
+            continue;
+        }
+        if let Some((start, true)) = last {
+            let before = &out[start..];
+            let mut joined = before.to_owned();
+            joined.push(c);
+            if joined.width() < before.width() + cells {
+                out.push(ZWJ);
+            }
+        }
+        last = Some((out.len(), is_arabic(c)));
+        out.push(c);
+    }
+    out
+}
+
+/// The Arabic blocks (letters, supplement, extended, presentation forms).
+fn is_arabic(c: char) -> bool {
+    matches!(c,
+        '\u{0600}'..='\u{06ff}'
+        | '\u{0750}'..='\u{077f}'
+        | '\u{08a0}'..='\u{08ff}'
+        | '\u{fb50}'..='\u{fdff}'
+        | '\u{fe70}'..='\u{feff}')
 }
 
 #[cfg(test)]
@@ -169,5 +218,28 @@ mod tests {
     fn right_to_left_text_is_left_in_logical_order() {
         let arabic = "عزيزي سامي، طلبك جاهز.\u{200f}";
         assert_eq!(printable(arabic), arabic);
+    }
+
+    /// The width a terminal draws: one cell per character that takes one (wcwidth).
+    fn drawn(text: &str) -> usize {
+        use unicode_width::UnicodeWidthChar;
+        text.chars().map(|c| c.width().unwrap_or(0)).sum()
+    }
+
+    #[test]
+    fn lam_alef_is_measured_as_terminals_draw_it() {
+        use unicode_width::UnicodeWidthStr;
+        for text in ["دولار", "للاستلام", "لأ", "لَا", "لا لا", "Hi 😀 لا"]
+        {
+            assert_ne!(text.width(), drawn(text), "{text}: the case being fixed");
+            let shown = as_drawn(text);
+            assert_eq!(shown.width(), drawn(text), "{text}");
+            assert_eq!(shown.replace(ZWJ, ""), text, "only joiners are added");
+        }
+        // Text the two measures agree on is left alone, emoji sequences included.
+        for text in ["عزيزي سامي", "Dear Rana", "👍🏽 👨\u{200d}👩", "ل\u{200d}ا"]
+        {
+            assert_eq!(as_drawn(text), text);
+        }
     }
 }
