@@ -4,7 +4,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-const EXAMPLES: &str = "\
+/// The examples of `--help` and the manual: the common jobs, ready to paste.
+pub const EXAMPLES: &str = "\
 Examples:
   Start a campaign folder with a sample workbook and config to fill in:
     smsmerge init campaign
@@ -30,6 +31,100 @@ Examples:
     smsmerge send nightly.xlsx --yes --quiet --quiet-hours 21:00-08:00 \\
         --timezone Asia/Beirut --log-file /var/log/smsmerge.log --json
 ";
+
+/// What `-h` says after the options: where the rest is.
+const SHORT_AFTER_HELP: &str = "\
+Examples, exit codes, environment variables and files: --help, or `smsmerge man send | man -l -`.";
+
+/// The exit codes, as `--help`, the manual and the README list them.
+pub const EXIT_STATUS: [(&str, &str); 5] = [
+    (
+        "0",
+        "Every row is fine: READY or SENT (DUPLICATE and SKIPPED rows are left out on purpose), or the batch was sent completely before and there is nothing to do.",
+    ),
+    (
+        "1",
+        "Some rows need a look: INVALID, FAILED, UNCERTAIN or NOT SENT (the results say which); or \"no\" at the prompt; or the results could not be written after sending (the journal has them).",
+    ),
+    (
+        "2",
+        "Bad invocation or unreadable input, or nothing could be sent (account refused, gateway unreachable, results file open in Excel): nothing was done; one line on stderr says why.",
+    ),
+    (
+        "75",
+        "Not a time to send (--quiet-hours, --not-before) and --no-wait: nothing was done; try again later (EX_TEMPFAIL).",
+    ),
+    (
+        "130",
+        "Interrupted (Ctrl-C, SIGTERM): what was sent is in the results and the journal; run the same command again to send the rest.",
+    ),
+];
+
+/// The environment variables smsmerge reads.
+pub const ENVIRONMENT: [(&str, &str); 4] = [
+    (
+        "OTSMS_UID, OTSMS_USERNAME",
+        "The account, before the config file's uid and username.",
+    ),
+    (
+        "OTSMS_PASSWORD",
+        "Its password, before the config file's password or password_file (it is never a flag, and never shown).",
+    ),
+    (
+        "OTSMS_BASE_URL",
+        "The gateway, between --base-url and the config file's base_url [default: http://www.ot-sms.com].",
+    ),
+    ("TZ", "The machine's time zone: the default of --timezone."),
+];
+
+/// The files smsmerge reads and writes.
+pub const FILES: [(&str, &str); 6] = [
+    (
+        "./smsmerge.toml, ~/.config/smsmerge/config.toml",
+        "The config file (--config), the first found.",
+    ),
+    (
+        "BOOK.results.xlsx",
+        "The results, beside the input (-o). A dry run over a real send's results writes BOOK.dry-run.xlsx instead; --simulate writes BOOK.simulated.xlsx.",
+    ),
+    (
+        "RESULTS.journal",
+        "Every request and answer of a send: a rerun resumes and sends nothing twice; `smsmerge report RESULTS.journal` rebuilds the results.",
+    ),
+    (
+        "RESULTS.journal.lock",
+        "Held while a send of the batch runs: a second send, or a dry run, is refused.",
+    ),
+    (
+        "RESULTS.journal.YYYYmmddTHHMMSS",
+        "The journal of an earlier run, kept when a new one starts.",
+    ),
+    (
+        "~$RESULTS, .~lock.RESULTS#",
+        "Excel's and LibreOffice's lock files: while one is beside the results file, a send is refused before the first message.",
+    ),
+];
+
+/// A titled list of (term, meaning) pairs as `--help` shows them.
+fn help_section(title: &str, entries: &[(&str, &str)]) -> String {
+    let mut out = format!("{title}:\n");
+    for (term, meaning) in entries {
+        out.push_str(&format!("  {term}\n      {meaning}\n"));
+    }
+    out
+}
+
+/// What `--help` says after the options: examples, then the exit codes, the environment and
+/// the files.
+fn long_after_help() -> String {
+    [
+        EXAMPLES.to_owned(),
+        help_section("Exit status", &EXIT_STATUS),
+        help_section("Environment", &ENVIRONMENT),
+        help_section("Files", &FILES),
+    ]
+    .join("\n")
+}
 
 const PREVIEW_HELP: &str = "\
 Every option of `send` is accepted, so a send command line previews as it is with `send`
@@ -59,7 +154,13 @@ Examples:
 /// Reads a workbook of recipients and message templates, renders every row, checks numbers,
 /// encodings and lengths, and writes a results workbook with a status for every row.
 #[derive(Debug, Parser)]
-#[command(name = "smsmerge", version, after_help = EXAMPLES, propagate_version = true)]
+#[command(
+    name = "smsmerge",
+    version,
+    after_help = SHORT_AFTER_HELP,
+    after_long_help = long_after_help(),
+    propagate_version = true
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -70,7 +171,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render every row of a workbook and send it (with --dry-run: only check and report).
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = SHORT_AFTER_HELP, after_long_help = long_after_help())]
     Send(Box<SendArgs>),
     /// Show the first rendered messages as a table, and the totals; sends nothing.
     ///
@@ -89,6 +190,7 @@ pub enum Command {
         mut_arg("timeout", |a| a.hide(true)),
         mut_arg("yes", |a| a.hide(true)),
         mut_arg("fresh", |a| a.hide(true)),
+        mut_arg("again", |a| a.hide(true)),
         mut_arg("limit", |a| a.hide(true)),
         mut_arg("ignore_balance", |a| a.hide(true)),
         mut_arg("concurrency", |a| a.hide(true)),
@@ -127,9 +229,9 @@ pub enum Command {
 
 /// Where the gateway is and how to reach it; shared by `send` and `balance`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Gateway")]
 pub struct GatewayArgs {
-    /// Config file [default: ./smsmerge.toml, else the user's config dir
-    /// smsmerge/config.toml].
+    /// Config file [default: ./smsmerge.toml, else ~/.config/smsmerge/config.toml].
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
@@ -137,8 +239,10 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 
-    /// Use a simulator started inside smsmerge instead of the real gateway: nothing leaves
-    /// this machine and no account is needed.
+    /// Send to a simulator inside smsmerge: nothing leaves this machine, no account needed.
+    ///
+    /// Its results go to NAME.simulated.xlsx, apart from a real send's, and it never counts
+    /// as sent.
     #[arg(long, conflicts_with = "base_url")]
     pub simulate: bool,
 
@@ -310,174 +414,240 @@ pub struct ManArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Flags of `smsmerge send`.
+/// Flags of `smsmerge send`. Each one's first paragraph is its line in `-h`; `--help` shows
+/// the rest too.
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// The workbook: .xlsx, .xlsm, .xls, .xlsb, .ods or .csv (UTF-8, `,` or `;`).
     #[arg(value_name = "BOOK")]
     pub book: PathBuf,
 
-    /// Sheet to read, by name or 1-based position [default: the first sheet with a
-    /// recipient column].
-    #[arg(long, value_name = "NAME|N")]
+    /// Sheet to read, by name or 1-based position.
+    ///
+    /// [default: the first sheet with a recipient column]
+    #[arg(long, value_name = "NAME|N", help_heading = "Input")]
     pub sheet: Option<String>,
 
-    /// Column holding the recipient numbers [default: the first of phone, mobile, recipient,
-    /// number, msisdn, to, cell, gsm].
-    #[arg(long, value_name = "COLUMN")]
+    /// Column holding the recipient numbers.
+    ///
+    /// [default: the first of phone, mobile, recipient, number, msisdn, to, cell, gsm]
+    #[arg(long, value_name = "COLUMN", help_heading = "Input")]
     pub to: Option<String>,
 
-    /// One message template for every row, e.g. 'Dear {{Name}}, ...'. Without it (or
-    /// --template-file) each row's template is in the message column.
-    #[arg(long, value_name = "TEXT", conflicts_with = "template_file")]
+    /// One message template for every row, e.g. 'Dear {{Name}}, ...'.
+    ///
+    /// Without it (or --template-file, --template-name) each row's template is in the
+    /// message column.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        conflicts_with = "template_file",
+        help_heading = "Message"
+    )]
     pub template: Option<String>,
 
     /// Read the one message template from this UTF-8 text file.
-    #[arg(long, value_name = "PATH", conflicts_with = "template_name")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "template_name",
+        help_heading = "Message"
+    )]
     pub template_file: Option<PathBuf>,
 
-    /// Use this template of the workbook's Templates sheet (columns name and text) for every
-    /// row. Without it, a `template` column picks one per row.
-    #[arg(long, value_name = "NAME", conflicts_with = "template")]
+    /// Use this template of the workbook's Templates sheet for every row.
+    ///
+    /// The Templates sheet has the columns name and text. Without this flag, a `template`
+    /// column picks one per row.
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "template",
+        help_heading = "Message"
+    )]
     pub template_name: Option<String>,
 
     /// Column holding each row's message template when no --template is given.
-    #[arg(long, value_name = "COLUMN", default_value = "message")]
+    #[arg(
+        long,
+        value_name = "COLUMN",
+        default_value = "message",
+        help_heading = "Message"
+    )]
     pub message_column: String,
 
-    /// Sender id shown to recipients (up to 11 letters and digits, or a number); a
-    /// non-empty `sender` column overrides it per row.
-    #[arg(long, value_name = "ID")]
+    /// Sender id shown to recipients; a non-empty `sender` column overrides it per row.
+    ///
+    /// Up to 11 letters and digits, or a number. Also `sender` in the config file.
+    #[arg(long, value_name = "ID", help_heading = "Message")]
     pub sender: Option<String>,
 
-    /// Country calling code for national numbers: with 961, 03 123 456 becomes 9613123456.
-    #[arg(long, value_name = "CC")]
+    /// Country calling code for national numbers: with 961, 03 123 456 is 9613123456.
+    #[arg(long, value_name = "CC", help_heading = "Message")]
     pub country_code: Option<String>,
 
-    /// strftime format for dates in messages [default: %Y-%m-%d, and %Y-%m-%d %H:%M for
-    /// date-times].
-    #[arg(long, value_name = "FORMAT")]
+    /// strftime format for dates in messages.
+    ///
+    /// [default: %Y-%m-%d, and %Y-%m-%d %H:%M for date-times]
+    #[arg(long, value_name = "FORMAT", help_heading = "Message")]
     pub date_format: Option<String>,
 
+    /// A column in single braces ({Name}) in a template is an error, not a warning.
+    ///
+    /// Single braces are text, so {Name} would go out as it is. Without this flag it is a
+    /// warning and a Note on the rows; with it the run stops for --template, and a row's
+    /// own template makes the row INVALID.
+    #[arg(long, help_heading = "Message")]
+    pub strict_braces: bool,
+
     /// Send rows even when an earlier row has the same recipient and message.
-    #[arg(long)]
+    #[arg(long, help_heading = "Checks")]
     pub allow_duplicates: bool,
 
-    /// Never send to the numbers in this list (a workbook or CSV: the recipient column, else
-    /// the first); their rows are SKIPPED. Repeatable. An `opt_out` column (TRUE/yes/1) in
-    /// the sheet does the same per row.
-    #[arg(long, value_name = "PATH")]
+    /// Never send to the numbers in this list (a workbook or CSV); repeatable.
+    ///
+    /// The list's recipient column is read, else its first. Their rows are SKIPPED. An
+    /// `opt_out` column (TRUE/yes/1) in the sheet does the same per row.
+    #[arg(long, value_name = "PATH", help_heading = "Checks")]
     pub exclude: Vec<PathBuf>,
 
     /// Rows whose message needs more SMS segments than this are INVALID.
     #[arg(long, value_name = "N", default_value_t = 10,
-          value_parser = clap::value_parser!(u16).range(1..=255))]
+          value_parser = clap::value_parser!(u16).range(1..=255), help_heading = "Checks")]
     pub max_segments: u16,
 
-    /// Refuse to start a send that needs more SMS segments than this in all (what the
-    /// provider bills), naming the template responsible for most of them; nothing is sent.
-    /// Also `max_total_segments` in the config file.
+    /// Refuse to start a send that needs more SMS segments than this in all.
+    ///
+    /// Segments are what the provider bills. The refusal names the template responsible
+    /// for most of them; nothing is sent. Also `max_total_segments` in the config file.
     #[arg(long, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..), help_heading = "Checks")]
     pub max_total_segments: Option<u64>,
 
-    /// Replace characters that have a GSM-7 look-alike (’ “ ” – — … no-break spaces,
-    /// zero-width marks) before encoding, so such messages go as GSM-7 and cost fewer
-    /// segments. Letters (Arabic, ç, emoji) are never replaced.
-    #[arg(long)]
+    /// Replace characters that have a GSM-7 look-alike (’ “ ” – … no-break spaces).
+    ///
+    /// Such messages then go as GSM-7 and cost fewer segments. Letters (Arabic, ç, emoji)
+    /// are never replaced. Also `gsm_substitute = true` in the config file.
+    #[arg(long, help_heading = "Checks")]
     pub gsm_substitute: bool,
 
-    /// Rows whose message would still need UCS-2 (after --gsm-substitute, if given) are
-    /// INVALID, with the characters that prevent GSM-7 named.
-    #[arg(long)]
+    /// Rows whose message would still need UCS-2 are INVALID.
+    ///
+    /// Checked after --gsm-substitute, if given; the Detail names the characters that
+    /// prevent GSM-7.
+    #[arg(long, help_heading = "Checks")]
     pub gsm_only: bool,
 
-    /// When the run ends, print one JSON object on stdout (counts per status, segments,
-    /// times, results path, exit code; also for a run stopped by an error) and nothing else.
-    #[arg(long)]
-    pub json: bool,
-
-    /// Append timestamped lines (start, end with counts, or the error) to this file, for
-    /// runs from cron.
-    #[arg(long, value_name = "PATH")]
-    pub log_file: Option<PathBuf>,
-
     /// Results file, .xlsx or .csv [default: BOOK's name + .results.xlsx, beside it].
-    #[arg(short = 'o', long, value_name = "PATH")]
+    ///
+    /// A dry run whose results file holds a real send's results writes NAME.dry-run.xlsx
+    /// beside it instead; --simulate writes NAME.simulated.xlsx.
+    #[arg(short = 'o', long, value_name = "PATH", help_heading = "Results")]
     pub output: Option<PathBuf>,
 
-    /// Check everything and write the results with every row's would-be status; send
-    /// nothing and need no account.
-    #[arg(long)]
+    /// Check everything and write the results with every row's would-be status.
+    ///
+    /// Sends nothing and needs no account.
+    #[arg(long, help_heading = "Results")]
     pub dry_run: bool,
 
     /// Print nothing but errors and warnings.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Results")]
     pub quiet: bool,
+
+    /// When the run ends, print one JSON object on stdout and nothing else.
+    ///
+    /// It has the counts per status, segments, times, results path and exit code; also for
+    /// a run stopped by an error.
+    #[arg(long, help_heading = "Results")]
+    pub json: bool,
+
+    /// Append timestamped lines (start, end with counts, or the error) to this file.
+    #[arg(long, value_name = "PATH", help_heading = "Results")]
+    pub log_file: Option<PathBuf>,
 
     #[command(flatten)]
     pub gateway: GatewayArgs,
 
-    /// Send without asking for confirmation (needed when not on a terminal, e.g. cron).
-    #[arg(short = 'y', long)]
+    /// Send without asking for confirmation (needed outside a terminal, e.g. cron).
+    #[arg(short = 'y', long, help_heading = "Sending")]
     pub yes: bool,
 
-    /// Start a new run even though the journal holds an unfinished one (whose sent messages
-    /// would then be sent again); asks first unless --yes.
-    #[arg(long)]
+    /// Send a batch again although an earlier run sent all of it.
+    ///
+    /// Without it, the same command after a complete send stops with nothing to do. The
+    /// question (or, with --yes, the "sending" line) says "again".
+    #[arg(long, help_heading = "Sending")]
+    pub again: bool,
+
+    /// Start over although the journal holds an unfinished run.
+    ///
+    /// Its sent messages would be sent again; asks first unless --yes. Not needed after a
+    /// run that sent nothing.
+    #[arg(long, help_heading = "Sending")]
     pub fresh: bool,
 
     /// Send only the first N READY rows (the rest are NOT SENT): a test send.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Sending")]
     pub limit: Option<usize>,
 
     /// Send even when the balance is smaller than the segments needed.
-    #[arg(long)]
+    #[arg(long, help_heading = "Sending")]
     pub ignore_balance: bool,
 
     /// Requests in flight at most [default: 8, or `concurrency` in the config file].
     #[arg(short = 'j', long, value_name = "N",
-          value_parser = clap::value_parser!(u16).range(1..=1024))]
+          value_parser = clap::value_parser!(u16).range(1..=1024), help_heading = "Sending")]
     pub concurrency: Option<u16>,
 
-    /// Messages per second at most, in any one-second window [default: no limit, or `rate`
-    /// in the config file].
-    #[arg(long, value_name = "R")]
+    /// Messages per second at most, in any one-second window.
+    ///
+    /// [default: no limit, or `rate` in the config file]
+    #[arg(long, value_name = "R", help_heading = "Sending")]
     pub rate: Option<f64>,
 
     /// Retries for failures that certainly did not send (refused connection, 5xx, 429).
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Sending")]
     pub retries: u32,
 
     /// Re-send, once, messages whose request got no answer; this may deliver them twice.
-    #[arg(long)]
+    #[arg(long, help_heading = "Sending")]
     pub retry_uncertain: bool,
 
     /// First wait between retries in milliseconds; each retry doubles it, with jitter.
-    #[arg(long, value_name = "MS", default_value_t = 500)]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 500,
+        help_heading = "Sending"
+    )]
     pub backoff_ms: u64,
 
-    /// Hours with no sending, in --timezone: 21:00-08:00 (may wrap midnight) or 12:00-14:00.
-    /// A run started inside them waits for their end; one that reaches them pauses (messages
-    /// in flight finish) and resumes after. `off` ignores the config file's [default:
-    /// `quiet_hours` in the config file].
-    #[arg(long, value_name = "HH:MM-HH:MM")]
+    /// Hours with no sending, in --timezone: 21:00-08:00 (may wrap midnight), or `off`.
+    ///
+    /// A run started inside them waits for their end; one that reaches them pauses
+    /// (messages in flight finish) and resumes after. `off` ignores the config file's
+    /// [default: `quiet_hours` in the config file].
+    #[arg(long, value_name = "HH:MM-HH:MM", help_heading = "Schedule")]
     pub quiet_hours: Option<String>,
 
-    /// Send nothing before this time, in --timezone: HH:MM today, or YYYY-MM-DD HH:MM. A time
-    /// already past does not wait.
-    #[arg(long, value_name = "TIME")]
+    /// Send nothing before this time, in --timezone: HH:MM today, or YYYY-MM-DD HH:MM.
+    ///
+    /// A time already past does not wait.
+    #[arg(long, value_name = "TIME", help_heading = "Schedule")]
     pub not_before: Option<String>,
 
-    /// Time zone of --quiet-hours and --not-before: an IANA name such as Asia/Beirut or UTC
-    /// [default: `timezone` in the config file, else this machine's].
-    #[arg(long, value_name = "ZONE")]
+    /// Time zone of --quiet-hours and --not-before, e.g. Asia/Beirut or UTC.
+    ///
+    /// An IANA name [default: `timezone` in the config file, else this machine's].
+    #[arg(long, value_name = "ZONE", help_heading = "Schedule")]
     pub timezone: Option<String>,
 
-    /// Started outside the hours to send (--quiet-hours, --not-before), do not wait: exit at
-    /// once with code 75, having sent and written nothing, so that cron can try again later. A
-    /// send that reaches quiet hours still pauses.
-    #[arg(long)]
+    /// Outside the hours to send, exit at once with code 75 instead of waiting.
+    ///
+    /// Nothing is sent or written, so that cron can try again later. A send that reaches
+    /// quiet hours still pauses.
+    #[arg(long, help_heading = "Schedule")]
     pub no_wait: bool,
 }
 

@@ -9,6 +9,10 @@ use crate::settings::GatewaySettings;
 use anyhow::Result;
 use std::net::{Ipv4Addr, SocketAddr};
 
+/// The gateway's name in messages and in the journal when it is the simulator started inside
+/// smsmerge (`--simulate`).
+pub const SIMULATED_HOST: &str = "built-in simulator";
+
 /// A gateway ready to use.
 pub struct Connection {
     /// The client.
@@ -48,7 +52,7 @@ impl Connection {
         client.base_url = simulator.url();
         Ok(Connection {
             gateway: OpenTech::new(account, &client)?,
-            host: "built-in simulator".to_owned(),
+            host: SIMULATED_HOST.to_owned(),
             simulator: Some(simulator),
         })
     }

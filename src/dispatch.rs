@@ -735,6 +735,7 @@ mod tests {
                     sender: Some("OTSMS".into()),
                     text: Some(text.into()),
                     cost_note: None,
+                    single_braces: false,
                 }
             })
             .collect();

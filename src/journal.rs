@@ -58,6 +58,9 @@ pub struct PlanArgs {
     /// `--gsm-only`.
     #[serde(default)]
     pub gsm_only: bool,
+    /// `--strict-braces`: it makes rows INVALID, so the batch.
+    #[serde(default)]
+    pub strict_braces: bool,
 }
 
 impl PlanArgs {
@@ -90,6 +93,7 @@ impl PlanArgs {
             "--gsm-substitute",
         );
         check(self.gsm_only != other.gsm_only, "--gsm-only");
+        check(self.strict_braces != other.strict_braces, "--strict-braces");
         names
     }
 }
@@ -109,6 +113,14 @@ pub struct RunHeader {
     pub gateway: String,
     /// What decides the batch's messages.
     pub plan: PlanArgs,
+}
+
+impl RunHeader {
+    /// Whether the run went to the simulator started inside smsmerge (`--simulate`): such a
+    /// run never counts as sent.
+    pub fn is_simulated(&self) -> bool {
+        self.gateway == crate::connection::SIMULATED_HOST
+    }
 }
 
 /// One line of the journal.
@@ -165,6 +177,8 @@ pub struct Previous {
     pub header: Option<RunHeader>,
     /// Whether the last run finished.
     pub finished: bool,
+    /// When it finished (RFC 3339), as its `finished` record says.
+    pub finished_at: Option<String>,
     /// Keys with an attempt record.
     pub attempted: HashMap<String, u32>,
     /// The last outcome of each key.
@@ -172,6 +186,29 @@ pub struct Previous {
 }
 
 impl Previous {
+    /// Whether any message may have reached the gateway: one was accepted, or a request got
+    /// no answer. A journal without any is no record worth keeping: its run sent nothing.
+    pub fn sent_anything(&self) -> bool {
+        self.outcomes
+            .values()
+            .any(|o| o.status == Status::Sent.as_str())
+            || self.has_uncertain()
+    }
+
+    /// How many of these messages (the journal keys of a plan's rows) the journal has as
+    /// accepted or unanswered, or `None` when some message is neither: then a resume of the
+    /// journal's run would still send something.
+    pub fn covers(&self, keys: &[Option<JournalKey>]) -> Option<Covered> {
+        let mut covered = Covered::default();
+        for key in keys.iter().flatten() {
+            match self.carried_outcome(&key.to_string())?.status {
+                Status::Sent => covered.sent += 1,
+                _ => covered.uncertain += 1,
+            }
+        }
+        Some(covered)
+    }
+
     /// Whether some message got no answer: such a run is resumed, not replaced, when the
     /// user asks for `--retry-uncertain`.
     pub fn has_uncertain(&self) -> bool {
@@ -234,6 +271,15 @@ impl Previous {
     }
 }
 
+/// The messages of a plan a journal already has: accepted, or sent without an answer.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Covered {
+    /// Accepted by the gateway.
+    pub sent: usize,
+    /// Sent, and no answer came: they may have been delivered.
+    pub uncertain: usize,
+}
+
 /// Reads a journal; a torn last line (the process died writing it) is ignored.
 pub fn load(path: &Path) -> Result<Previous> {
     let file = File::open(path).with_context(|| format!("journal {}", path.display()))?;
@@ -252,6 +298,7 @@ pub fn load(path: &Path) -> Result<Previous> {
             Record::Run(header) => {
                 previous.header = Some(header);
                 previous.finished = false;
+                previous.finished_at = None;
             }
             Record::Attempt { key, attempt, .. } => {
                 // A request made after an outcome (a rerun sending what an earlier run left
@@ -264,10 +311,27 @@ pub fn load(path: &Path) -> Result<Previous> {
             Record::Outcome(outcome) => {
                 previous.outcomes.insert(outcome.key.clone(), outcome);
             }
-            Record::Finished { .. } => previous.finished = true,
+            Record::Finished { time } => {
+                previous.finished = true;
+                previous.finished_at = Some(time);
+            }
         }
     }
     Ok(previous)
+}
+
+/// The first run header of a journal, read without the rest: enough to tell a real send's
+/// journal from a simulated one's. `None` when the first line is not a run header.
+pub fn first_header(path: &Path) -> Result<Option<RunHeader>> {
+    let file = File::open(path).with_context(|| format!("journal {}", path.display()))?;
+    let mut line = String::new();
+    BufReader::new(file)
+        .read_line(&mut line)
+        .with_context(|| format!("journal {}", path.display()))?;
+    Ok(match serde_json::from_str(&line) {
+        Ok(Record::Run(header)) => Some(header),
+        _ => None,
+    })
 }
 
 /// The journal of a run in progress.

@@ -29,6 +29,8 @@ pub mod printable;
 pub mod progress;
 pub mod rebuild;
 pub mod report;
+pub mod rerun;
+pub mod results_file;
 pub mod schedule;
 pub mod secret;
 pub mod send;
@@ -103,7 +105,7 @@ fn send_monitored(args: &cli::SendArgs) -> Result<Exit> {
         }
         let settings = SendSettings::from_config(args, config?)?;
         let finished = send::run(&settings)?;
-        monitor.finished(&finished, &settings.output);
+        monitor.finished(&finished);
         Ok(finished.exit)
     };
     let result = attempt();

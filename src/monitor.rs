@@ -97,12 +97,12 @@ impl Monitor {
     }
 
     /// Reports a send that ran to its end (whatever its exit code).
-    pub fn finished(&mut self, finished: &Finished, results: &Path) {
+    pub fn finished(&mut self, finished: &Finished) {
         if let Some(log) = &mut self.log {
-            log.line(&finished_line(finished, results));
+            log.line(&finished_line(finished));
         }
         if self.json {
-            let summary = Summary::of(finished, &self.book, results);
+            let summary = Summary::of(finished, &self.book);
             print_json(&summary);
         }
     }
@@ -126,7 +126,7 @@ impl Monitor {
 }
 
 /// The log line of a finished run: exit code, counts that are not zero, segments, results.
-fn finished_line(finished: &Finished, results: &Path) -> String {
+fn finished_line(finished: &Finished) -> String {
     let totals = &finished.totals;
     let counts: Vec<String> = Status::ALL
         .into_iter()
@@ -137,6 +137,7 @@ fn finished_line(finished: &Finished, results: &Path) -> String {
     let mut line = format!(
         "{}: exit {}; {} rows: {}; {} segments; {}; {seconds:.1} s",
         match finished.exit {
+            _ if finished.already_sent => "already sent completely: nothing to do",
             Exit::Interrupted => "interrupted",
             Exit::NotNow => "not now (held by the schedule, --no-wait): nothing sent",
             _ => "done",
@@ -146,11 +147,14 @@ fn finished_line(finished: &Finished, results: &Path) -> String {
         counts.join(", "),
         totals.segments(),
         if finished.results_written {
-            format!("results {}", results.display())
+            format!("results {}", finished.results.display())
         } else {
             "no results written".to_owned()
         }
     );
+    if let Some(error) = &finished.results_error {
+        line.push_str(&format!("; {error}"));
+    }
     if let Some(why) = &finished.run.stopped {
         line.push_str(&format!("; stopped early: {why}"));
     }
@@ -172,10 +176,16 @@ struct Summary<'a> {
     command: &'static str,
     ok: bool,
     exit_code: u8,
-    mode: &'a str,
+    /// `dry-run`, `simulated` or `real`.
+    mode: &'static str,
+    /// True when an earlier run had sent this batch completely, so this one did nothing.
+    already_sent: bool,
     book: &'a Path,
-    /// `null` when no results file was written (`--no-wait` outside the allowed hours).
+    /// `null` when no results file was written (`--no-wait` outside the allowed hours, a
+    /// batch already sent, "no" at the prompt, the results could not be written).
     results: Option<&'a Path>,
+    /// Why the results could not be written after sending, when they could not.
+    results_error: Option<&'a str>,
     started: String,
     finished: String,
     duration_seconds: f64,
@@ -206,16 +216,20 @@ struct Segments {
 }
 
 impl<'a> Summary<'a> {
-    fn of(finished: &'a Finished, book: &'a Path, results: &'a Path) -> Summary<'a> {
+    fn of(finished: &'a Finished, book: &'a Path) -> Summary<'a> {
         let run = &finished.run;
         let totals: &Totals = &finished.totals;
         Summary {
             command: "send",
             ok: finished.exit == Exit::Success,
             exit_code: finished.exit as u8,
-            mode: &run.mode,
+            mode: run.kind.as_str(),
+            already_sent: finished.already_sent,
             book,
-            results: finished.results_written.then_some(results),
+            results: finished
+                .results_written
+                .then_some(finished.results.as_path()),
+            results_error: finished.results_error.as_deref(),
             started: run.started.to_rfc3339(),
             finished: run.finished.to_rfc3339(),
             duration_seconds: (run.finished - run.started).as_seconds_f64(),

@@ -66,6 +66,9 @@ pub struct PlanSettings {
     pub gsm_substitute: bool,
     /// `--gsm-only`: a message that still needs UCS-2 is INVALID.
     pub gsm_only: bool,
+    /// `--strict-braces`: a template naming a column in single braces makes its rows
+    /// INVALID.
+    pub strict_braces: bool,
 }
 
 /// The identity of a message: a hash of recipient, sender and text. It recognises a message
@@ -131,6 +134,10 @@ pub struct PlannedRow {
     /// What look-alike characters cost this row, or what `--gsm-substitute` replaced in it
     /// (boxed: most rows have none, and a million rows keep their plan until the end).
     pub cost_note: Option<Box<CostNote>>,
+    /// Its template names a column in single braces (`{Name}`), which stay text: the
+    /// results' Note says so ([`Plan::single_brace_note`]). A flag, not the note itself,
+    /// since a million rows keep their plan until the end.
+    pub single_braces: bool,
     /// The decision.
     pub verdict: Verdict,
 }
@@ -203,6 +210,33 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// The note for a row whose template names a column in single braces (`row` is the
+    /// planned table's row, `headers` its header): `single braces are text; did you mean
+    /// {{Name}}?`. Worked out again from the row's template, which only rows flagged
+    /// [`PlannedRow::single_braces`] need.
+    pub fn single_brace_note(
+        &self,
+        row: &Row,
+        headers: &Headers,
+        format: &ValueFormat,
+    ) -> Option<String> {
+        let own;
+        let template = match (self.template_of(row, format)?, self.message.as_ref()?) {
+            (TemplateUse::Global, MessageSource::Global(template)) => template,
+            (TemplateUse::Named(name), MessageSource::Named { picker, .. }) => {
+                picker.pick(name).ok()?
+            }
+            (TemplateUse::Own { text, .. }, _) => {
+                own = Template::parse(&text).ok()?.bind(headers).ok()?;
+                &own
+            }
+            _ => return None,
+        };
+        template.single_brace_hint()
+    }
+}
+
 /// Plans every row of the table.
 pub fn build(table: &Table, settings: &PlanSettings) -> Plan {
     let planner = Planner::new(&table.headers, settings);
@@ -246,6 +280,7 @@ impl<'a> Planner<'a> {
                     text: None,
                     sms: None,
                     cost_note: None,
+                    single_braces: false,
                     verdict: Verdict::Invalid(
                         "internal error while planning this row (please report it)".into(),
                     ),
@@ -270,11 +305,11 @@ impl<'a> Planner<'a> {
         let mut problems: Vec<String> = Vec::new();
         let recipient = self.recipient_of(row).map_err(|e| problems.push(e)).ok();
         let sender = self.sender_of(row).map_err(|e| problems.push(e)).ok();
-        let (text, replaced) = match self.text_of(row, scratch) {
-            Ok((text, replaced)) => (Some(text), replaced),
+        let (text, replaced, single_braces) = match self.text_of(row, scratch) {
+            Ok(made) => (Some(made.text), made.replaced, made.single_braces),
             Err(problem) => {
                 problems.push(problem);
-                (None, None)
+                (None, None, false)
             }
         };
         let sms = text.as_deref().map(sms::analyze);
@@ -333,6 +368,7 @@ impl<'a> Planner<'a> {
             text,
             sms,
             cost_note,
+            single_braces,
             verdict,
         }
     }
@@ -383,25 +419,16 @@ impl<'a> Planner<'a> {
 
     /// The row's message as it will be sent, and what `--gsm-substitute` replaced in it with
     /// the encoding and segments the text had before (`None` when nothing was replaced).
-    fn text_of(
-        &self,
-        row: &Row,
-        scratch: &mut RowScratch,
-    ) -> Result<(Box<str>, Option<Replaced>), String> {
+    fn text_of(&self, row: &Row, scratch: &mut RowScratch) -> Result<RowText, String> {
         let settings = self.settings;
         let RowScratch {
             text: out,
             templates,
         } = scratch;
         out.clear();
-        let rendered = match &settings.message {
-            MessageSource::Global(template) => {
-                template.render_into(&row.cells, &settings.format, out)
-            }
-            MessageSource::PerRow { column } => {
-                let template = self.own_template(row, *column, templates)?;
-                template.render_into(&row.cells, &settings.format, out)
-            }
+        let template: &BoundTemplate = match &settings.message {
+            MessageSource::Global(template) => template,
+            MessageSource::PerRow { column } => self.own_template(row, *column, templates)?,
             MessageSource::Named {
                 column,
                 picker,
@@ -409,7 +436,7 @@ impl<'a> Planner<'a> {
             } => {
                 let cell = &row.cells[*column];
                 let header = &self.headers.names()[*column];
-                let template = match (cell, fallback) {
+                match (cell, fallback) {
                     (Value::Error(code), _) => {
                         return Err(format!("no message: {header:?} holds the error {code}"));
                     }
@@ -423,10 +450,16 @@ impl<'a> Planner<'a> {
                     }
                     (Value::Text(name), _) => picker.pick(name)?,
                     (other, _) => picker.pick(&settings.format.display(other))?,
-                };
-                template.render_into(&row.cells, &settings.format, out)
+                }
             }
         };
+        let single_braces = match template.single_brace_hint() {
+            Some(hint) if settings.strict_braces => {
+                return Err(format!("message template: {hint} (--strict-braces)"));
+            }
+            hint => hint.is_some(),
+        };
+        let rendered = template.render_into(&row.cells, &settings.format, out);
         rendered.map_err(|errors| {
             errors
                 .iter()
@@ -452,7 +485,11 @@ impl<'a> Planner<'a> {
         }
         // A copy of exactly the text's length: a million rows keep it until the results are
         // written, so a rendering buffer's spare capacity is not kept with each.
-        Ok((Box::from(text), replaced))
+        Ok(RowText {
+            text: Box::from(text),
+            replaced,
+            single_braces,
+        })
     }
 }
 
@@ -498,6 +535,15 @@ impl Planner<'_> {
 
 /// What `--gsm-substitute` replaced in a text, and the text's encoding and segments before.
 type Replaced = (Vec<(char, &'static str, usize)>, SmsInfo);
+
+/// A row's message as it will be sent, and what is worth noting about how it was made.
+struct RowText {
+    text: Box<str>,
+    /// What `--gsm-substitute` replaced (`None` when nothing was).
+    replaced: Option<Replaced>,
+    /// Its template names a column in single braces (`{Name}`).
+    single_braces: bool,
+}
 
 /// What one planning thread reuses from row to row.
 #[derive(Default)]
@@ -686,6 +732,7 @@ mod tests {
             opt_out_column: None,
             gsm_substitute: false,
             gsm_only: false,
+            strict_braces: false,
         }
     }
 

@@ -7,7 +7,10 @@
 //! terminal to display (no reshaping or reordering), and columns are sized by display width
 //! (comfy-table measures with unicode-width), so Arabic lines up with Latin text. Control
 //! characters and bidi overrides in a cell are shown as symbols (`crate::printable`) before
-//! the table is laid out, so they can neither move the cursor nor turn a line around.
+//! the table is laid out, so they can neither move the cursor nor turn a line around. Where that
+//! measure and terminals part ways (unicode-width counts the lam-alef ligature `لا` as one
+//! column; terminals give each letter a cell), a zero-width joiner between the two letters
+//! makes them agree without changing what is drawn.
 
 use crate::Exit;
 use crate::book::Table;
@@ -88,11 +91,11 @@ pub fn render(table: &Table, plan: &Plan, totals: &Totals, shown: usize, width: 
             let status = if outcome.detail.is_empty() {
                 outcome.status.to_string()
             } else {
-                format!("{}\n{}", outcome.status, printable(&outcome.detail))
+                format!("{}\n{}", outcome.status, as_shown(&outcome.detail))
             };
             let mut row = Row::from(vec![
                 planned.row_number.to_string(),
-                printable(planned.recipient.as_deref().unwrap_or_default()).into_owned(),
+                as_shown(planned.recipient.as_deref().unwrap_or_default()),
                 planned
                     .sms
                     .map(|s| s.encoding.to_string())
@@ -102,11 +105,7 @@ pub fn render(table: &Table, plan: &Plan, totals: &Totals, shown: usize, width: 
                     .map(|s| s.segments.to_string())
                     .unwrap_or_default(),
                 status,
-                planned
-                    .text
-                    .as_deref()
-                    .map(|t| printable(t).into_owned())
-                    .unwrap_or_default(),
+                planned.text.as_deref().map(as_shown).unwrap_or_default(),
             ]);
             row.max_height(MAX_LINES);
             text.add_row(row);
@@ -140,4 +139,81 @@ pub fn render(table: &Table, plan: &Plan, totals: &Totals, shown: usize, width: 
     }
     out.push_str(&terminal::plan_summary(table, totals));
     out
+}
+
+/// A cell's text as the table shows it: made safe for the terminal ([`printable`]) and
+/// measured as terminals draw it ([`as_drawn`]).
+fn as_shown(text: &str) -> String {
+    as_drawn(&printable(text))
+}
+
+/// A zero-width joiner (U+200D): drawn as nothing, and it ends a ligature for unicode-width.
+const ZWJ: char = '\u{200d}';
+
+/// The text with a zero-width joiner wherever unicode-width would count an Arabic letter
+/// and the next one as fewer columns than their cells (the lam-alef ligature, with any marks
+/// between them), so the table, measured by unicode-width, is as wide as a terminal draws
+/// it. Terminals give every letter its own cell; a joiner draws as nothing and keeps the
+/// letters joined.
+fn as_drawn(text: &str) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut out = String::with_capacity(text.len());
+    // Where the last letter that takes a cell starts in `out`, and whether it is Arabic.
+    let mut last: Option<(usize, bool)> = None;
+    for c in text.chars() {
+        let cells = c.width().unwrap_or(0);
+        if cells == 0 {
+            out.push(c);
+            continue;
+        }
+        if let Some((start, true)) = last {
+            let before = &out[start..];
+            let mut joined = before.to_owned();
+            joined.push(c);
+            if joined.width() < before.width() + cells {
+                out.push(ZWJ);
+            }
+        }
+        last = Some((out.len(), is_arabic(c)));
+        out.push(c);
+    }
+    out
+}
+
+/// The Arabic blocks (letters, supplement, extended, presentation forms).
+fn is_arabic(c: char) -> bool {
+    matches!(c,
+        '\u{0600}'..='\u{06ff}'
+        | '\u{0750}'..='\u{077f}'
+        | '\u{08a0}'..='\u{08ff}'
+        | '\u{fb50}'..='\u{fdff}'
+        | '\u{fe70}'..='\u{feff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The width a terminal draws: one cell per character that takes one (wcwidth).
+    fn drawn(text: &str) -> usize {
+        use unicode_width::UnicodeWidthChar;
+        text.chars().map(|c| c.width().unwrap_or(0)).sum()
+    }
+
+    #[test]
+    fn lam_alef_is_measured_as_terminals_draw_it() {
+        use unicode_width::UnicodeWidthStr;
+        for text in ["دولار", "للاستلام", "لأ", "لَا", "لا لا", "Hi 😀 لا"]
+        {
+            assert_ne!(text.width(), drawn(text), "{text}: the case being fixed");
+            let shown = as_drawn(text);
+            assert_eq!(shown.width(), drawn(text), "{text}");
+            assert_eq!(shown.replace(ZWJ, ""), text, "only joiners are added");
+        }
+        // Text the two measures agree on is left alone, emoji sequences included.
+        for text in ["عزيزي سامي", "Dear Rana", "👍🏽 👨\u{200d}👩", "ل\u{200d}ا"]
+        {
+            assert_eq!(as_drawn(text), text);
+        }
+    }
 }

@@ -7,7 +7,7 @@ use crate::Exit;
 use crate::cli::{Cli, Command, ReportArgs};
 use crate::journal::{self, PlanArgs};
 use crate::outcome::{self, RowOutcome, Status};
-use crate::report::RunInfo;
+use crate::report::{RunInfo, RunKind};
 use crate::send;
 use crate::settings::SendSettings;
 use anyhow::{Result, anyhow};
@@ -44,14 +44,21 @@ pub fn run(args: &ReportArgs) -> Result<Exit> {
                 });
         }
     }
+    let kind = if header.is_simulated() {
+        RunKind::Simulated
+    } else {
+        RunKind::Real
+    };
     let mut run = RunInfo::new(
+        kind,
         &format!("rebuilt from the journal {}", args.journal.display()),
         started,
     );
     run.gateway = Some(header.gateway.clone());
     run.sender = header.plan.sender.clone();
     let done = outcome::Outcomes::Known(&outcomes);
-    let (totals, run) = send::write_results(&settings, &table, &plan, done, run)?;
+    let (totals, run) = send::tally(&settings, &plan, done, run);
+    send::write_results(&settings, &output, &table, &plan, done, &totals, &run)?;
     Ok(send::exit_code(&totals, &run))
 }
 
@@ -93,6 +100,7 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
         (plan.allow_duplicates, "--allow-duplicates"),
         (plan.gsm_substitute, "--gsm-substitute"),
         (plan.gsm_only, "--gsm-only"),
+        (plan.strict_braces, "--strict-braces"),
     ] {
         if on {
             argv.push(name.into());

@@ -51,10 +51,35 @@ const MAX_CELL_CHARS: usize = 32_767;
 /// Excel refuses longer table column names (MS-OI29500 2.1.681).
 const MAX_TABLE_COLUMN_CHARS: usize = 255;
 
+/// What kind of run it was, in the one word `--json` gives as its `mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// `--dry-run`: nothing was sent.
+    DryRun,
+    /// `--simulate`: sent to the simulator inside smsmerge; nothing left the machine.
+    Simulated,
+    /// Through a gateway.
+    Real,
+}
+
+impl RunKind {
+    /// `dry-run`, `simulated` or `real`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::DryRun => "dry-run",
+            RunKind::Simulated => "simulated",
+            RunKind::Real => "real",
+        }
+    }
+}
+
 /// Facts about the run for the Summary sheet.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
-    /// What kind of run: dry run, simulated, or sent through the gateway.
+    /// What kind of run it was.
+    pub kind: RunKind,
+    /// The kind of run in words, for a person: dry run, simulated, or sent through the
+    /// gateway, and how it ended when it sent nothing.
     pub mode: String,
     /// When the run started.
     pub started: DateTime<FixedOffset>,
@@ -82,9 +107,10 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// A run of this mode that started now-ish; the rest is filled in as it goes.
-    pub fn new(mode: &str, started: DateTime<FixedOffset>) -> RunInfo {
+    /// A run of this kind and mode that started now-ish; the rest is filled in as it goes.
+    pub fn new(kind: RunKind, mode: &str, started: DateTime<FixedOffset>) -> RunInfo {
         RunInfo {
+            kind,
             mode: mode.to_owned(),
             started,
             finished: started,
@@ -133,10 +159,12 @@ pub enum ReportError {
     Xlsx { path: PathBuf, source: XlsxError },
     #[error("{path}: cannot write the results CSV")]
     Csv { path: PathBuf, source: csv::Error },
+    /// The rename into place failed. Only the cause is kept (a `PersistError` would say it
+    /// twice: in its own text and again as its source).
     #[error("{path}: cannot put the results in place")]
     Persist {
         path: PathBuf,
-        source: tempfile::PersistError,
+        source: std::io::Error,
     },
 }
 
@@ -207,9 +235,9 @@ pub fn write(path: &Path, report: &Report<'_>) -> Result<(), ReportError> {
         out.flush().map_err(io)?;
     }
     temp.as_file().sync_all().map_err(io)?;
-    temp.persist(path).map_err(|source| ReportError::Persist {
+    temp.persist(path).map_err(|e| ReportError::Persist {
         path: path.to_owned(),
-        source,
+        source: e.error,
     })?;
     Ok(())
 }
@@ -250,6 +278,7 @@ fn row_cells<'a>(
     cells: &'a [Value],
     planned: &'a PlannedRow,
     outcome: Cow<'a, RowOutcome>,
+    brace_note: Option<String>,
 ) -> impl Iterator<Item = OutCell<'a>> {
     let text = |s: Option<&'a str>| s.map_or(OutCell::Blank, |s| OutCell::Text(Cow::Borrowed(s)));
     let sms = planned.sms;
@@ -290,9 +319,12 @@ fn row_cells<'a>(
             ))
         }),
         reference.map_or(OutCell::Blank, OutCell::Text),
-        planned.cost_note.as_ref().map_or(OutCell::Blank, |note| {
-            OutCell::Text(Cow::Owned(note.to_string()))
-        }),
+        match (brace_note, &planned.cost_note) {
+            (None, None) => OutCell::Blank,
+            (Some(braces), None) => OutCell::Text(Cow::Owned(braces)),
+            (None, Some(cost)) => OutCell::Text(Cow::Owned(cost.to_string())),
+            (Some(braces), Some(cost)) => OutCell::Text(Cow::Owned(format!("{braces}; {cost}"))),
+        },
     ];
     std::iter::once(OutCell::Count(planned.row_number.into()))
         .chain(cells.iter().map(OutCell::Original))
@@ -307,7 +339,12 @@ fn rows<'a>(report: &'a Report<'_>) -> impl Iterator<Item = impl Iterator<Item =
         .zip(&report.plan.rows)
         .enumerate()
         .map(|(index, (row, planned))| {
-            row_cells(&row.cells, planned, report.outcomes.get(index, planned))
+            let brace_note = planned.single_braces.then(|| {
+                let headers = &report.table.headers;
+                report.plan.single_brace_note(row, headers, report.format)
+            });
+            let outcome = report.outcomes.get(index, planned);
+            row_cells(&row.cells, planned, outcome, brace_note.flatten())
         })
 }
 

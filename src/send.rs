@@ -1,10 +1,12 @@
 //! `smsmerge send`: book → plan → (journal, balance, confirmation) → dispatch → report.
 //!
 //! Reads like the pipeline it runs. A dry run stops after the plan and reports it. A real run
-//! takes the batch's lock, resumes an unfinished run from its journal (or starts a new one),
-//! checks the account and the balance before the first message, asks for confirmation, sends
-//! with every attempt journaled, and reports. Ctrl-C or SIGTERM stops it cleanly (exit 130);
-//! a second one quits at once, and a rerun resumes.
+//! takes the batch's lock, decides from the journal what an earlier run means for this one
+//! (`rerun`: resume it, start a new run, or stop because the batch was sent completely),
+//! checks that the results can be written, checks the account and the balance before the
+//! first message, asks for confirmation, sends with every attempt journaled, and reports.
+//! Ctrl-C or SIGTERM before the first request ends the run with nothing sent; during the
+//! send it stops it cleanly (exit 130); a second one quits at once, and a rerun resumes.
 //!
 //! Outside the hours to send (`--quiet-hours`, `--not-before`) dispatch waits, with the lock
 //! held and the journal open; with `--no-wait` the run ends right after the plan instead
@@ -20,18 +22,21 @@ use crate::connection::Connection;
 use crate::dispatch::{self, Batch, Dispatched, Stop, StopReason, Timing};
 use crate::gateway::opentech::OpenTech;
 use crate::gateway::{Gateway, SendError};
-use crate::journal::{self, Journal, JournalKey, Previous, RunHeader};
+use crate::journal::{self, Journal, RunHeader};
 use crate::lock::Lock;
 use crate::outcome::{self, Outcomes, RowOutcome, Status, Totals};
 use crate::plan::{self, Plan, PlannedRow};
 use crate::progress::Progress;
-use crate::report::{self, RunInfo};
+use crate::report::{self, RunInfo, RunKind};
+use crate::rerun::{self, Earlier, Replaced, Resumed, SentBefore};
+use crate::results_file::{self, Destination, Stand};
 use crate::schedule::{Hold, Schedule};
 use crate::settings::SendSettings;
 use crate::templates::{self, NamedTemplates};
 use crate::terminal;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, FixedOffset, Local, Utc};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 /// How a send ended: the exit code and what the results say, for `--json` and `--log-file`.
@@ -43,13 +48,48 @@ pub struct Finished {
     pub totals: Totals,
     /// Mode, times, balance, why it stopped.
     pub run: RunInfo,
-    /// Whether the results file was written (not when `--no-wait` found the window closed).
+    /// Where the results go: the results file, or a dry run's or simulation's stand-in for it.
+    pub results: PathBuf,
+    /// Whether the results file was written: not when the run had nothing to write (the
+    /// window closed with `--no-wait`, a batch already sent, a "no" at the prompt), nor when
+    /// writing it failed.
     pub results_written: bool,
+    /// The batch had been sent completely by an earlier run: this one did nothing.
+    pub already_sent: bool,
+    /// Why the results could not be written after sending (the journal has the outcomes).
+    pub results_error: Option<String>,
+}
+
+impl Finished {
+    /// A run that ended with this code and these totals, its results not (yet) written.
+    fn new(exit: Exit, totals: Totals, run: RunInfo, results: &Path) -> Finished {
+        Finished {
+            exit,
+            totals,
+            run,
+            results: results.to_owned(),
+            results_written: false,
+            already_sent: false,
+            results_error: None,
+        }
+    }
+}
+
+/// What kind of run the settings ask for.
+fn run_kind(settings: &SendSettings) -> RunKind {
+    if settings.dry_run {
+        RunKind::DryRun
+    } else if settings.gateway.simulate {
+        RunKind::Simulated
+    } else {
+        RunKind::Real
+    }
 }
 
 /// Runs `send` with checked settings.
 pub fn run(settings: &SendSettings) -> Result<Finished> {
     let started = Local::now().fixed_offset();
+    let kind = run_kind(settings);
     let (table, plan) = read_and_plan(settings)?;
     let planned = Totals::new(&plan, Outcomes::Planned);
     if !settings.quiet {
@@ -60,30 +100,14 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     }
     let ready = planned.count(Status::Ready);
     let hold = (ready > 0).then(|| held_now(settings)).flatten();
+    let stand = match kind {
+        RunKind::DryRun => Some(Stand::DryRun),
+        RunKind::Simulated => Some(Stand::Simulated),
+        RunKind::Real => None,
+    };
+    let destination = Destination::of(&settings.output, stand);
     if settings.dry_run {
-        let (estimate, over) = dry_run_cost(settings, &table, &plan);
-        if !settings.quiet {
-            terminal::print_raw(&estimate);
-        }
-        if let Some(warning) = over {
-            terminal::warn(warning);
-        }
-        if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
-            terminal::note(format!(
-                "{}: a real send now would wait until {}",
-                schedule.reason(hold, *now),
-                schedule.until(hold, *now)
-            ));
-        }
-        let run = RunInfo::new("dry run: nothing was sent", started);
-        let (totals, run) = write_results(settings, &table, &plan, Outcomes::Planned, run)?;
-        let exit = exit_code(&totals, &run);
-        return Ok(Finished {
-            exit,
-            totals,
-            run,
-            results_written: true,
-        });
+        return dry_run(settings, &table, &plan, &destination, hold, started);
     }
     if settings.no_wait
         && let Some((schedule, hold, now)) = &hold
@@ -93,39 +117,140 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
             schedule.reason(hold, *now),
             schedule.until(hold, *now)
         ));
-        return Ok(Finished {
-            exit: Exit::NotNow,
-            totals: planned,
-            run: RunInfo::new("not sent: held by the schedule (--no-wait)", started),
-            results_written: false,
-        });
+        let run = RunInfo::new(kind, "not sent: held by the schedule (--no-wait)", started);
+        return Ok(Finished::new(Exit::NotNow, planned, run, &destination.path));
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let outcomes = outcome::from_plan(&plan);
-    let sent = runtime.block_on(send_plan(settings, &table, &plan, outcomes, started))?;
+    let dispatch = send_plan(
+        settings,
+        &table,
+        &plan,
+        outcomes,
+        kind,
+        started,
+        &destination,
+    );
+    let sent = match runtime.block_on(dispatch)? {
+        SendPlan::Sent(sent) => *sent,
+        SendPlan::Ended(ended) => {
+            return Ok(ended.finished(settings, &plan, planned, kind, started, &destination));
+        }
+    };
     let done = Outcomes::Known(&sent.outcomes);
-    let (totals, run) = write_results(settings, &table, &plan, done, sent.run)?;
+    let (totals, run) = tally(settings, &plan, done, sent.run.clone());
+    let written = write_results(
+        settings,
+        &destination.path,
+        &table,
+        &plan,
+        done,
+        &totals,
+        &run,
+    );
     // Only now, with the results in place, may the journal say the run finished: a kill
     // before this point leaves an unfinished run, whose rerun sends nothing twice.
+    let finished = sent.finished && written.is_ok();
     runtime
-        .block_on(sent.journal.close(sent.finished))
+        .block_on(sent.journal.close(finished))
         .with_context(|| format!("cannot write the journal {}", sent.journal.path().display()))?;
+    if !sent.sent_anything {
+        rerun::leave_no_trace(sent.journal.path(), sent.kept.as_deref())?;
+    }
     sent.signals.abort();
     drop(sent.locks);
+    let results_error = written.err().map(|error| {
+        let line = results_lost(&error, &totals, &destination.path, sent.journal.path());
+        terminal::error(&line);
+        line
+    });
     let exit = if sent.interrupted {
         Exit::Interrupted
+    } else if results_error.is_some() {
+        // Something may have been sent: never "nothing done".
+        Exit::Attention
     } else {
         exit_code(&totals, &run)
     };
-    Ok(Finished {
-        exit,
-        totals,
-        run,
-        results_written: true,
-    })
+    let mut finished = Finished::new(exit, totals, run, &destination.path);
+    finished.results_written = results_error.is_none();
+    finished.results_error = results_error;
+    Ok(finished)
+}
+
+/// The error of a send whose results could not be written: the cause once, what was sent,
+/// that the journal has it, and what to do.
+fn results_lost(error: &anyhow::Error, totals: &Totals, results: &Path, journal: &Path) -> String {
+    let (sent, uncertain) = (totals.count(Status::Sent), totals.count(Status::Uncertain));
+    if sent + uncertain == 0 {
+        return format!(
+            "{error:#}; nothing was sent: close {} (if it is open in Excel or LibreOffice) or make it writable, then run the same command again",
+            results.display()
+        );
+    }
+    let mut what = if sent == 1 {
+        "1 message was sent".to_owned()
+    } else {
+        format!("{sent} messages were sent")
+    };
+    if uncertain > 0 {
+        what.push_str(&format!(" ({uncertain} more got no answer)"));
+    }
+    format!(
+        "{error:#}; {what} and the journal {journal} has every outcome: close {results} (if it is open in Excel or LibreOffice) or make it writable, then run `smsmerge report {journal}` to write the results",
+        journal = journal.display(),
+        results = results.display()
+    )
+}
+
+/// `send --dry-run`: the estimate, the results with every row's would-be status, no network.
+/// It waits for no send: while one of this batch runs (it holds the lock), a dry run is
+/// refused rather than write beside it.
+fn dry_run(
+    settings: &SendSettings,
+    table: &Table,
+    plan: &Plan,
+    destination: &Destination,
+    hold: Option<(&Schedule, Hold, DateTime<Utc>)>,
+    started: DateTime<FixedOffset>,
+) -> Result<Finished> {
+    let (estimate, over) = dry_run_cost(settings, table, plan);
+    if !settings.quiet {
+        terminal::print_raw(&estimate);
+    }
+    if let Some(warning) = over {
+        terminal::warn(warning);
+    }
+    if let (Some((schedule, hold, now)), false) = (&hold, settings.quiet) {
+        terminal::note(format!(
+            "{}: a real send now would wait until {}",
+            schedule.reason(hold, *now),
+            schedule.until(hold, *now)
+        ));
+    }
+    results_file::check_writable(&destination.path)?;
+    let _lock = Lock::acquire(&journal::path_for(&settings.output))
+        .context("no dry run while this batch is being sent")?;
+    if let (Some(note), false) = (destination.spared_note(), settings.quiet) {
+        terminal::note(note);
+    }
+    let run = RunInfo::new(RunKind::DryRun, "dry run: nothing was sent", started);
+    let (totals, run) = tally(settings, plan, Outcomes::Planned, run);
+    write_results(
+        settings,
+        &destination.path,
+        table,
+        plan,
+        Outcomes::Planned,
+        &totals,
+        &run,
+    )?;
+    let mut finished = Finished::new(exit_code(&totals, &run), totals, run, &destination.path);
+    finished.results_written = true;
+    Ok(finished)
 }
 
 /// The schedule, when it holds requests back at this moment, with the hold and the moment.
@@ -216,7 +341,35 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
         _ => planner.plan_rows(&table.rows),
     };
     let plan = planner.finish(rows);
+    warn_single_braces(&table, &plan, &settings.format);
     Ok((table, plan))
+}
+
+/// The plan's warning about templates that name a column in single braces (`{Name}`),
+/// which go out as they are: the first such row's hint, and how many rows have one.
+fn warn_single_braces(table: &Table, plan: &Plan, format: &crate::value::ValueFormat) {
+    let mut flagged = plan
+        .rows
+        .iter()
+        .zip(&table.rows)
+        .filter(|(p, _)| p.single_braces);
+    let Some((first, row)) = flagged.next() else {
+        return;
+    };
+    let Some(hint) = plan.single_brace_note(row, &table.headers, format) else {
+        return;
+    };
+    let whose = match plan.message {
+        Some(plan::MessageSource::Global(_)) => "the template".to_owned(),
+        _ => format!(
+            "the template of {} (the first on row {})",
+            terminal::plural(flagged.count() + 1, "row"),
+            first.row_number
+        ),
+    };
+    terminal::warn(format!(
+        "{whose}: {hint} (the rows' Note says so; --strict-braces makes it an error)"
+    ));
 }
 
 /// Rows planned while the sheet was read, and what they were planned against.
@@ -285,15 +438,13 @@ fn plan_while_reading(
     early.map(|(e, _)| e)
 }
 
-/// Writes the results file and says where it is; returns the totals the exit code needs
-/// and the run's facts with its finishing time.
-pub fn write_results(
+/// The totals of the outcomes and the run's facts with its finishing time.
+pub fn tally(
     settings: &SendSettings,
-    table: &Table,
     plan: &Plan,
     outcomes: Outcomes<'_>,
     mut run: RunInfo,
-) -> Result<(Totals, RunInfo)> {
+) -> (Totals, RunInfo) {
     let totals = Totals::new(plan, outcomes);
     run.finished = Local::now().fixed_offset();
     // The segments counted are those sent, or in a dry run those that would be.
@@ -301,21 +452,34 @@ pub fn write_results(
         .price
         .as_ref()
         .map(|price| price.explained(totals.segments()));
+    (totals, run)
+}
+
+/// Writes the results file at `path` and says where it is.
+pub fn write_results(
+    settings: &SendSettings,
+    path: &Path,
+    table: &Table,
+    plan: &Plan,
+    outcomes: Outcomes<'_>,
+    totals: &Totals,
+    run: &RunInfo,
+) -> Result<()> {
     report::write(
-        &settings.output,
+        path,
         &report::Report {
             table,
             plan,
             outcomes,
-            totals: &totals,
-            run: &run,
+            totals,
+            run,
             format: &settings.format,
         },
     )?;
     if !settings.quiet {
-        terminal::print_results_path(&settings.output);
+        terminal::print_results_path(path);
     }
-    Ok((totals, run))
+    Ok(())
 }
 
 /// What a real send produced; the journal and the lock stay open until the results are
@@ -326,10 +490,75 @@ struct Sent {
     interrupted: bool,
     journal: Journal,
     finished: bool,
+    /// Whether anything may have reached the gateway, in this run or the one it resumed;
+    /// a run that sent nothing leaves no journal behind.
+    sent_anything: bool,
+    /// The earlier journal this run moved aside, to put back if it sent nothing.
+    kept: Option<PathBuf>,
     /// The batch's and the input workbook's.
     locks: [Lock; 2],
     /// Watches for Ctrl-C until the results are written: a second one quits at once.
     signals: tokio::task::JoinHandle<()>,
+}
+
+/// How the dispatch phase ended.
+enum SendPlan {
+    /// Messages were sent (or the run got as far as sending).
+    Sent(Box<Sent>),
+    /// The run ended before its first request, with nothing sent.
+    Ended(Ended),
+}
+
+/// A send that ended before its first request: no journal written, no results.
+enum Ended {
+    /// The batch was sent completely by an earlier run; the rows carry its outcomes.
+    AlreadySent {
+        before: SentBefore,
+        outcomes: Vec<RowOutcome>,
+    },
+    /// "n" at the prompt.
+    AnsweredNo,
+    /// Ctrl-C or SIGTERM while connecting, reading the balance or at the prompt.
+    Interrupted,
+}
+
+impl Ended {
+    /// What the run reports.
+    fn finished(
+        self,
+        settings: &SendSettings,
+        plan: &Plan,
+        planned: Totals,
+        kind: RunKind,
+        started: DateTime<FixedOffset>,
+        destination: &Destination,
+    ) -> Finished {
+        let (exit, totals, mode, already_sent) = match self {
+            Ended::AlreadySent { before, outcomes } => {
+                let line = before.nothing_to_do();
+                if !settings.quiet {
+                    terminal::note(&line);
+                }
+                let totals = Totals::new(plan, Outcomes::Known(&outcomes));
+                (plan_exit_code(&totals), totals, line, true)
+            }
+            Ended::AnsweredNo => {
+                terminal::note("nothing sent: you answered no");
+                let mode = "not sent: you answered no".to_owned();
+                (Exit::Attention, planned, mode, false)
+            }
+            Ended::Interrupted => {
+                terminal::warn("interrupted before the first message: nothing was sent");
+                let mode = "not sent: interrupted before the first message".to_owned();
+                (Exit::Interrupted, planned, mode, false)
+            }
+        };
+        let mut run = RunInfo::new(kind, &mode, started);
+        run.finished = Local::now().fixed_offset();
+        let mut finished = Finished::new(exit, totals, run, &destination.path);
+        finished.already_sent = already_sent;
+        finished
+    }
 }
 
 /// Exit 2 when a real send certainly sent nothing at all (the account was refused, the
@@ -360,60 +589,65 @@ async fn send_plan(
     table: &Table,
     plan: &Plan,
     mut outcomes: Vec<RowOutcome>,
+    kind: RunKind,
     started: DateTime<FixedOffset>,
-) -> Result<Sent> {
-    let journal_path = journal::path_for(&settings.output);
+    destination: &Destination,
+) -> Result<SendPlan> {
+    // Before the lock, which is a file in the same folder: a folder that takes no file is
+    // named as such, with what to do.
+    results_file::check_writable(&destination.path)?;
+    let journal_path = journal::path_for(&destination.path);
     // The batch's lock first: a second run of the same command is told that its batch is
     // being sent; a send of the same workbook to other results, that its workbook is.
     let batch_lock = Lock::acquire(&journal_path)?;
-    let input_lock = Lock::acquire_input(&settings.book, &settings.output)?;
+    let input_lock = Lock::acquire_input(&settings.book, &destination.path)?;
+    // Caught from the moment the lock is held, so that no way out leaves it behind: before
+    // the first request a signal ends the run with nothing sent, after it it stops the batch.
+    let mut signals = Signals::new().ok();
     let keys = journal::keys(plan);
-    let earlier = earlier_run(settings, &journal_path)?;
+    let earlier = rerun::earlier_run(settings, &journal_path, &keys)?;
     let resumed = match &earlier {
-        Earlier::Resume(previous) => Some(previous),
-        Earlier::Nothing | Earlier::Replace { .. } => None,
+        Earlier::Resume(previous) => Some(rerun::carry_over(
+            previous,
+            &keys,
+            &mut outcomes,
+            settings.dispatch.retry_uncertain,
+        )),
+        Earlier::AlreadySent { before, previous } => {
+            rerun::carry_over(previous, &keys, &mut outcomes, false);
+            let before = before.clone();
+            return Ok(SendPlan::Ended(Ended::AlreadySent { before, outcomes }));
+        }
+        Earlier::Nothing | Earlier::Replace(_) => None,
+    };
+    if let (Some(note), false) = (destination.spared_note(), settings.quiet) {
+        terminal::note(note);
     }
-    .map(|p| carry_over(p, &keys, &mut outcomes, settings.dispatch.retry_uncertain));
     // The budget is checked on what this run will send, before the gateway is contacted.
     let next = next_rows(settings, table, plan, Outcomes::Known(&outcomes));
     let cost = next.cost();
     if let Some(refusal) = refusal(settings, &cost, &next) {
         bail!(refusal);
     }
-    let connection = Connection::open(&settings.gateway).await?;
+    let asking = Asking {
+        cost: &cost,
+        resumed: resumed.as_ref(),
+        earlier: &earlier,
+        journal: &journal_path,
+    };
+    let prepared = tokio::select! {
+        prepared = prepare(settings, asking) => prepared?,
+        () = next_signal(&mut signals) => return Ok(SendPlan::Ended(Ended::Interrupted)),
+    };
+    let Some(Prepared {
+        connection,
+        balance_before,
+    }) = prepared
+    else {
+        return Ok(SendPlan::Ended(Ended::AnsweredNo));
+    };
     let gateway = &connection.gateway;
     let host = connection.host.clone();
-    // The balance must cover what this run sends: not the rows an earlier run sent, nor
-    // those past --limit.
-    let balance_before = check_balance(gateway, &host, cost.segments(), settings).await?;
-    if !settings.quiet {
-        terminal::print_send_plan(&host, settings.sender.as_deref(), balance_before.as_deref());
-        if let Some(resumed) = &resumed {
-            terminal::print_resumed(
-                resumed.sent,
-                resumed.uncertain,
-                settings.dispatch.retry_uncertain,
-            );
-        }
-    }
-    let count = cost.messages();
-    let cost_line = cost.describe(settings.price.as_ref());
-    if count > 0 && settings.yes && !settings.quiet {
-        terminal::print_raw(&terminal::plan_line("sending", &cost_line));
-    }
-    if count > 0 && !settings.yes {
-        if let (Some((schedule, hold, now)), false) = (held_now(settings), settings.quiet) {
-            terminal::note(format!(
-                "{}: sending will wait until {}",
-                schedule.reason(&hold, now),
-                schedule.until(&hold, now)
-            ));
-        }
-        let question = format!("Send {cost_line} through {host}?");
-        if !terminal::confirm(&question)? {
-            bail!("nothing sent: not confirmed");
-        }
-    }
     let header = RunHeader {
         version: journal::VERSION,
         started: started.to_rfc3339(),
@@ -422,20 +656,20 @@ async fn send_plan(
         gateway: host.clone(),
         plan: settings.recorded.clone(),
     };
-    if let Earlier::Replace { finished } = earlier {
-        let kept = journal::rotate(&journal_path)?;
-        if finished && !settings.quiet {
-            terminal::note(format!(
-                "the last run of this batch finished; starting a new one (its journal is kept as {})",
-                kept.display()
-            ));
+    let kept = match &earlier {
+        Earlier::Replace(why) => {
+            let kept = journal::rotate(&journal_path)?;
+            if let (Some(note), false) = (why.note(&kept), settings.quiet) {
+                terminal::note(note);
+            }
+            Some(kept)
         }
-    }
+        _ => None,
+    };
     let journal = Journal::open(&journal_path, header)?;
     let stop: Arc<Stop> = Arc::new(Stop::new());
-    let signals = Signals::new().context("cannot watch for Ctrl-C")?;
-    let signals = tokio::spawn(watch_signals(signals, Arc::clone(&stop)));
-    let mut progress = Progress::new(count, settings.quiet);
+    let signals = tokio::spawn(watch_signals(Arc::clone(&stop), signals));
+    let mut progress = Progress::new(cost.messages(), settings.quiet);
     let batch = Batch {
         plan,
         keys: &keys,
@@ -456,6 +690,10 @@ async fn send_plan(
         && !outcomes
             .iter()
             .any(|o| matches!(o.status, Status::NotSent | Status::Failed));
+    let sent_anything = resumed.is_some()
+        || outcomes
+            .iter()
+            .any(|o| matches!(o.status, Status::Sent | Status::Uncertain));
     journal
         .close(false)
         .await
@@ -482,7 +720,7 @@ async fn send_plan(
     } else {
         "sent through the gateway"
     };
-    let mut run = RunInfo::new(mode, started);
+    let mut run = RunInfo::new(kind, mode, started);
     run.gateway = Some(host);
     run.sender = Some(
         settings
@@ -496,20 +734,125 @@ async fn send_plan(
     run.balance_after = balance_after;
     run.stopped = stopped_by.as_ref().map(ToString::to_string);
     run.resumed = resumed.map(|r| format!("{} messages were sent by an earlier run", r.sent));
-    Ok(Sent {
+    Ok(SendPlan::Sent(Box::new(Sent {
         outcomes,
         run,
         interrupted: stopped_by == Some(StopReason::Interrupted),
         journal,
         finished,
+        sent_anything,
+        kept,
         locks: [batch_lock, input_lock],
         signals,
-    })
+    })))
+}
+
+/// What the steps before the first request need to know to say what is about to happen.
+struct Asking<'a> {
+    /// What this run will send.
+    cost: &'a Cost,
+    /// What an earlier run of the batch already did, when this run resumes it.
+    resumed: Option<&'a Resumed>,
+    /// The earlier run: sent completely and now sent `--again`, or set aside with `--fresh`.
+    earlier: &'a Earlier,
+    /// The journal, named in the `--fresh` question.
+    journal: &'a Path,
+}
+
+/// A gateway ready and a person who said yes.
+struct Prepared {
+    connection: Connection,
+    balance_before: Option<String>,
+}
+
+/// Everything before the first request that waits for the network or a person: the
+/// `--fresh` question, the connection, the balance, the plan's gateway lines and the
+/// confirmation. `None` when the answer was no.
+async fn prepare(settings: &SendSettings, asking: Asking<'_>) -> Result<Option<Prepared>> {
+    if let (Earlier::Replace(Replaced::Fresh { sent }), false) = (asking.earlier, settings.yes) {
+        let question = format!(
+            "{} holds an unfinished run that sent {sent} messages; start over and send them again?",
+            asking.journal.display()
+        );
+        if !ask(question).await? {
+            return Ok(None);
+        }
+    }
+    let connection = Connection::open(&settings.gateway).await?;
+    let host = connection.host.clone();
+    let segments = asking.cost.segments();
+    // The balance must cover what this run sends: not the rows an earlier run sent, nor
+    // those past --limit.
+    let balance_before = check_balance(&connection.gateway, &host, segments, settings).await?;
+    if !settings.quiet {
+        terminal::print_send_plan(&host, settings.sender.as_deref(), balance_before.as_deref());
+        if let Some(resumed) = asking.resumed {
+            terminal::print_resumed(
+                resumed.sent,
+                resumed.uncertain,
+                settings.dispatch.retry_uncertain,
+            );
+        }
+    }
+    let count = asking.cost.messages();
+    let cost_line = asking.cost.describe(settings.price.as_ref());
+    let again = match asking.earlier {
+        Earlier::Replace(Replaced::Again(before)) => {
+            format!(" again (this batch was sent completely on {})", before.when)
+        }
+        _ => String::new(),
+    };
+    if count > 0 && settings.yes && !settings.quiet {
+        terminal::print_raw(&terminal::plan_line(
+            "sending",
+            format!("{cost_line}{again}"),
+        ));
+    }
+    if count > 0 && !settings.yes {
+        if let (Some((schedule, hold, now)), false) = (held_now(settings), settings.quiet) {
+            terminal::note(format!(
+                "{}: sending will wait until {}",
+                schedule.reason(&hold, now),
+                schedule.until(&hold, now)
+            ));
+        }
+        if !ask(format!("Send {cost_line} through {host}{again}?")).await? {
+            connection.close();
+            return Ok(None);
+        }
+    }
+    Ok(Some(Prepared {
+        connection,
+        balance_before,
+    }))
+}
+
+/// Asks a yes/no question on the terminal from a thread of its own, so that the runtime
+/// stays free to see Ctrl-C while the question waits for an answer.
+async fn ask(question: String) -> Result<bool> {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = answer.send(terminal::confirm(&question));
+    });
+    answered
+        .await
+        .map_err(|_| anyhow!("the confirmation prompt ended without an answer"))?
+}
+
+/// The next Ctrl-C or SIGTERM; never, when they cannot be caught.
+async fn next_signal(signals: &mut Option<Signals>) {
+    match signals {
+        Some(signals) => signals.next().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// First Ctrl-C or SIGTERM: stop starting sends (those in flight finish). Second: quit at
 /// once; the journal is consistent, so a rerun resumes.
-async fn watch_signals(mut signals: Signals, stop: Arc<Stop>) {
+async fn watch_signals(stop: Arc<Stop>, signals: Option<Signals>) {
+    let Some(mut signals) = signals else {
+        return;
+    };
     signals.next().await;
     let _ = stop.set(StopReason::Interrupted);
     terminal::warn(
@@ -557,122 +900,6 @@ impl Signals {
         }
         #[cfg(windows)]
         let _ = self.ctrl_c.recv().await;
-    }
-}
-
-/// What a resumed run found already done.
-struct Resumed {
-    sent: usize,
-    uncertain: usize,
-}
-
-/// Gives READY rows the outcome an earlier run left them: SENT stays SENT, unanswered stays
-/// UNCERTAIN (unless `retry_uncertain`), everything else is sent.
-fn carry_over(
-    previous: &Previous,
-    keys: &[Option<JournalKey>],
-    outcomes: &mut [RowOutcome],
-    retry_uncertain: bool,
-) -> Resumed {
-    let mut resumed = Resumed {
-        sent: 0,
-        uncertain: 0,
-    };
-    for (outcome, key) in outcomes.iter_mut().zip(keys) {
-        let (Status::Ready, Some(key)) = (outcome.status, key) else {
-            continue;
-        };
-        match previous.carried_outcome(&key.to_string()) {
-            Some(carried) if carried.status == Status::Sent => {
-                resumed.sent += 1;
-                *outcome = carried;
-            }
-            Some(carried) => {
-                resumed.uncertain += 1;
-                if !retry_uncertain {
-                    *outcome = carried;
-                }
-            }
-            None => {}
-        }
-    }
-    resumed
-}
-
-/// What to do with the journal of an earlier run of this batch.
-enum Earlier {
-    /// There is none.
-    Nothing,
-    /// An unfinished run of the same batch, to resume.
-    Resume(Box<Previous>),
-    /// A journal to move aside for this run's own: a finished run's, an unreadable one, or
-    /// an unfinished one with `--fresh`. Moved only when this run is sure to start, so a run
-    /// refused later (budget, balance, no confirmation) leaves it where a rerun resumes it.
-    Replace {
-        /// The earlier run had finished (the user is told a new run starts).
-        finished: bool,
-    },
-}
-
-/// The earlier run to resume, if any. A finished run's journal is to be replaced (a new run
-/// starts); an unfinished one is resumed only when it is the same batch, and replaced only
-/// with `--fresh` after confirmation.
-fn earlier_run(settings: &SendSettings, path: &std::path::Path) -> Result<Earlier> {
-    if !path.exists() {
-        return Ok(Earlier::Nothing);
-    }
-    let previous = journal::load(path)?;
-    let Some(header) = previous.header.clone() else {
-        return Ok(Earlier::Replace { finished: false });
-    };
-    // A finished run is replaced by a new one, unless the user asks to re-send what it left
-    // UNCERTAIN: that is a resume of the same run, or everything would be sent again.
-    let retry_its_uncertain = settings.dispatch.retry_uncertain && previous.has_uncertain();
-    if previous.finished && !retry_its_uncertain {
-        return Ok(Earlier::Replace { finished: true });
-    }
-    let sent = previous
-        .outcomes
-        .values()
-        .filter(|o| o.status == Status::Sent.as_str())
-        .count();
-    if settings.fresh {
-        if !settings.yes {
-            let question = format!(
-                "{} holds an unfinished run that sent {sent} messages; start over and send them again?",
-                path.display()
-            );
-            if !terminal::confirm(&question)? {
-                bail!("nothing sent: not confirmed");
-            }
-        }
-        return Ok(Earlier::Replace { finished: false });
-    }
-    let mut differences = settings.recorded.differences(&header.plan);
-    if !same_file(&header.input, &settings.book) {
-        differences.insert(0, "the input workbook");
-    }
-    if !differences.is_empty() {
-        bail!(
-            "{} holds an unfinished run of another batch ({} differ{}); run that batch's command again to finish it, or use --fresh to start over (its {sent} sent messages would be sent again)",
-            path.display(),
-            differences.join(", "),
-            if differences.len() == 1 { "s" } else { "" }
-        );
-    }
-    if journal::hash_file(&settings.book)? != header.input_hash {
-        terminal::warn(format!(
-            "{} changed since the unfinished run; messages it already sent are recognised by recipient, sender and text and are not sent again",
-            settings.book.display()
-        ));
-    }
-    Ok(Earlier::Resume(Box::new(previous)))
-}
-
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
     }
 }
 

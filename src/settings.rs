@@ -16,7 +16,7 @@ use crate::plan::{self, MessageSource, PlanSettings};
 use crate::report::OutputFormat;
 use crate::schedule::{NotBefore, QuietHours, Schedule, Zone};
 use crate::secret::Secret;
-use crate::template::Template;
+use crate::template::{BoundTemplate, Template};
 use crate::templates::{self, NamedTemplates};
 use crate::value::ValueFormat;
 use anyhow::{Context, Result, anyhow, bail};
@@ -69,6 +69,8 @@ pub struct SendSettings {
     pub gsm_substitute: bool,
     /// `--gsm-only`.
     pub gsm_only: bool,
+    /// `--strict-braces`.
+    pub strict_braces: bool,
     /// The `--exclude` lists, read.
     pub exclude: Option<Arc<ExcludeList>>,
     /// Where the results go.
@@ -81,6 +83,8 @@ pub struct SendSettings {
     pub yes: bool,
     /// `--fresh`.
     pub fresh: bool,
+    /// `--again`.
+    pub again: bool,
     /// What decides the batch's messages, as the journal records it.
     pub recorded: PlanArgs,
     /// `--ignore-balance`.
@@ -353,6 +357,11 @@ impl SendSettings {
         }
         let output = match &args.output {
             Some(path) => path.clone(),
+            // A simulation's results never sit where a real send's belong.
+            None if args.gateway.simulate && !args.dry_run => crate::results_file::stand_in(
+                &default_output(&args.book),
+                crate::results_file::Stand::Simulated,
+            ),
             None => default_output(&args.book),
         };
         check_output(&output, &args.book)?;
@@ -405,6 +414,7 @@ impl SendSettings {
             exclude: exclude_paths,
             gsm_substitute,
             gsm_only: args.gsm_only,
+            strict_braces: args.strict_braces,
         };
         Ok(SendSettings {
             book: args.book.clone(),
@@ -423,12 +433,14 @@ impl SendSettings {
             max_segments: usize::from(args.max_segments),
             gsm_substitute,
             gsm_only: args.gsm_only,
+            strict_braces: args.strict_braces,
             exclude,
             output,
             dry_run: args.dry_run,
             quiet: args.quiet,
             yes: args.yes,
             fresh: args.fresh,
+            again: args.again,
             recorded,
             ignore_balance: args.ignore_balance,
             dispatch,
@@ -518,6 +530,7 @@ impl SendSettings {
             opt_out_column: headers.find(exclude::OPT_OUT_COLUMN),
             gsm_substitute: self.gsm_substitute,
             gsm_only: self.gsm_only,
+            strict_braces: self.strict_braces,
         })
     }
 }
@@ -537,7 +550,7 @@ impl SendSettings {
             let bound = template
                 .bind(headers)
                 .map_err(|e| anyhow!("{book}: template: {e}"))?;
-            return Ok(MessageSource::Global(bound));
+            return self.global(bound, "the template");
         }
         let no_sheet = |why: String| {
             anyhow!(
@@ -552,7 +565,7 @@ impl SendSettings {
             let bound = named
                 .bound(name, headers)
                 .map_err(|e| anyhow!("{book}: --template-name: {e}"))?;
-            return Ok(MessageSource::Global(bound));
+            return self.global(bound, &format!("template {name:?} (--template-name)"));
         }
         let message_column = headers.find(&self.message_column);
         if let Some(column) = headers.find(templates::PICK_COLUMN) {
@@ -587,6 +600,17 @@ impl SendSettings {
             )
         })?;
         Ok(MessageSource::PerRow { column })
+    }
+}
+
+impl SendSettings {
+    /// The one template of every row, refused with `--strict-braces` when it names a column
+    /// in single braces (`what` names it in the error).
+    fn global(&self, bound: BoundTemplate, what: &str) -> Result<MessageSource> {
+        if let (true, Some(hint)) = (self.strict_braces, bound.single_brace_hint()) {
+            bail!("{what}: {hint} (--strict-braces)");
+        }
+        Ok(MessageSource::Global(bound))
     }
 }
 

@@ -3,7 +3,7 @@
 //! describe the flags the binary really has.
 
 use crate::Exit;
-use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use crate::cli::{self, Cli, CompletionsArgs, ManArgs};
 use anyhow::{Context, Result, bail};
 use clap::CommandFactory;
 use std::io::Write;
@@ -42,8 +42,65 @@ pub fn man(args: &ManArgs) -> Result<Exit> {
         },
     };
     let mut roff = Vec::new();
-    page(command).render(&mut roff)?;
+    render(&command, &mut roff)?;
     print(&roff)
+}
+
+/// The page of `command` as clap_mangen lays it out, with the sections a manual page of a
+/// command like this one is expected to have (EXAMPLES, EXIT STATUS, ENVIRONMENT, FILES) in
+/// place of clap_mangen's single EXTRA section, on the pages whose `--help` has them.
+fn render(command: &clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
+    let man = page(command.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if command.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(out)?;
+    }
+    if command.has_subcommands() {
+        man.render_subcommands_section(out)?;
+    }
+    if command.get_after_long_help().is_some() {
+        let mut text = String::from(".SH EXAMPLES\n.nf\n");
+        for line in cli::EXAMPLES.lines().skip(1) {
+            text.push_str(&roff_line(line));
+        }
+        text.push_str(".fi\n");
+        text.push_str(&roff_section("EXIT STATUS", &cli::EXIT_STATUS));
+        text.push_str(&roff_section("ENVIRONMENT", &cli::ENVIRONMENT));
+        text.push_str(&roff_section("FILES", &cli::FILES));
+        out.write_all(text.as_bytes())?;
+    } else if command.get_after_help().is_some() {
+        man.render_extra_section(out)?;
+    }
+    man.render_version_section(out)
+}
+
+/// A section of tagged paragraphs: the term in bold, its meaning below.
+fn roff_section(title: &str, entries: &[(&str, &str)]) -> String {
+    let mut text = format!(".SH \"{title}\"\n");
+    for (term, meaning) in entries {
+        text.push_str(".TP\n");
+        text.push_str(&format!("\\fB{}\\fR\n", roff_escape(term)));
+        text.push_str(&roff_line(meaning));
+    }
+    text
+}
+
+/// One line of text for roff: backslashes and hyphens escaped (a bare `-` may print as a
+/// hyphen, not the minus a flag needs), and a line that starts like a request made text.
+fn roff_line(line: &str) -> String {
+    let escaped = roff_escape(line);
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}\n")
+    } else {
+        format!("{escaped}\n")
+    }
+}
+
+fn roff_escape(text: &str) -> String {
+    text.replace('\\', "\\e").replace('-', "\\-")
 }
 
 /// The command line as the pages describe it: built, so each subcommand knows its full name
@@ -66,9 +123,11 @@ fn page(command: clap::Command) -> clap_mangen::Man {
 /// Writes the page of `command` and of each of its subcommands into `dir`, adding a line
 /// with each file's path to `written`.
 fn write_pages(command: &clap::Command, dir: &Path, written: &mut String) -> Result<()> {
-    let path = page(command.clone())
-        .generate_to(dir)
-        .with_context(|| format!("{}: cannot write a manual page", dir.display()))?;
+    let path = dir.join(page(command.clone()).get_filename());
+    let mut roff = Vec::new();
+    render(command, &mut roff)?;
+    std::fs::write(&path, roff)
+        .with_context(|| format!("{}: cannot write a manual page", path.display()))?;
     written.push_str(&format!("{}\n", path.display()));
     for sub in command.get_subcommands() {
         write_pages(sub, dir, written)?;

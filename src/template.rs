@@ -148,7 +148,38 @@ impl Template {
                 },
             })
             .collect::<Result<_, _>>()?;
-        Ok(BoundTemplate { parts })
+        let single_braces = self.single_braces(headers);
+        Ok(BoundTemplate {
+            parts,
+            single_braces,
+        })
+    }
+
+    /// The columns written in single braces, `{Name}`, in the template's text: a typo for
+    /// `{{Name}}` that would otherwise go out literally to every recipient. Only a name that
+    /// is a column of `headers` (ignoring case) counts: `{a}` in a message is just text.
+    fn single_braces(&self, headers: &Headers) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        for part in &self.parts {
+            let Part::Literal(text) = part else { continue };
+            let mut rest = text.as_str();
+            while let Some(open) = rest.find('{') {
+                let after = &rest[open + 1..];
+                let Some(close) = after.find(['{', '}']) else {
+                    break;
+                };
+                let inner = after[..close].trim();
+                if after[close..].starts_with('}')
+                    && !inner.is_empty()
+                    && headers.find(inner).is_some()
+                    && !found.iter().any(|f| f == inner)
+                {
+                    found.push(inner.to_owned());
+                }
+                rest = &after[close..];
+            }
+        }
+        found
     }
 }
 
@@ -193,6 +224,8 @@ pub fn excerpt(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct BoundTemplate {
     parts: Vec<BoundPart>,
+    /// Columns of the sheet its text names in single braces (`{Name}`), which stay text.
+    single_braces: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +239,23 @@ enum BoundPart {
 }
 
 impl BoundTemplate {
+    /// What to tell the person when the text names a column in single braces: `single
+    /// braces are text; did you mean {{Name}}?`. `None` when it names none.
+    pub fn single_brace_hint(&self) -> Option<String> {
+        if self.single_braces.is_empty() {
+            return None;
+        }
+        let meant: Vec<String> = self
+            .single_braces
+            .iter()
+            .map(|name| format!("{{{{{name}}}}}"))
+            .collect();
+        Some(format!(
+            "single braces are text; did you mean {}?",
+            meant.join(" and ")
+        ))
+    }
+
     /// Renders one row. Inserted values are trimmed of outer spaces (a trailing space typed in
     /// a cell should not show up in the middle of a sentence). Every blank or error cell is
     /// reported, not just the first, so one look at `Detail` tells the whole story.
@@ -383,6 +433,40 @@ mod tests {
     fn single_braces_are_plain_text() {
         let out = render("{a} {First Name} { {x} }", &row(Value::text("Z")));
         assert_eq!(out.unwrap(), "{a} {First Name} { {x} }");
+    }
+
+    fn hint(template: &str) -> Option<String> {
+        Template::parse(template)
+            .unwrap()
+            .bind(&headers())
+            .unwrap()
+            .single_brace_hint()
+    }
+
+    #[test]
+    fn a_column_in_single_braces_is_pointed_out() {
+        assert_eq!(
+            hint("Dear {first name}, pay {{Amount}}").as_deref(),
+            Some("single braces are text; did you mean {{first name}}?")
+        );
+        assert_eq!(
+            hint("{ Amount } due {Due} {Amount}").as_deref(),
+            Some("single braces are text; did you mean {{Amount}} and {{Due}}?")
+        );
+        assert_eq!(
+            hint("مرحبا {الاسم}").as_deref(),
+            Some("single braces are text; did you mean {{الاسم}}?")
+        );
+        // Not a column, a placeholder done right, or braces around a placeholder: no hint.
+        for fine in [
+            "{a} {x}",
+            "Dear {{First Name}}",
+            "{ {{Amount}} }",
+            "{}",
+            "{Due",
+        ] {
+            assert_eq!(hint(fine), None, "{fine}");
+        }
     }
 
     #[test]

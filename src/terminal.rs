@@ -30,10 +30,11 @@ pub fn warn(message: impl std::fmt::Display) {
     to_stderr(&format!("smsmerge: warning: {message}\n"));
 }
 
-/// Prints the error that ended the run: one line, with its chain of context.
-pub fn error(error: &anyhow::Error) {
-    // `{:#}` prints the whole chain of context on one line.
-    to_stderr(&format!("smsmerge: error: {error:#}\n"));
+/// Prints an error line: the error that ended the run, with its chain of context on one
+/// line (`{:#}`), or one a run reports before it goes on (the results could not be written
+/// after sending), in the same form.
+pub fn error(message: impl std::fmt::Display) {
+    to_stderr(&format!("smsmerge: error: {message:#}\n"));
 }
 
 /// Prints the plan: rows read, to send, invalid, duplicates, messages by encoding and

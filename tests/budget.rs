@@ -402,6 +402,8 @@ fn the_confirmation_shows_segments_by_encoding_and_the_price() {
         ),
         "{shown}"
     );
-    assert!(shown.contains("nothing sent: not confirmed"), "{shown}");
-    assert!(!wd.path("book.results.xlsx").exists());
+    assert!(shown.contains("nothing sent: you answered no"), "{shown}");
+    assert!(!shown.contains("error"), "{shown}");
+    assert!(!wd.simulated_results("book").exists());
+    assert!(!wd.path("book.simulated.xlsx.journal").exists());
 }

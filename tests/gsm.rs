@@ -242,12 +242,12 @@ fn a_rebuilt_report_uses_the_journal_s_gsm_substitute() {
         "--gsm-substitute",
     ]);
     expect_exit(cmd, 0);
-    let results = wd.path("book.results.xlsx");
+    let results = wd.path("book.simulated.xlsx");
     let sent = Results::read(&results);
     std::fs::remove_file(&results).expect("remove the results");
 
     let mut cmd = wd.command();
-    cmd.args(["report", "book.results.xlsx.journal"]);
+    cmd.args(["report", "book.simulated.xlsx.journal"]);
     expect_exit(cmd, 0);
     let rebuilt = Results::read(&results);
     assert_eq!(rebuilt.column("Message"), sent.column("Message"));

@@ -41,7 +41,8 @@ fn init_then_send_simulated_sends_every_row() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let results = Results::read(&dir.join("recipients.results.xlsx"));
+    // A simulation's results sit apart from where a real send's go.
+    let results = Results::read(&dir.join("recipients.simulated.xlsx"));
     assert_eq!(results.statuses(), ["SENT", "SENT"]);
     assert_eq!(results.column("Recipient"), ["9613123456", "9613987654"]);
     assert_eq!(results.column("Encoding"), ["GSM-7", "UCS-2"]);

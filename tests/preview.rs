@@ -11,7 +11,22 @@ use common::Workdir;
 use rust_xlsxwriter::XlsxError;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::UnicodeWidthChar;
+
+/// A line's width as a terminal draws it: a cell for each character that takes one
+/// (wcwidth). unicode-width's own measure of a whole string counts some letter pairs (the
+/// Arabic lam-alef) as one column, terminals as two.
+fn drawn(line: &str) -> usize {
+    line.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// The lines of the table (its borders and rows) in a preview's output.
+fn table_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '╞', '├', '└']))
+        .collect()
+}
 
 /// English and Arabic rows, placeholders, a long message, an invalid and a duplicate row:
 /// twelve rows, two more than a preview shows by default.
@@ -89,13 +104,10 @@ fn table_lines_have_one_display_width() {
     campaign(&wd);
     let out = preview(&wd, "campaign.xlsx", &["-n", "12"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let table: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.starts_with(['┌', '│', '╞', '├', '└']))
-        .collect();
+    let table = table_lines(&stdout);
     assert!(table.iter().any(|l| l.contains("سامي")), "{stdout}");
     assert!(table.iter().any(|l| l.contains('😀')), "{stdout}");
-    let widths: Vec<usize> = table.iter().map(|l| l.width()).collect();
+    let widths: Vec<usize> = table.iter().map(|l| drawn(l)).collect();
     assert!(
         widths.iter().all(|w| *w == widths[0]),
         "{widths:?}\n{stdout}"
@@ -275,5 +287,45 @@ fn help_shows_the_planning_options_not_the_sending_ones() {
     }
     for hidden in ["--retries", "--rate", "--yes", "--simulate", "--output"] {
         assert!(!help.contains(hidden), "{hidden} shown:\n{help}");
+    }
+}
+
+/// `init`'s Arabic example has lam-alef (`للاستلام`): at 80 and 100 columns, every line of
+/// the table is as wide as a terminal draws the others, so no border is pushed to the next
+/// line. (The table shows each lam-alef with a zero-width joiner, which draws as nothing.)
+#[test]
+fn init_s_arabic_example_lines_up_at_80_and_100_columns() {
+    use clap::Parser;
+    use smsmerge::outcome::{Outcomes, Totals};
+    let wd = Workdir::new();
+    let mut init = wd.command();
+    init.args(["init", "campaign"]);
+    common::expect_exit(init, 0);
+    let book = wd.path("campaign/recipients.xlsx");
+    let config = wd.path("campaign/smsmerge.toml");
+    let cli = smsmerge::cli::Cli::parse_from([
+        "smsmerge".as_ref(),
+        "send".as_ref(),
+        book.as_os_str(),
+        "--dry-run".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+    ]);
+    let smsmerge::cli::Command::Send(args) = cli.command else {
+        panic!("a send command line");
+    };
+    let settings = smsmerge::settings::SendSettings::from_args(&args).unwrap();
+    let (table, plan) = smsmerge::send::read_and_plan(&settings).unwrap();
+    let totals = Totals::new(&plan, Outcomes::Planned);
+    for width in [80u16, 100] {
+        let text = smsmerge::preview::render(&table, &plan, &totals, 10, width);
+        let lines = table_lines(&text);
+        assert!(lines.iter().any(|l| l.contains("ل\u{200d}ا")), "{text}");
+        let widths: Vec<usize> = lines.iter().map(|l| drawn(l)).collect();
+        assert!(
+            widths.iter().all(|w| *w == widths[0]),
+            "at {width}: {widths:?}\n{text}"
+        );
+        assert!(widths[0] <= usize::from(width), "at {width}: {}", widths[0]);
     }
 }

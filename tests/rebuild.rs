@@ -50,19 +50,19 @@ fn a_lost_results_file_is_rebuilt_from_the_journal() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let results = wd.path("book.results.xlsx");
+    let results = wd.path("book.simulated.xlsx");
     let original = columns(&Results::read(&results));
     std::fs::remove_file(&results).unwrap();
 
     let out = wd
         .command()
-        .args(["report", "book.results.xlsx.journal"])
+        .args(["report", "book.simulated.xlsx.journal"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("results written to book.results.xlsx"),
+        stderr.contains("results written to book.simulated.xlsx"),
         "{stderr}"
     );
     let rebuilt = Results::read(&results);
@@ -87,7 +87,7 @@ fn a_journal_cut_short_rebuilds_what_it_knows() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let journal = wd.path("book.results.xlsx.journal");
+    let journal = wd.path("book.simulated.xlsx.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
     let first_attempt = text
         .lines()
@@ -100,7 +100,7 @@ fn a_journal_cut_short_rebuilds_what_it_knows() {
         .command()
         .args([
             "report",
-            "book.results.xlsx.journal",
+            "book.simulated.xlsx.journal",
             "book.xlsx",
             "-o",
             "again.csv",

@@ -1091,28 +1091,79 @@ fn a_second_send_of_the_same_workbook_to_other_results_is_refused() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. A finished run is not resumed
+// 5. A finished batch is not sent again by accident
 
 #[test]
-fn a_finished_run_is_kept_aside_and_the_same_command_sends_again() {
+fn the_same_command_after_a_complete_send_sends_nothing() {
+    const N: usize = 4;
+    let wd = Workdir::new();
+    let sim = SimProcess::start(&wd, &[]);
+    let book = numbered_book(&wd, N);
+    expect_code(&run(&wd, &book, &sim.url, SEND), 0);
+    let journal_before = std::fs::read(journal_path(&wd)).unwrap();
+    let results_before = std::fs::read(results_path(&wd)).unwrap();
+    assert!(Journal::read(&journal_path(&wd)).finished);
+
+    // As a cron line that fires twice would: --yes, and --json for the monitoring.
+    let second = run(&wd, &book, &sim.url, &[SEND, &["--json"]].concat());
+    expect_code(&second, 0);
+    let line = second
+        .stderr
+        .lines()
+        .find(|l| l.contains("this batch was sent completely on"))
+        .unwrap_or_else(|| panic!("{}", second.stderr));
+    let stamp = line
+        .split("sent completely on ")
+        .nth(1)
+        .and_then(|rest| rest.get(..16))
+        .expect("a date and time");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M").is_ok(),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(&format!(
+            "({N} messages); nothing to do. To send it again on purpose, add --again"
+        )),
+        "{line}"
+    );
+    assert!(!second.stderr.contains("Send "), "{}", second.stderr);
+    let json: Value = serde_json::from_str(second.stdout.trim()).expect("one JSON object");
+    assert_eq!(json["already_sent"], true, "{json}");
+    assert_eq!(json["mode"], "real", "{json}");
+    assert_eq!(json["exit_code"], 0, "{json}");
+    assert_eq!(json["statuses"]["SENT"], N, "{json}");
+
+    assert_eq!(sim.accepted(), N, "nothing was sent again");
+    assert_eq!(std::fs::read(journal_path(&wd)).unwrap(), journal_before);
+    assert_eq!(std::fs::read(results_path(&wd)).unwrap(), results_before);
+    assert!(rotated_journals(&wd).is_empty());
+    assert!(!lock_path(&wd).exists(), "the lock is released");
+}
+
+#[test]
+fn again_sends_a_finished_batch_once_more_and_keeps_the_old_journal() {
     const N: usize = 4;
     let wd = Workdir::new();
     let sim = SimProcess::start(&wd, &[]);
     let book = numbered_book(&wd, N);
     expect_code(&run(&wd, &book, &sim.url, SEND), 0);
     let first_journal = std::fs::read_to_string(journal_path(&wd)).unwrap();
-    assert!(Journal::read(&journal_path(&wd)).finished);
-    assert!(rotated_journals(&wd).is_empty());
 
-    let second = run(&wd, &book, &sim.url, SEND);
+    let second = run(&wd, &book, &sim.url, &[SEND, &["--again"]].concat());
     expect_code(&second, 0);
+    // With --yes the line that stands for the question says "again" too.
+    let sending = second
+        .stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("sending"))
+        .unwrap_or_else(|| panic!("{}", second.stderr));
     assert!(
-        second
-            .stderr
-            .contains("the last run of this batch finished; starting a new one"),
-        "{}",
-        second.stderr
+        sending.contains(&format!("{N} messages"))
+            && sending.contains(" again (this batch was sent completely on "),
+        "{sending}"
     );
+    assert!(second.stderr.contains("sending this batch again (--again)"));
     assert_eq!(resumed_count(&second.stderr), None, "{}", second.stderr);
     let rotated = rotated_journals(&wd);
     assert_eq!(rotated.len(), 1, "{rotated:?}");
@@ -1127,7 +1178,6 @@ fn a_finished_run_is_kept_aside_and_the_same_command_sends_again() {
     assert!(journal.finished);
     assert_eq!(journal.sent().len(), N);
 
-    // Per the spec (daily cron jobs with one output path): every message is sent again.
     let log = sim.log();
     assert_eq!(log.len(), 2 * N);
     assert!(arrivals(&log).values().all(|&n| n == 2));
@@ -1138,6 +1188,112 @@ fn a_finished_run_is_kept_aside_and_the_same_command_sends_again() {
         assert_eq!(last.attempt, 2);
         assert_eq!(results.text(i, "Gateway Reference"), reference(last));
     }
+}
+
+/// A nightly job with one output path: each night's workbook is another batch, and starts
+/// a new run.
+#[test]
+fn a_new_workbook_under_the_same_name_is_a_new_batch() {
+    const N: usize = 3;
+    let wd = Workdir::new();
+    let sim = SimProcess::start(&wd, &[]);
+    let book = numbered_book(&wd, N);
+    expect_code(&run(&wd, &book, &sim.url, SEND), 0);
+    let tomorrow: Vec<(String, String)> = (0..N)
+        .map(|i| {
+            (
+                format!("+{}", recipient(i)),
+                format!("Tomorrow's message {i}"),
+            )
+        })
+        .collect();
+    write_book(&wd, "book.xlsx", &tomorrow);
+    let second = run(&wd, &book, &sim.url, SEND);
+    expect_code(&second, 0);
+    assert!(
+        second
+            .stderr
+            .contains("this is another batch (the input workbook differs); starting a new one"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(rotated_journals(&wd).len(), 1);
+    let log = sim.log();
+    assert_eq!(log.len(), 2 * N);
+    assert!(log[N..].iter().all(|e| e.text.starts_with("Tomorrow's")));
+}
+
+/// A --retry-uncertain run that re-sent what a finished run left UNCERTAIN finishes the
+/// batch: another one has nothing to re-send, and sends nothing (it used to start a new run
+/// and send every message once more).
+#[test]
+fn retry_uncertain_on_a_finished_run_resends_only_the_uncertain_rows() {
+    const N: usize = 6;
+    let wd = Workdir::new();
+    // A simulator that reads the first request for each message and drops it unanswered.
+    let sim = SimProcess::start(&wd, &[]);
+    let dropping = SimProcess::start(&wd, &["--drop-first", "1"]);
+    let rows: Vec<(String, String)> = (0..N)
+        .map(|i| (format!("+{}", recipient(i)), text(i)))
+        .collect();
+    let book = write_book(&wd, "book.xlsx", &rows);
+    // The first three go to the dropping simulator, with --limit; the rest to the other.
+    let first = run(
+        &wd,
+        &book,
+        &dropping.url,
+        &[SEND, &["--limit", "3"]].concat(),
+    );
+    expect_code(&first, 1);
+    let rest = run(&wd, &book, &sim.url, SEND);
+    expect_code(&rest, 1);
+    let results = Results::read(&results_path(&wd));
+    assert_eq!(
+        results.statuses(),
+        [
+            "UNCERTAIN",
+            "UNCERTAIN",
+            "UNCERTAIN",
+            "SENT",
+            "SENT",
+            "SENT"
+        ]
+    );
+    assert!(
+        Journal::read(&journal_path(&wd)).finished,
+        "nothing is NOT SENT"
+    );
+    assert_eq!(sim.accepted(), 3);
+
+    let retried = run(
+        &wd,
+        &book,
+        &sim.url,
+        &[SEND, &["--retry-uncertain"]].concat(),
+    );
+    expect_code(&retried, 0);
+    assert_eq!(
+        Results::read(&results_path(&wd)).statuses(),
+        vec!["SENT"; N]
+    );
+    let log = sim.log();
+    assert_eq!(log.len(), N, "the three uncertain ones, once each");
+    assert_eq!(once_each(&log).len(), N);
+
+    let again = run(
+        &wd,
+        &book,
+        &sim.url,
+        &[SEND, &["--retry-uncertain"]].concat(),
+    );
+    expect_code(&again, 0);
+    assert!(
+        again.stderr.contains("this batch was sent completely on"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(sim.accepted(), N, "nothing was sent a third time");
+    assert_eq!(dropping.accepted(), 0);
 }
 
 #[test]
@@ -1162,7 +1318,10 @@ fn rotating_never_overwrites_a_journal_kept_earlier() {
     for stamp in &stamps {
         std::fs::write(wd.path(&format!("book.results.xlsx.journal.{stamp}")), kept).unwrap();
     }
-    expect_code(&run(&wd, &book, &sim.url, SEND), 0);
+    expect_code(
+        &run(&wd, &book, &sim.url, &[SEND, &["--again"]].concat()),
+        0,
+    );
     for stamp in &stamps {
         let name = format!("book.results.xlsx.journal.{stamp}");
         assert_eq!(

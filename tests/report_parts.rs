@@ -176,7 +176,7 @@ fn sent_results_have_a_table_a_status_chart_and_segments_by_encoding() {
         .assert()
         .code(1);
     let r = check_parts(
-        &wd.path("book.results.xlsx"),
+        &wd.simulated_results("book"),
         &["SENT", "SENT", "SENT", "INVALID", "DUPLICATE", "SENT"],
     );
     check_mixed_book_segments(&r);

@@ -346,7 +346,7 @@ fn end_to_end_through_the_built_in_simulator() {
         1,
     );
     let finished = now();
-    let r = results_of(&wd, "book");
+    let r = Results::read(&wd.simulated_results("book"));
     check_mixed_results(&r, started, finished);
     // No log from the in-process simulator, but it numbers what it accepts from 1.
     let references: BTreeSet<String> = (0..r.rows.len())
@@ -526,13 +526,15 @@ fn an_inactive_sender_stops_the_batch_at_the_first_message() {
     );
     assert!(sim.log().is_empty());
 
+    // A run that sent nothing leaves no unfinished run behind: the fix (another sender)
+    // simply starts, without --fresh.
+    assert!(!wd.path("book.results.xlsx.journal").exists());
+    assert!(!wd.path("book.results.xlsx.journal.lock").exists());
+
     // Sent again with an active sender, the first message is the simulator's second request
     // for it and every other message its first: the stopped run made exactly one request.
-    // A different sender is a different batch: starting over needs --fresh.
-    let again = expect_exit(
-        send(&wd, &book, &sim.url, &["--sender", "OTSMS", "--fresh"]),
-        0,
-    );
+    let again = expect_exit(send(&wd, &book, &sim.url, &["--sender", "OTSMS"]), 0);
+    assert!(!again.stderr.contains("--fresh"), "{}", again.stderr);
     let arrived = by_recipient(&sim.log());
     let attempts: Vec<u32> = numbered_recipients(6)
         .iter()
@@ -580,12 +582,8 @@ fn an_inactive_sender_stops_a_concurrent_batch_within_the_requests_in_flight() {
     assert!(sim.log().is_empty());
 
     // The simulator's own count: the first `failed` messages had one request each, the others
-    // none.
-    // A different sender is a different batch: starting over needs --fresh.
-    let again = expect_exit(
-        send(&wd, &book, &sim.url, &["--sender", "OTSMS", "--fresh"]),
-        0,
-    );
+    // none. The stopped run sent nothing, so the fix needs no --fresh.
+    let again = expect_exit(send(&wd, &book, &sim.url, &["--sender", "OTSMS"]), 0);
     let arrived = by_recipient(&sim.log());
     let earlier: Vec<u32> = numbered_recipients(12)
         .iter()
@@ -824,13 +822,24 @@ fn dropped_connections_end_uncertain_and_are_never_resent() {
     assert!(run.stderr.contains("uncertain 3"), "{}", run.stderr);
     assert!(sim.log().is_empty());
 
-    // Sent again, each message is the simulator's second request for it: the first run made
+    // The same command again sends nothing: the batch went out to the end, and what got no
+    // answer is re-sent only on request.
+    let rerun = expect_exit(send(&wd, &book, &sim.url, &args), 1);
+    assert!(
+        rerun.stderr.contains("3 of them UNCERTAIN") && rerun.stderr.contains("--retry-uncertain"),
+        "{}",
+        rerun.stderr
+    );
+    assert!(sim.log().is_empty());
+
+    // Asked for, each message is the simulator's second request for it: the first run made
     // exactly one.
+    let args = [&args[..], &["--retry-uncertain"]].concat();
     let again = expect_exit(send(&wd, &book, &sim.url, &args), 0);
     let log = sim.log();
     assert_eq!(log.len(), 3);
     assert!(log.iter().all(|e| e.attempt == 2), "{log:?}");
-    assert_secret_kept(&wd, &[&run, &again]);
+    assert_secret_kept(&wd, &[&run, &rerun, &again]);
 }
 
 #[test]
@@ -1273,8 +1282,8 @@ fn environment_beats_the_config_file_and_flags_beat_both() {
     let from_env = expect_exit(cmd, 0);
     assert_eq!(sim.log().len(), 2);
 
-    // --base-url beats OTSMS_BASE_URL.
-    let mut cmd = send_bare(&wd, &book, &["--yes", "--base-url", &sim.url]);
+    // --base-url beats OTSMS_BASE_URL (--again: the batch was just sent completely).
+    let mut cmd = send_bare(&wd, &book, &["--yes", "--again", "--base-url", &sim.url]);
     cmd.env("OTSMS_PASSWORD", PASSWORD)
         .env("OTSMS_BASE_URL", "http://127.0.0.1:1");
     let from_flag = expect_exit(cmd, 0);

@@ -136,3 +136,73 @@ fn man_out_writes_a_page_per_command() {
         assert!(page.contains(".TH "), "{name}");
     }
 }
+
+/// The manual of the main command and of `send` has the sections a command's page is
+/// expected to have, with every exit code, the account variables and the files.
+#[test]
+fn the_pages_say_the_exit_codes_the_environment_and_the_files() {
+    let wd = Workdir::new();
+    for args in [&["man"][..], &["man", "send"]] {
+        let page = stdout_of(&wd, args);
+        for section in [
+            ".SH EXAMPLES",
+            ".SH \"EXIT STATUS\"",
+            ".SH \"ENVIRONMENT\"",
+            ".SH \"FILES\"",
+        ] {
+            assert!(page.contains(section), "{args:?}: no {section} in\n{page}");
+        }
+        for term in [
+            "0",
+            "1",
+            "2",
+            "75",
+            "130",
+            "OTSMS_PASSWORD",
+            "RESULTS.journal",
+        ] {
+            assert!(
+                page.contains(&format!(".TP\n\\fB{term}")),
+                "{args:?}: no {term} in\n{page}"
+            );
+        }
+        assert!(!page.contains(".SH EXTRA"), "{page}");
+    }
+    // The other pages keep their own notes.
+    assert!(stdout_of(&wd, &["man", "init"]).contains(".SH EXTRA"));
+}
+
+/// `-h` is a summary: one line per option, under headings, and a pointer to the rest;
+/// `--help` adds the long texts, the examples, the exit codes, the environment and the files.
+#[test]
+fn send_h_is_a_summary_and_help_the_whole_story() {
+    let wd = Workdir::new();
+    let short = stdout_of(&wd, &["send", "-h"]);
+    let long = stdout_of(&wd, &["send", "--help"]);
+    for heading in [
+        "\nInput:\n",
+        "\nMessage:\n",
+        "\nChecks:\n",
+        "\nResults:\n",
+        "\nGateway:\n",
+        "\nSending:\n",
+        "\nSchedule:\n",
+    ] {
+        assert!(short.contains(heading), "no {heading:?} in\n{short}");
+        assert!(long.contains(heading), "no {heading:?} in\n{long}");
+    }
+    assert!(short.contains("--help"), "{short}");
+    for section in ["Examples:", "Exit status:", "Environment:", "Files:"] {
+        assert!(!short.contains(section), "{section} in\n{short}");
+        assert!(long.contains(section), "no {section} in\n{long}");
+    }
+    assert!(
+        long.contains("  130\n      Interrupted"),
+        "every exit code: {long}"
+    );
+    let (short_lines, long_lines) = (short.lines().count(), long.lines().count());
+    assert!(
+        short_lines * 2 < long_lines,
+        "-h {short_lines} lines, --help {long_lines}"
+    );
+}

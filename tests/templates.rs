@@ -231,10 +231,107 @@ fn a_named_template_is_what_the_simulator_receives() {
         .arg(&path)
         .args(["--sender", "OTSMS", "--simulate", "--yes"]);
     expect_exit(cmd, 0);
-    let r = results(&wd);
+    let r = Results::read(&wd.simulated_results("book"));
     assert_eq!(r.statuses(), ["SENT"]);
     assert_eq!(
         r.text(0, "Message"),
         "Dear Rana, your appointment is tomorrow."
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// `{Name}` where `{{Name}}` was meant
+
+const SINGLE: &str = "single braces are text; did you mean {{Name}}?";
+
+#[test]
+fn a_column_in_single_braces_is_a_warning_and_a_note_on_its_rows() {
+    let wd = Workdir::new();
+    let path = wd.xlsx_rows(
+        "book.xlsx",
+        &[
+            &["Phone", "Name", "Message"],
+            &["96170000001", "Rana", "Dear {{Name}}, see you."],
+            &["96170000002", "Karim", "Dear {name}, see you."],
+            &["96170000003", "Maya", "Dear {Name}, see you."],
+        ],
+    );
+    // Each row's own template: only the rows with the typo get the note.
+    let stderr = expect_exit(wd.dry_run(&path, &["--sender", "OTSMS"]), 0);
+    assert!(
+        stderr.contains(
+            "warning: the template of 2 rows (the first on row 3): single braces are text; did you mean {{name}}?"
+        ),
+        "{stderr}"
+    );
+    let r = results(&wd);
+    assert_eq!(r.statuses(), ["READY"; 3]);
+    assert_eq!(
+        r.column("Note"),
+        ["", "single braces are text; did you mean {{name}}?", SINGLE]
+    );
+    assert_eq!(r.text(2, "Message"), "Dear {Name}, see you.");
+
+    // One template for every row: one warning, every row's Note.
+    let stderr = expect_exit(
+        wd.dry_run(&path, &["--sender", "OTSMS", "--template", "Hi {Name}!"]),
+        0,
+    );
+    assert!(
+        stderr.contains(&format!("warning: the template: {SINGLE}")),
+        "{stderr}"
+    );
+    assert_eq!(results(&wd).column("Note"), [SINGLE; 3]);
+
+    // A brace that names no column is just text.
+    let stderr = expect_exit(
+        wd.dry_run(
+            &path,
+            &["--sender", "OTSMS", "--template", "Hi {{Name}} {x}"],
+        ),
+        0,
+    );
+    assert!(!stderr.contains("single braces"), "{stderr}");
+}
+
+#[test]
+fn strict_braces_makes_a_column_in_single_braces_an_error() {
+    let wd = Workdir::new();
+    let path = wd.xlsx_rows(
+        "book.xlsx",
+        &[
+            &["Phone", "Name", "Message"],
+            &["96170000001", "Rana", "Dear {{Name}}, see you."],
+            &["96170000002", "Maya", "Dear {Name}, see you."],
+        ],
+    );
+    let stderr = expect_exit(
+        wd.dry_run(
+            &path,
+            &[
+                "--sender",
+                "OTSMS",
+                "--template",
+                "Hi {Name}!",
+                "--strict-braces",
+            ],
+        ),
+        2,
+    );
+    assert!(
+        stderr.contains(&format!("the template: {SINGLE} (--strict-braces)")),
+        "{stderr}"
+    );
+    assert!(!wd.path("book.results.xlsx").exists());
+
+    expect_exit(
+        wd.dry_run(&path, &["--sender", "OTSMS", "--strict-braces"]),
+        1,
+    );
+    let r = results(&wd);
+    assert_eq!(r.statuses(), ["READY", "INVALID"]);
+    assert_eq!(
+        r.text(1, "Detail"),
+        format!("message template: {SINGLE} (--strict-braces)")
     );
 }

@@ -155,6 +155,17 @@ impl Workdir {
         cmd
     }
 
+    /// Where `send STEM.xlsx` writes its results by default: `STEM.results.xlsx`, beside it.
+    pub fn results(&self, stem: &str) -> PathBuf {
+        self.path(&format!("{stem}.results.xlsx"))
+    }
+
+    /// Where `send STEM.xlsx --simulate` writes its results by default:
+    /// `STEM.simulated.xlsx`, so a simulation never sits where a real send's record belongs.
+    pub fn simulated_results(&self, stem: &str) -> PathBuf {
+        self.path(&format!("{stem}.simulated.xlsx"))
+    }
+
     /// `smsmerge send BOOK --dry-run ARGS...`
     pub fn dry_run(&self, book: &Path, args: &[&str]) -> Command {
         let mut cmd = self.command();
@@ -473,6 +484,10 @@ pub struct ScriptedGateway {
 
 #[derive(Default)]
 struct ScriptedCounts {
+    /// While true, send requests wait for [`ScriptedGateway::release_sends`] before their
+    /// answer: a test can act at a moment it knows is mid-send.
+    held: std::sync::Mutex<bool>,
+    released: std::sync::Condvar,
     stop: std::sync::atomic::AtomicBool,
     sends: std::sync::atomic::AtomicUsize,
     in_flight: std::sync::atomic::AtomicUsize,
@@ -512,6 +527,18 @@ impl ScriptedGateway {
     /// Send requests received so far.
     pub fn sends(&self) -> usize {
         self.counts.sends.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Holds every send request (received and counted) without an answer until
+    /// [`ScriptedGateway::release_sends`].
+    pub fn hold_sends(&self) {
+        *self.counts.held.lock().expect("the hold") = true;
+    }
+
+    /// Answers the held send requests, and the later ones at once.
+    pub fn release_sends(&self) {
+        *self.counts.held.lock().expect("the hold") = false;
+        self.counts.released.notify_all();
     }
 
     /// The most send requests that were in flight at once.
@@ -555,6 +582,13 @@ fn serve_scripted(
             counts.sends.fetch_add(1, Ordering::SeqCst);
             let now = counts.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             counts.max_in_flight.fetch_max(now, Ordering::SeqCst);
+            let held = counts.held.lock().expect("the hold");
+            drop(
+                counts
+                    .released
+                    .wait_while(held, |held| *held)
+                    .expect("the hold"),
+            );
             std::thread::sleep(latency);
             counts.in_flight.fetch_sub(1, Ordering::SeqCst);
             send_answer
@@ -573,6 +607,7 @@ fn serve_scripted(
 
 impl Drop for ScriptedGateway {
     fn drop(&mut self) {
+        self.release_sends();
         self.counts
             .stop
             .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -595,5 +630,74 @@ impl Results {
             cells.extend(row.iter().map(|d| d.to_string()));
         }
         cells
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files smsmerge cannot write
+
+/// A file or folder made unwritable for the test, made writable again when dropped. Tests
+/// may run as root, whom permissions do not stop: then the file is made immutable with
+/// `chattr +i`, which stops root too. Whether it worked is checked by trying to write.
+pub struct Unwritable {
+    path: PathBuf,
+    mode: u32,
+    immutable: bool,
+}
+
+impl Unwritable {
+    /// Makes `path` (a file: no writing to it; a folder: no new file in it) unwritable, or
+    /// returns `None` when neither permissions nor `chattr` can (the caller skips, saying
+    /// so).
+    #[cfg(unix)]
+    pub fn make(path: &Path) -> Option<Unwritable> {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        let read_only = if path.is_dir() { 0o555 } else { 0o444 };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(read_only)).ok()?;
+        let mut guard = Unwritable {
+            path: path.to_owned(),
+            mode,
+            immutable: false,
+        };
+        if guard.holds() {
+            return Some(guard);
+        }
+        let chattr = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status();
+        guard.immutable = chattr.is_ok_and(|s| s.success());
+        guard.holds().then_some(guard)
+    }
+
+    /// Whether a write there fails now.
+    fn holds(&self) -> bool {
+        if self.path.is_dir() {
+            let probe = self.path.join(".writable-probe");
+            let created = std::fs::write(&probe, "x").is_ok();
+            let _ = std::fs::remove_file(&probe);
+            !created
+        } else {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(&self.path)
+                .is_err()
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        if self.immutable {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.path)
+                .status();
+        }
+        let _ = std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(self.mode));
     }
 }
