@@ -544,15 +544,15 @@ fn in_process(
     concurrency: usize,
     journal: bool,
 ) -> Result<f64> {
+    use smsmerge::dispatch::journal::{Journal, RunHeader};
     use smsmerge::dispatch::{self, Batch, DispatchSettings, Stop};
     use smsmerge::gateway::opentech::{Account, OpenTech};
-    use smsmerge::journal::{Journal, RunHeader};
     let out = dir.join(if journal {
         "lib-journal.xlsx"
     } else {
         "lib.xlsx"
     });
-    let cli = smsmerge::cli::Cli::try_parse_from([
+    let cli = smsmerge::cli::args::Cli::try_parse_from([
         "smsmerge".as_ref(),
         "send".as_ref(),
         book.as_os_str(),
@@ -564,17 +564,17 @@ fn in_process(
         url.as_ref(),
         "-q".as_ref(),
     ])?;
-    let smsmerge::cli::Command::Send(send_args) = cli.command else {
+    let smsmerge::cli::args::Command::Send(send_args) = cli.command else {
         bail!("not a send command");
     };
-    let settings = smsmerge::settings::SendSettings::from_args(&send_args)?;
-    let (_table, plan) = smsmerge::send::read_and_plan(&settings)?;
-    let outcomes = smsmerge::outcome::from_plan(&plan);
-    let keys = smsmerge::journal::keys(&plan);
+    let settings = smsmerge::cli::settings::SendSettings::from_args(&send_args)?;
+    let (_table, plan) = smsmerge::cli::send::read_and_plan(&settings)?;
+    let outcomes = smsmerge::plan::outcome::from_plan(&plan);
+    let keys = smsmerge::dispatch::journal::keys(&plan);
     let account = Account {
         uid: "1000".into(),
         username: "demo".into(),
-        password: smsmerge::secret::Secret::new("demo"),
+        password: smsmerge::gateway::secret::Secret::new("demo"),
     };
     let mut client = settings.gateway.client.clone();
     client.base_url = url.parse()?;
@@ -587,9 +587,9 @@ fn in_process(
         let gateway = OpenTech::new(account, &client)?;
         let opened = if journal {
             Some(Journal::open(
-                &smsmerge::journal::path_for(&out),
+                &smsmerge::dispatch::journal::path_for(&out),
                 RunHeader {
-                    version: smsmerge::journal::VERSION,
+                    version: smsmerge::dispatch::journal::VERSION,
                     started: chrono::Local::now().to_rfc3339(),
                     input: book.to_owned(),
                     input_hash: String::new(),
@@ -608,7 +608,7 @@ fn in_process(
             stop: &stop,
             timing: None,
         };
-        let mut progress = smsmerge::progress::Progress::new(0, true);
+        let mut progress = smsmerge::cli::progress::Progress::new(0, true);
         let done = dispatch::send_all(
             &gateway,
             &batch,
@@ -623,7 +623,7 @@ fn in_process(
         let sent = done
             .outcomes
             .iter()
-            .filter(|o| o.status == smsmerge::outcome::Status::Sent)
+            .filter(|o| o.status == smsmerge::plan::outcome::Status::Sent)
             .count();
         if sent != plan.rows.len() {
             bail!("only {sent} of {} sent", plan.rows.len());

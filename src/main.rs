@@ -9,13 +9,13 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    smsmerge::panics::install_hook();
-    let cli = smsmerge::cli::Cli::parse();
-    match smsmerge::run(cli) {
+    smsmerge::cli::panics::install_hook();
+    let cli = smsmerge::cli::args::Cli::parse();
+    match smsmerge::cli::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            smsmerge::terminal::error(&err);
-            smsmerge::Exit::BadInput.into()
+            smsmerge::cli::terminal::error(&err);
+            smsmerge::cli::Exit::BadInput.into()
         }
     }
 }

@@ -6,10 +6,10 @@
 //! problem.
 
 use smsmerge::book::Headers;
-use smsmerge::phone::{CountryCode, RawNumber, normalize};
-use smsmerge::sms::{Encoding, analyze, decode_ucs2_hex, ucs2_hex};
-use smsmerge::template::Template;
-use smsmerge::value::{Value, ValueFormat};
+use smsmerge::book::value::{Value, ValueFormat};
+use smsmerge::text::phone::{CountryCode, RawNumber, normalize};
+use smsmerge::text::sms::{Encoding, analyze, decode_ucs2_hex, ucs2_hex};
+use smsmerge::text::template::Template;
 
 // ---------------------------------------------------------------------------------------------
 // The invariants of the fuzz targets

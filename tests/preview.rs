@@ -296,14 +296,14 @@ fn help_shows_the_planning_options_not_the_sending_ones() {
 #[test]
 fn init_s_arabic_example_lines_up_at_80_and_100_columns() {
     use clap::Parser;
-    use smsmerge::outcome::{Outcomes, Totals};
+    use smsmerge::plan::outcome::{Outcomes, Totals};
     let wd = Workdir::new();
     let mut init = wd.command();
     init.args(["init", "campaign"]);
     common::expect_exit(init, 0);
     let book = wd.path("campaign/recipients.xlsx");
     let config = wd.path("campaign/smsmerge.toml");
-    let cli = smsmerge::cli::Cli::parse_from([
+    let cli = smsmerge::cli::args::Cli::parse_from([
         "smsmerge".as_ref(),
         "send".as_ref(),
         book.as_os_str(),
@@ -311,14 +311,14 @@ fn init_s_arabic_example_lines_up_at_80_and_100_columns() {
         "--config".as_ref(),
         config.as_os_str(),
     ]);
-    let smsmerge::cli::Command::Send(args) = cli.command else {
+    let smsmerge::cli::args::Command::Send(args) = cli.command else {
         panic!("a send command line");
     };
-    let settings = smsmerge::settings::SendSettings::from_args(&args).unwrap();
-    let (table, plan) = smsmerge::send::read_and_plan(&settings).unwrap();
+    let settings = smsmerge::cli::settings::SendSettings::from_args(&args).unwrap();
+    let (table, plan) = smsmerge::cli::send::read_and_plan(&settings).unwrap();
     let totals = Totals::new(&plan, Outcomes::Planned);
     for width in [80u16, 100] {
-        let text = smsmerge::preview::render(&table, &plan, &totals, 10, width);
+        let text = smsmerge::cli::preview::render(&table, &plan, &totals, 10, width);
         let lines = table_lines(&text);
         assert!(lines.iter().any(|l| l.contains("ل\u{200d}ا")), "{text}");
         let widths: Vec<usize> = lines.iter().map(|l| drawn(l)).collect();

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smsmerge::phone::{CountryCode, RawNumber, normalize};
+use smsmerge::text::phone::{CountryCode, RawNumber, normalize};
 
 /// Country codes with different lengths and trunk-zero rules (961 never, 39 may).
 const CODES: [&str; 5] = ["961", "1", "39", "225", "44"];

@@ -7,12 +7,14 @@
 //! [`answer`] decides it from what the gateway answered.
 
 pub mod answer;
+pub mod connection;
 pub mod opentech;
+pub mod secret;
 pub mod simulator;
 
 pub use answer::Balance;
 
-use crate::sms::Encoding;
+use crate::text::sms::Encoding;
 use std::future::Future;
 use std::time::Duration;
 

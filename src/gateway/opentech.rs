@@ -12,8 +12,8 @@
 
 use super::answer::{self, Answer, MAX_ANSWER_BYTES};
 use super::{Accepted, BALANCE_PATH, Balance, Gateway, Message, SEND_PATH, SendError};
-use crate::secret::{Redactor, Secret};
-use crate::sms::{Encoding, ucs2_hex};
+use crate::gateway::secret::{Redactor, Secret};
+use crate::text::sms::{Encoding, ucs2_hex};
 use regex::Regex;
 use std::time::Duration;
 use url::{Url, form_urlencoded};

@@ -6,7 +6,7 @@
 //! quote the request) exercise every path of dispatch and of the answers' classification.
 
 use super::{ACCOUNT_ERRORS, BALANCE_PATH, SEND_PATH};
-use crate::sms;
+use crate::text::sms;
 use bytes::Bytes;
 use futures::StreamExt;
 use http_body_util::combinators::BoxBody;

@@ -1,0 +1,314 @@
+//! A spreadsheet cell's value as smsmerge keeps it, and how it reads to a person.
+//!
+//! Every input format (xlsx, xls, xlsb, ods, csv) is turned into [`Value`] by `book`; every later
+//! stage (templates, numbers, the results workbook) sees only this type. Keeping the original
+//! type matters twice: placeholders print a value the way a person reads it ("1234567", not
+//! "1.234567e6"), and the results workbook writes numbers back as numbers and dates as dates.
+
+use chrono::format::{Item, StrftimeItems};
+use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// One cell of the input, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// No value, or a formula whose cached value the file does not hold.
+    Empty,
+    /// Text as typed (CSV cells are always text, so leading zeros survive). Shared, because a
+    /// column often repeats one text on every row (a message template, a sender, a name): the
+    /// reader keeps one copy of each such text, not one per row.
+    Text(Arc<str>),
+    /// An integer cell (xls/xlsb/ods can hold them exactly).
+    Int(i64),
+    /// Any other number; Excel stores typed phone numbers this way.
+    Number(f64),
+    /// TRUE / FALSE.
+    Bool(bool),
+    /// A date or date-time; a midnight time is shown as a plain date.
+    DateTime(NaiveDateTime),
+    /// A time of day with no date (an Excel serial below 1).
+    Time(NaiveTime),
+    /// An elapsed time (`[h]:mm` formats).
+    Duration(TimeDelta),
+    /// An error cell such as `#N/A`, kept so that it shows rather than vanishes.
+    Error(Box<str>),
+}
+
+impl Value {
+    /// Makes a text value, so that callers need not know the shared representation.
+    pub fn text(s: impl Into<Arc<str>>) -> Value {
+        Value::Text(s.into())
+    }
+
+    /// True when the cell holds nothing a person would see: empty, or text of only spaces.
+    ///
+    /// Such a cell must never be rendered into a message ("Dear ,"), and a row of such cells
+    /// is not a row at all.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Value::Empty => true,
+            Value::Text(s) => trim_visible(s).is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// Trims spaces and the invisible marks that come with pasted Arabic text (a right-to-left
+/// mark, a zero-width space) from both ends: what is left is what a person sees.
+pub fn trim_visible(s: &str) -> &str {
+    s.trim_matches(|c: char| {
+        c.is_whitespace() || c.is_control() || crate::text::phone::is_invisible(c)
+    })
+}
+
+/// How values print in messages and CSV output: the one setting is `--date-format`.
+#[derive(Debug, Clone, Default)]
+pub struct ValueFormat {
+    date_format: Option<String>,
+}
+
+/// A `--date-format` that chrono cannot use; checked up front because chrono's formatter
+/// fails (and `to_string` panics) only when a bad format is applied.
+#[derive(Debug, thiserror::Error)]
+#[error("--date-format {0:?} is not a valid strftime format (example: \"%d/%m/%Y\")")]
+pub struct BadDateFormat(String);
+
+impl ValueFormat {
+    /// Checks a strftime pattern once, so rendering a million rows can never fail on it.
+    pub fn new(date_format: Option<&str>) -> Result<ValueFormat, BadDateFormat> {
+        if let Some(fmt) = date_format {
+            // Some patterns parse but cannot format a date without a time zone (%z, %Z):
+            // formatting one sample catches both kinds.
+            let sample = chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
+                .and_then(|d| d.and_hms_opt(23, 59, 58))
+                .unwrap_or_default();
+            let mut probe = String::new();
+            let broken = fmt.is_empty()
+                || StrftimeItems::new(fmt).any(|item| matches!(item, Item::Error))
+                || write!(probe, "{}", sample.format(fmt)).is_err();
+            if broken {
+                return Err(BadDateFormat(fmt.to_owned()));
+            }
+        }
+        Ok(ValueFormat {
+            date_format: date_format.map(str::to_owned),
+        })
+    }
+
+    /// The value as a person reads it in Excel: integers without `.0`, other numbers in
+    /// shortest round-trip form, dates as `YYYY-MM-DD`, date-times as `YYYY-MM-DD HH:MM`,
+    /// booleans TRUE/FALSE, error cells as their code.
+    pub fn display(&self, value: &Value) -> String {
+        let mut out = String::new();
+        self.write_display(value, &mut out);
+        out
+    }
+
+    /// Like [`ValueFormat::display`], appending to a buffer so a renderer can avoid one
+    /// allocation per placeholder.
+    pub fn write_display(&self, value: &Value, out: &mut String) {
+        // Writing to a String cannot fail, and the date format was checked in `new`.
+        let _ = match value {
+            Value::Empty => Ok(()),
+            Value::Text(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            Value::Int(i) => write!(out, "{i}"),
+            Value::Number(n) => {
+                out.push_str(&format_number(*n));
+                Ok(())
+            }
+            Value::Bool(b) => {
+                out.push_str(if *b { "TRUE" } else { "FALSE" });
+                Ok(())
+            }
+            Value::DateTime(dt) => match &self.date_format {
+                Some(fmt) => write!(out, "{}", dt.format(fmt)),
+                None if dt.time() == NaiveTime::MIN => write!(out, "{}", dt.format("%Y-%m-%d")),
+                None => write!(out, "{}", dt.format("%Y-%m-%d %H:%M")),
+            },
+            Value::Time(t) => write!(out, "{}", t.format(time_pattern(t))),
+            Value::Duration(d) => {
+                let minutes = d.num_minutes();
+                write!(out, "{}:{:02}", minutes / 60, (minutes % 60).abs())
+            }
+            Value::Error(code) => {
+                out.push_str(code);
+                Ok(())
+            }
+        };
+    }
+}
+
+fn time_pattern(t: &NaiveTime) -> &'static str {
+    use chrono::Timelike;
+    if t.second() == 0 { "%H:%M" } else { "%H:%M:%S" }
+}
+
+/// Formats a number as Excel's General format shows it, minus its rounding: whole numbers
+/// without a fraction or exponent (phone numbers are stored as floats), the rest in Rust's
+/// shortest round-trip form.
+pub fn format_number(n: f64) -> String {
+    if n.is_finite() && n != 0.0 {
+        // The shortest form that reads back as `n`. With at most 15 significant digits it is
+        // already what rounding to 15 digits gives (15 decimal digits always survive a trip
+        // through an f64), so the costly rounding below is skipped: the common case (amounts,
+        // phone numbers) formats once.
+        let shortest = format!("{n}");
+        let digits = shortest
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|&d| d == b'0')
+            .count();
+        if digits <= 15 {
+            return shortest;
+        }
+    }
+    // Excel keeps 15 significant digits: 19.99*3 is stored as 59.970000000000006 and shown as
+    // 59.97, so the binary noise beyond the 15th digit is dropped first.
+    let n = round_to_15_digits(n);
+    if n == 0.0 {
+        // Also turns -0.0 into "0".
+        return "0".to_owned();
+    }
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e21 {
+        return format!("{n:.0}");
+    }
+    format!("{n}")
+}
+
+fn round_to_15_digits(n: f64) -> f64 {
+    if !n.is_finite() {
+        return n;
+    }
+    format!("{n:.14e}").parse().unwrap_or(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn show(v: Value) -> String {
+        ValueFormat::default().display(&v)
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn numbers_print_as_a_person_reads_them() {
+        assert_eq!(show(Value::Number(1234567.0)), "1234567");
+        assert_eq!(show(Value::Number(9613123456.0)), "9613123456");
+        assert_eq!(show(Value::Number(12.5)), "12.5");
+        assert_eq!(show(Value::Number(0.75)), "0.75");
+        assert_eq!(show(Value::Number(0.1 + 0.2)), "0.3");
+        assert_eq!(show(Value::Number(19.99 * 3.0)), "59.97");
+        assert_eq!(show(Value::Number(123456789012345.0)), "123456789012345");
+        assert_eq!(show(Value::Number(1.0 / 3.0)), "0.333333333333333");
+        assert_eq!(show(Value::Number(-3.0)), "-3");
+        assert_eq!(show(Value::Number(-0.0)), "0");
+        assert_eq!(show(Value::Number(1e21)), "1000000000000000000000");
+        assert_eq!(show(Value::Int(42)), "42");
+        assert_eq!(show(Value::Int(-7)), "-7");
+    }
+
+    /// The unoptimized definition: round to 15 digits, then print.
+    fn format_number_reference(n: f64) -> String {
+        let n = round_to_15_digits(n);
+        if n == 0.0 {
+            return "0".to_owned();
+        }
+        if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e21 {
+            return format!("{n:.0}");
+        }
+        format!("{n}")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_shortcut_prints_what_rounding_prints(bits in proptest::prelude::any::<u64>()) {
+            let n = f64::from_bits(bits);
+            proptest::prop_assert_eq!(format_number(n), format_number_reference(n));
+        }
+
+        #[test]
+        fn the_shortcut_holds_for_cents_and_phone_numbers(
+            cents in -10_000_000_000i64..10_000_000_000,
+            phone in 0u64..1_000_000_000_000_000,
+        ) {
+            let amount = cents as f64 / 100.0;
+            proptest::prop_assert_eq!(format_number(amount), format_number_reference(amount));
+            let phone = phone as f64;
+            proptest::prop_assert_eq!(format_number(phone), format_number_reference(phone));
+        }
+    }
+
+    #[test]
+    fn dates_times_and_booleans() {
+        let d = date(2026, 3, 9);
+        assert_eq!(
+            show(Value::DateTime(d.and_hms_opt(0, 0, 0).unwrap())),
+            "2026-03-09"
+        );
+        assert_eq!(
+            show(Value::DateTime(d.and_hms_opt(14, 5, 0).unwrap())),
+            "2026-03-09 14:05"
+        );
+        assert_eq!(
+            show(Value::Time(NaiveTime::from_hms_opt(9, 30, 0).unwrap())),
+            "09:30"
+        );
+        assert_eq!(
+            show(Value::Time(NaiveTime::from_hms_opt(9, 30, 15).unwrap())),
+            "09:30:15"
+        );
+        assert_eq!(
+            show(Value::Duration(TimeDelta::minutes(26 * 60 + 5))),
+            "26:05"
+        );
+        assert_eq!(show(Value::Bool(true)), "TRUE");
+        assert_eq!(show(Value::Bool(false)), "FALSE");
+        assert_eq!(show(Value::Error("#N/A".into())), "#N/A");
+        assert_eq!(show(Value::Empty), "");
+    }
+
+    #[test]
+    fn date_format_overrides_both_dates_and_date_times() {
+        let f = ValueFormat::new(Some("%d/%m/%Y")).unwrap();
+        let d = date(2026, 3, 9);
+        assert_eq!(
+            f.display(&Value::DateTime(d.and_hms_opt(0, 0, 0).unwrap())),
+            "09/03/2026"
+        );
+        assert_eq!(
+            f.display(&Value::DateTime(d.and_hms_opt(8, 0, 0).unwrap())),
+            "09/03/2026"
+        );
+    }
+
+    #[test]
+    fn bad_date_formats_are_refused_up_front() {
+        assert!(ValueFormat::new(Some("%Q")).is_err());
+        assert!(ValueFormat::new(Some("%d/%m/%Y %z")).is_err());
+        assert!(ValueFormat::new(Some("%Z")).is_err());
+        assert!(ValueFormat::new(Some("")).is_err());
+        assert!(ValueFormat::new(Some("%Y-%m-%d")).is_ok());
+        assert!(ValueFormat::new(None).is_ok());
+    }
+
+    #[test]
+    fn blank_means_nothing_visible() {
+        assert!(Value::Empty.is_blank());
+        assert!(Value::text("  \t").is_blank());
+        assert!(Value::text("\u{200F}").is_blank());
+        assert!(Value::text("\0").is_blank());
+        assert!(Value::text(" \u{200B}\u{202B} ").is_blank());
+        assert_eq!(trim_visible("\u{200F}علي\u{200F} "), "علي");
+        assert!(!Value::text(" x ").is_blank());
+        assert!(!Value::Number(0.0).is_blank());
+    }
+}

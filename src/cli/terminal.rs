@@ -1,0 +1,195 @@
+//! What smsmerge tells the person at the terminal: the plan before anything is written or
+//! sent, warnings, errors, and where the results went. Messages go to stderr, so stdout stays
+//! free for machine-readable output; a closed stderr is not an error.
+//!
+//! Every line leaves through [`to_stderr`] or [`to_stdout`], which show control characters
+//! and bidi overrides as visible symbols (`crate::text::printable`): much of what is printed comes
+//! from cells, file names, the config file and the gateway.
+
+use crate::book::Table;
+use crate::plan::outcome::{Status, Totals};
+use crate::text::printable::printable;
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `text` to stderr as the terminal should show it.
+fn to_stderr(text: &str) {
+    let _ = std::io::stderr().write_all(printable(text).as_bytes());
+}
+
+/// Writes `text` to stdout as the terminal should show it, and flushes it; a closed pipe
+/// (`| head`) only means nobody reads the rest.
+pub fn to_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(printable(text).as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Prints a warning line (never silenced by `--quiet`).
+pub fn warn(message: impl std::fmt::Display) {
+    to_stderr(&format!("smsmerge: warning: {message}\n"));
+}
+
+/// Prints an error line: the error that ended the run, with its chain of context on one
+/// line (`{:#}`), or one a run reports before it goes on (the results could not be written
+/// after sending), in the same form.
+pub fn error(message: impl std::fmt::Display) {
+    to_stderr(&format!("smsmerge: error: {message:#}\n"));
+}
+
+/// Prints the plan: rows read, to send, invalid, duplicates, messages by encoding and
+/// segments, in a few aligned lines.
+pub fn print_plan(table: &Table, totals: &Totals) {
+    print_raw(&plan_summary(table, totals));
+}
+
+/// The lines of [`print_plan`], for `preview`, which shows them on stdout under its table.
+pub fn plan_summary(table: &Table, totals: &Totals) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "smsmerge: {} read from {} (sheet {:?})\n",
+        plural(totals.rows, "row"),
+        table.path.display(),
+        table.sheet
+    ));
+    out.push_str(&plan_line(
+        "to send",
+        format!(
+            "{}, {}",
+            plural(totals.messages(), "message"),
+            plural(totals.segments(), "segment")
+        ),
+    ));
+    out.push_str(&plan_line(
+        "GSM-7",
+        format!(
+            "{}, {}",
+            plural(totals.encodings.gsm7.messages, "message"),
+            plural(totals.encodings.gsm7.segments, "segment")
+        ),
+    ));
+    out.push_str(&plan_line(
+        "UCS-2",
+        format!(
+            "{}, {}",
+            plural(totals.encodings.ucs2.messages, "message"),
+            plural(totals.encodings.ucs2.segments, "segment")
+        ),
+    ));
+    out.push_str(&plan_line(
+        "invalid",
+        totals.count(Status::Invalid).to_string(),
+    ));
+    out.push_str(&plan_line(
+        "duplicates",
+        totals.count(Status::Duplicate).to_string(),
+    ));
+    let skipped = totals.count(Status::Skipped);
+    if skipped > 0 {
+        out.push_str(&plan_line("opted out", skipped.to_string()));
+    }
+    out
+}
+
+/// One line of the plan: `  label         value`, labels in a column, so every part of the
+/// plan (totals, look-alikes, cost, gateway) lines up.
+pub fn plan_line(label: &str, value: impl std::fmt::Display) -> String {
+    format!("  {label:<14}{value}\n")
+}
+
+/// Prints lines already laid out like the plan's.
+pub fn print_raw(text: &str) {
+    to_stderr(text);
+}
+
+/// Says where the results are.
+pub fn print_results_path(path: &Path) {
+    to_stderr(&format!(
+        "smsmerge: results written to {}\n",
+        path.display()
+    ));
+}
+
+/// The lines a real send adds to the plan: where the messages go, from whom, and the balance.
+pub fn print_send_plan(gateway: &str, sender: Option<&str>, balance: Option<&str>) {
+    let mut out = plan_line("gateway", gateway);
+    out.push_str(&plan_line("sender", sender.unwrap_or("per row")));
+    if let Some(balance) = balance {
+        out.push_str(&plan_line("balance", balance));
+    }
+    print_raw(&out);
+}
+
+/// Asks a yes/no question on the terminal; refuses to guess when there is no terminal to ask.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        anyhow::bail!(
+            "not sending without confirmation: this is not a terminal; add --yes to send from a script or cron"
+        );
+    }
+    to_stderr(&format!("{question} [y/N] "));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
+/// The simulator's start-up banner: the address first (scripts read it), then how to use it.
+pub fn print_simulator(url: &url::Url, config: &crate::gateway::simulator::SimulatorConfig) {
+    let base = url.as_str().trim_end_matches('/');
+    let mut out = format!("smsmerge simulator listening on {base}\n");
+    for account in &config.accounts {
+        out.push_str(&format!(
+            "  account: uid={} username={} password={}{}\n",
+            account.uid,
+            account.username,
+            account.password,
+            if account.enabled { "" } else { " (disabled)" }
+        ));
+    }
+    out.push_str(&format!("  sender ids: {}\n", config.senders.join(", ")));
+    out.push_str(&format!("  balance: {:.2}\n", config.balance));
+    if let Some(first) = config.accounts.first() {
+        out.push_str(&format!(
+            "  try: OTSMS_UID={} OTSMS_USERNAME={} OTSMS_PASSWORD=... smsmerge send BOOK --base-url {base} --yes\n",
+            first.uid, first.username
+        ));
+    }
+    out.push_str("  Ctrl-C stops it.\n");
+    to_stdout(&out);
+}
+
+/// An informational line (silenced by `--quiet` at the call site).
+pub fn note(message: impl std::fmt::Display) {
+    to_stderr(&format!("smsmerge: {message}\n"));
+}
+
+/// What a resumed run found already done.
+pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
+    let mut out = plan_line(
+        "already done",
+        format!("{sent} sent by an earlier run (not sent again)"),
+    );
+    if uncertain > 0 {
+        let fate = if retry_uncertain {
+            "re-sent now (--retry-uncertain)"
+        } else {
+            "not re-sent without --retry-uncertain"
+        };
+        out.push_str(&plan_line(
+            "uncertain",
+            format!("{uncertain} got no answer in an earlier run: {fate}"),
+        ));
+    }
+    print_raw(&out);
+}
+
+/// "1 row", "2 rows".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,1593 @@
+//! Recipient phone numbers: turn whatever a spreadsheet cell held into the
+//! form the OpenTech SMS API expects, or say plainly why that is impossible.
+//!
+//! The API wants **digits only, country code first, no `+` or `00`**
+//! (`9613123456`, `96170123456`, `971501234567`). Office staff type, paste
+//! and export numbers every way: with spaces, dashes and brackets, with
+//! Arabic-Indic or Persian digits, with invisible direction marks copied
+//! from Arabic text, as Excel numbers that lost their leading `0`, or as
+//! CSV text that lost its digits to scientific notation.
+//!
+//! Boundary: one value in ([`RawNumber`] plus an optional [`CountryCode`]),
+//! one API-form digit string or one [`PhoneError`] out. This module knows
+//! nothing about workbooks, rows or columns beyond [`RawNumber`], and it never
+//! guesses: a number it cannot place with certainty is rejected with a
+//! sentence the user can act on, because a wrong guess texts a stranger.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Fewest digits accepted once the country code is in front.
+const MIN_DIGITS: usize = 8;
+/// Most digits accepted once the country code is in front (the E.164 limit).
+const MAX_DIGITS: usize = 15;
+/// Longest piece of user input quoted back in an error message.
+const MAX_SHOWN_CHARS: usize = 40;
+/// Fewest digits for a piece of a cell to count as a number of its own when
+/// deciding whether a cell holds more than one number.
+const MIN_DIGITS_PER_NUMBER: usize = 6;
+/// Smallest numeric cell value with more than [`MAX_DIGITS`] digits.
+const FIRST_TOO_LONG_NUMBER: f64 = 1e15;
+
+/// A country calling code given with `--country-code`, so that national
+/// numbers (`03 123 456`) can be completed to international form.
+///
+/// Accepts `961`, `+961`, `00961` and surrounding spaces; holds 1 to 3 digits
+/// that do not start with `0`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    /// The code's digits without `+` or `00` (`"961"`), ready to be put in
+    /// front of a national number or compared with the start of one.
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for CountryCode {
+    /// A one-line message for the person who typed the option.
+    type Err = String;
+
+    /// Parses the `--country-code` value, so a mistyped code is reported
+    /// once at start-up instead of on every row.
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let trimmed = input.trim();
+        let unified: String = trimmed.chars().map(unify_char).collect();
+        let digits = strip_international_prefix(&unified).unwrap_or(&unified);
+        if digits.is_empty() {
+            return Err("country code is empty: give 1 to 3 digits, like 961 or +961".to_owned());
+        }
+        if digits.len() > 3 || !is_all_ascii_digits(digits) {
+            return Err(format!(
+                "country code must be 1 to 3 digits, like 961 or +961 (got '{}')",
+                shorten(trimmed)
+            ));
+        }
+        if digits.starts_with('0') {
+            return Err(format!(
+                "country code cannot start with 0, give it like 961 or +961 (got '{}')",
+                shorten(trimmed)
+            ));
+        }
+        Ok(Self(digits.to_owned()))
+    }
+}
+
+impl fmt::Display for CountryCode {
+    /// Shows the bare digits, as they appear in the API form and in messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a spreadsheet cell held, because the two kinds fail differently:
+/// text keeps `+` and leading `0` but carries formatting noise, while a
+/// numeric cell (Excel stores typed numbers as `f64`) has silently lost both.
+#[derive(Debug, Clone, Copy)]
+pub enum RawNumber<'a> {
+    /// A text cell, or any value read from CSV.
+    Text(&'a str),
+    /// A numeric cell.
+    Number(f64),
+}
+
+/// A cell as the normalizer sees it; `None` for a value that cannot be a phone number
+/// (a date, a boolean, an error), which the caller words for its own context.
+pub fn raw_number(value: &crate::book::value::Value) -> Option<RawNumber<'_>> {
+    use crate::book::value::Value;
+    match value {
+        Value::Empty => Some(RawNumber::Text("")),
+        Value::Text(s) => Some(RawNumber::Text(s)),
+        Value::Number(n) => Some(RawNumber::Number(*n)),
+        // i64 → f64 is exact for every real phone number (at most 15 digits).
+        Value::Int(i) => Some(RawNumber::Number(*i as f64)),
+        _ => None,
+    }
+}
+
+/// Why a recipient number was rejected.
+///
+/// Exists so that each row of the results workbook can say what to fix: the
+/// `Display` text is that row's `Detail`, one short sentence quoting the
+/// offending value where it helps.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    /// The cell was empty or held only spaces and punctuation.
+    #[error("no recipient number")]
+    Empty,
+
+    /// The text held letters, such as `ext` or `Tel:`.
+    #[error("'{value}' contains letters ('{letters}'): put only the phone number in the cell")]
+    Letters {
+        /// The cell text as shown to the user.
+        value: String,
+        /// The letters found, runs separated by spaces.
+        letters: String,
+    },
+
+    /// The text held a symbol that has no place in a phone number.
+    #[error("'{value}' contains '{symbol}', which does not belong in a phone number")]
+    Symbol {
+        /// The cell text as shown to the user.
+        value: String,
+        /// The first such symbol (invisible ones written as `U+XXXX`).
+        symbol: String,
+    },
+
+    /// A `+` stood somewhere other than at the start.
+    #[error(
+        "'{value}' has a '+' after the start: '+' may only begin the number, like +961 3 123456"
+    )]
+    MisplacedPlus {
+        /// The cell text as shown to the user.
+        value: String,
+    },
+
+    /// Excel wrote a long number as `9.61312E+09` and the digits are gone.
+    #[error(
+        "'{value}' lost its digits to scientific notation: format the phone column as Text and enter the numbers again"
+    )]
+    ScientificNotation {
+        /// The cell text as shown to the user.
+        value: String,
+    },
+
+    /// Text such as `0501234567.0`: a leading `0` and a decimal `.0`, so
+    /// neither a national number nor a number exported from a numeric cell.
+    #[error(
+        "'{value}' ends in a decimal .0, which is no part of a phone number: delete it or format the column as Text"
+    )]
+    DecimalText {
+        /// The cell text as shown to the user.
+        value: String,
+    },
+
+    /// The cell held two or more numbers, such as `03123456 / 71123456`.
+    #[error("'{value}' holds more than one number: put one number per row")]
+    MultipleNumbers {
+        /// The cell text as shown to the user.
+        value: String,
+    },
+
+    /// A national number (leading `0`) and no `--country-code` to complete it.
+    #[error("national number {digits} (starts with 0) needs a country code (use --country-code)")]
+    NationalWithoutCountryCode {
+        /// The national digits, leading `0` included.
+        digits: String,
+    },
+
+    /// Text without `+`, `00` or a leading `0` that does not start with the
+    /// given country code: it may be a national number that lost its `0`
+    /// (numbers exported to CSV do), so it is not guessed at.
+    #[error(
+        "{digits} has no + or leading 0 and its digits do not start with country code {country}: write it as +{country}… or with its own +country code"
+    )]
+    TextWithoutCountryCode {
+        /// The digits found.
+        digits: String,
+        /// The `--country-code` digits.
+        country: String,
+    },
+
+    /// A numeric cell that does not start with the given country code:
+    /// most likely Excel dropped the leading `0` of a national number.
+    #[error(
+        "{digits} is stored as a number without country code {country} (Excel drops a leading 0): format the column as Text or write the number as +{country}…"
+    )]
+    NumericWithoutCountryCode {
+        /// The cell's digits.
+        digits: String,
+        /// The `--country-code` digits.
+        country: String,
+    },
+
+    /// A trunk `0` right after a country code whose numbers never start with 0.
+    #[error(
+        "{digits} has a 0 right after country code {country}; that 0 is dialled only inside the country: write +{country} and the number without it"
+    )]
+    ZeroAfterCountryCode {
+        /// The normalized digits.
+        digits: String,
+        /// The country code found at the start.
+        country: String,
+    },
+
+    /// After `+` or `00` the digits start with `0`, and no country code does.
+    #[error("{digits} starts with 0 after the + or 00, but no country code starts with 0")]
+    StartsWithZero {
+        /// The digits after the international prefix.
+        digits: String,
+    },
+
+    /// Fewer than 8 digits with the country code in front.
+    #[error(
+        "{digits} is too short: {count} digits, but a number with its country code has 8 to 15"
+    )]
+    TooShort {
+        /// The normalized digits.
+        digits: String,
+        /// How many digits there are.
+        count: usize,
+    },
+
+    /// More than 15 digits with the country code in front.
+    #[error("{digits} is too long: {count} digits, but a number with its country code has 8 to 15")]
+    TooLong {
+        /// The normalized digits (shortened if very long).
+        digits: String,
+        /// How many digits there are.
+        count: usize,
+    },
+
+    /// A numeric cell held NaN or infinity.
+    #[error("numeric cell holds {value}, which is not a phone number")]
+    NotFinite {
+        /// The value as Rust prints it.
+        value: String,
+    },
+
+    /// A numeric cell held a negative number.
+    #[error("numeric cell holds {value}, a negative number, which is not a phone number")]
+    Negative {
+        /// The value as Rust prints it.
+        value: String,
+    },
+
+    /// A numeric cell held a fraction, such as `961.5`.
+    #[error("numeric cell holds {value}, which is not a whole number, so not a phone number")]
+    NotWhole {
+        /// The value as Rust prints it (shortened if very long).
+        value: String,
+    },
+}
+
+/// Turns one recipient cell into the API form (digits only, country code
+/// first), so every sender sees the same validated number or the same
+/// explanation of why the row cannot be sent.
+///
+/// `country` completes national numbers (`03 123 456` → `9613123456`); it is
+/// never used to guess at a number that lacks both `+` and a leading `0`.
+pub fn normalize(raw: RawNumber<'_>, country: Option<&CountryCode>) -> Result<String, PhoneError> {
+    let digits = match raw {
+        RawNumber::Text(text) => normalize_text(text, country)?,
+        RawNumber::Number(value) => normalize_number(value, country)?,
+    };
+    check_final_digits(digits)
+}
+
+/// How a text number announced itself.
+enum Prefix {
+    /// `+` or `00`: country code follows.
+    International,
+    /// A single `0`: a number within the country.
+    National,
+    /// Neither: digits only.
+    Bare,
+}
+
+/// The text path: clean, reject what cannot be a single number, read the prefix.
+fn normalize_text(text: &str, country: Option<&CountryCode>) -> Result<String, PhoneError> {
+    match plain_number(text) {
+        Some((prefix, digits)) => apply_prefix(prefix, digits, country),
+        None => normalize_any_text(text, country),
+    }
+}
+
+/// The common case, read without the general path's copies: ASCII digits with spaces or
+/// hyphens between them and at most a leading `+` (`+961 70 123 456`, `03-123456`). Gives
+/// exactly what [`normalize_any_text`] gives for such text (a property test checks it), and
+/// `None` for anything else. A list of a million opt-outs is mostly this.
+fn plain_number(text: &str) -> Option<(Prefix, String)> {
+    let trimmed = text.trim_matches(' ');
+    let (plus, body) = match trimmed.strip_prefix('+') {
+        Some(body) => (true, body),
+        None => (false, trimmed),
+    };
+    if !body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b' ' || b == b'-')
+    {
+        return None;
+    }
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let read = if plus {
+        (Prefix::International, digits)
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        (Prefix::International, rest.to_owned())
+    } else if digits.starts_with('0') {
+        (Prefix::National, digits)
+    } else {
+        (Prefix::Bare, digits)
+    };
+    // A prefix with nothing after it is for the general path to explain.
+    (!read.1.is_empty()).then_some(read)
+}
+
+/// Any text: digit forms unified, invisible marks and formatting removed, the prefix read.
+fn normalize_any_text(text: &str, country: Option<&CountryCode>) -> Result<String, PhoneError> {
+    let unified: String = text.chars().map(unify_char).collect();
+    let compact = compact(&unified);
+    if compact.is_empty() {
+        return Err(PhoneError::Empty);
+    }
+    if looks_scientific(&compact) {
+        return Err(PhoneError::ScientificNotation { value: shown(text) });
+    }
+    if holds_several_numbers(&unified) {
+        return Err(PhoneError::MultipleNumbers { value: shown(text) });
+    }
+    if let Some(whole) = exported_number(&compact) {
+        return normalize_exported_number(whole, text, country);
+    }
+    let (prefix, rest) = split_prefix(&compact);
+    if rest.is_empty() {
+        return Err(PhoneError::Empty);
+    }
+    check_only_digits(&rest, text)?;
+    apply_prefix(prefix, rest, country)
+}
+
+/// Maps every digit form to ASCII and full-width ASCII (`＋`, `０`) to ASCII.
+fn unify_char(c: char) -> char {
+    let code = u32::from(c);
+    match c {
+        '\u{0660}'..='\u{0669}' => char::from_digit(code - 0x0660, 10).unwrap_or(c),
+        '\u{06F0}'..='\u{06F9}' => char::from_digit(code - 0x06F0, 10).unwrap_or(c),
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(code - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Zero-width and direction marks that ride along when Arabic text is pasted: they show as
+/// nothing, so a cell of only these is empty, and they never belong at a value's edges.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Characters that only format a number: removed wherever they stand.
+fn is_formatting(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '.' | '(' | ')' | '/'
+    )
+}
+
+/// Excel's text prefix `'` (and the curly quotes autocorrect makes of it).
+fn is_text_prefix(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}' | '\u{2019}')
+}
+
+/// Characters that separate two numbers written in one cell.
+fn is_list_separator(c: char) -> bool {
+    matches!(
+        c,
+        ',' | ';' | '/' | '|' | '\n' | '\r' | '\u{060C}' | '\u{061B}'
+    )
+}
+
+/// Removes spaces and invisible marks, then one leading text prefix.
+fn compact(unified: &str) -> String {
+    let visible: String = unified
+        .chars()
+        .filter(|&c| !c.is_whitespace() && !is_invisible(c))
+        .collect();
+    match visible.strip_prefix(is_text_prefix) {
+        Some(rest) => rest.to_owned(),
+        None => visible,
+    }
+}
+
+/// Whether the text is Excel's `9.61312E+09` (or `9,61312E+09`) rendering.
+fn looks_scientific(compact: &str) -> bool {
+    let Some((mantissa, exponent)) = compact.split_once(['e', 'E']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let (whole, fraction) = mantissa.split_once(['.', ',']).unwrap_or((mantissa, "0"));
+    [whole, fraction, exponent]
+        .iter()
+        .all(|part| !part.is_empty() && is_all_ascii_digits(part))
+}
+
+/// The digits of text such as `9613123456.0`, the way some exports write a
+/// numeric cell; stripping the dot would silently add a digit.
+fn exported_number(compact: &str) -> Option<&str> {
+    let (whole, fraction) = compact.split_once('.')?;
+    let is_exported = !whole.is_empty()
+        && is_all_ascii_digits(whole)
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b == b'0');
+    is_exported.then_some(whole)
+}
+
+/// Treats `9613123456.0` as the numeric cell it came from; rejects
+/// `0501234567.0`, which no numeric cell produces.
+fn normalize_exported_number(
+    whole: &str,
+    text: &str,
+    country: Option<&CountryCode>,
+) -> Result<String, PhoneError> {
+    if whole.starts_with('0') {
+        return Err(PhoneError::DecimalText { value: shown(text) });
+    }
+    require_numeric_country_code(whole.to_owned(), country)
+}
+
+/// Whether a list separator stands between two groups of at least
+/// [`MIN_DIGITS_PER_NUMBER`] digits each.
+fn holds_several_numbers(unified: &str) -> bool {
+    unified
+        .split(is_list_separator)
+        .filter(|part| part.chars().filter(char::is_ascii_digit).count() >= MIN_DIGITS_PER_NUMBER)
+        .nth(1)
+        .is_some()
+}
+
+/// Strips formatting and reads the `+` / `00` / `0` prefix, dropping a trunk
+/// `(0)` from international numbers such as `+44 (0)20 7946 0958`.
+fn split_prefix(compact: &str) -> (Prefix, String) {
+    let cleaned = strip_formatting(compact);
+    // (Replacing nothing would give `cleaned` again: skip the copies when there is no `(0)`.)
+    let cleaned = if strip_international_prefix(&cleaned).is_some() && compact.contains("(0)") {
+        strip_formatting(&compact.replacen("(0)", "", 1))
+    } else {
+        cleaned
+    };
+    if let Some(rest) = strip_international_prefix(&cleaned) {
+        (Prefix::International, rest.to_owned())
+    } else if cleaned.starts_with('0') {
+        (Prefix::National, cleaned)
+    } else {
+        (Prefix::Bare, cleaned)
+    }
+}
+
+/// Removes the characters [`is_formatting`] names.
+fn strip_formatting(text: &str) -> String {
+    text.chars().filter(|&c| !is_formatting(c)).collect()
+}
+
+/// The part after a leading `+` or `00`, if there is one.
+fn strip_international_prefix(text: &str) -> Option<&str> {
+    text.strip_prefix('+').or_else(|| text.strip_prefix("00"))
+}
+
+/// Rejects anything left that is not an ASCII digit, naming what it is.
+fn check_only_digits(rest: &str, text: &str) -> Result<(), PhoneError> {
+    if is_all_ascii_digits(rest) {
+        return Ok(());
+    }
+    let letters = letter_runs(rest);
+    if !letters.is_empty() {
+        return Err(PhoneError::Letters {
+            value: shown(text),
+            letters: shorten(&letters),
+        });
+    }
+    if rest.contains('+') {
+        return Err(PhoneError::MisplacedPlus { value: shown(text) });
+    }
+    let symbol = rest
+        .chars()
+        .find(|c| !c.is_ascii_digit())
+        .map(describe_symbol)
+        .unwrap_or_default();
+    Err(PhoneError::Symbol {
+        value: shown(text),
+        symbol,
+    })
+}
+
+/// The runs of letters in `text`, joined by single spaces (`"ext"`).
+fn letter_runs(text: &str) -> String {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|run| !run.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A symbol as it can be quoted in a message: itself, or `U+XXXX` when it
+/// would not be visible.
+fn describe_symbol(c: char) -> String {
+    if c.is_control() || is_invisible(c) {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        c.to_string()
+    }
+}
+
+/// Puts the country code in front as the prefix demands.
+fn apply_prefix(
+    prefix: Prefix,
+    digits: String,
+    country: Option<&CountryCode>,
+) -> Result<String, PhoneError> {
+    match (prefix, country) {
+        (Prefix::International, _) if digits.starts_with('0') => {
+            Err(PhoneError::StartsWithZero { digits })
+        }
+        (Prefix::International, _) | (Prefix::Bare, None) => Ok(digits),
+        (Prefix::National, Some(code)) => Ok(format!("{}{}", code.digits(), &digits[1..])),
+        (Prefix::National, None) => Err(PhoneError::NationalWithoutCountryCode { digits }),
+        (Prefix::Bare, Some(code)) if digits.starts_with(code.digits()) => Ok(digits),
+        // Too short to be anything: say that, not that the country code is missing.
+        (Prefix::Bare, Some(_)) if digits.len() < MIN_DIGITS => Err(PhoneError::TooShort {
+            count: digits.len(),
+            digits,
+        }),
+        (Prefix::Bare, Some(code)) => Err(PhoneError::TextWithoutCountryCode {
+            digits: shorten(&digits),
+            country: code.digits().to_owned(),
+        }),
+    }
+}
+
+/// The numeric-cell path: exact whole digits, then the country-code check.
+fn normalize_number(value: f64, country: Option<&CountryCode>) -> Result<String, PhoneError> {
+    require_numeric_country_code(whole_number_digits(value)?, country)
+}
+
+/// A numeric cell has lost any `+` and leading `0`: with a country code
+/// given, it must already start with it, or it is not guessed at.
+fn require_numeric_country_code(
+    digits: String,
+    country: Option<&CountryCode>,
+) -> Result<String, PhoneError> {
+    match country {
+        Some(code) if !digits.starts_with(code.digits()) => {
+            Err(PhoneError::NumericWithoutCountryCode {
+                digits: shorten(&digits),
+                country: code.digits().to_owned(),
+            })
+        }
+        _ => Ok(digits),
+    }
+}
+
+/// The exact decimal digits of a numeric cell, or why it is no phone number.
+fn whole_number_digits(value: f64) -> Result<String, PhoneError> {
+    if !value.is_finite() {
+        return Err(PhoneError::NotFinite {
+            value: value.to_string(),
+        });
+    }
+    if value < 0.0 {
+        return Err(PhoneError::Negative {
+            value: shorten(&value.to_string()),
+        });
+    }
+    if value.fract() != 0.0 {
+        return Err(PhoneError::NotWhole {
+            value: shorten(&value.to_string()),
+        });
+    }
+    if value >= FIRST_TOO_LONG_NUMBER {
+        let digits = format!("{value:.0}");
+        return Err(PhoneError::TooLong {
+            count: digits.len(),
+            digits: shorten(&digits),
+        });
+    }
+    // Whole, non-negative and below 1e15 < 2^53: the cast is exact.
+    Ok((value as u64).to_string())
+}
+
+/// Country codes after which a number never starts with `0`: there, a `0` right after the
+/// code is the trunk prefix dialled only inside the country (`+961 03 123 456`), and sending
+/// with it reaches nobody or somebody else. Countries whose numbers may start with 0 after the
+/// code (Italy 39, Côte d'Ivoire 225, Gabon 241, Congo 242, ...) are deliberately absent;
+/// every code listed is a whole ITU code, and the codes are prefix-free.
+const NO_ZERO_AFTER: [&str; 73] = [
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "40", "41", "43", "44", "45", "46",
+    "47", "48", "49", "52", "55", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86",
+    "90", "91", "92", "93", "94", "95", "98", "212", "213", "216", "218", "233", "234", "249",
+    "251", "252", "254", "255", "256", "351", "353", "358", "880", "886", "961", "962", "963",
+    "964", "965", "966", "967", "968", "970", "971", "972", "973", "974", "977", "992", "994",
+    "998",
+];
+
+/// The rules every result obeys: 8 to 15 digits, first one not `0`, no trunk `0` after a
+/// country code that never has one.
+fn check_final_digits(digits: String) -> Result<String, PhoneError> {
+    let count = digits.len();
+    if count < MIN_DIGITS {
+        return Err(PhoneError::TooShort { digits, count });
+    }
+    if count > MAX_DIGITS {
+        return Err(PhoneError::TooLong {
+            digits: shorten(&digits),
+            count,
+        });
+    }
+    if digits.starts_with('0') {
+        return Err(PhoneError::StartsWithZero { digits });
+    }
+    if let Some(code) = trunk_zero_after(&digits) {
+        return Err(PhoneError::ZeroAfterCountryCode {
+            country: code.to_owned(),
+            digits,
+        });
+    }
+    Ok(digits)
+}
+
+/// The country code of `digits` when a trunk `0` follows it where none may.
+fn trunk_zero_after(digits: &str) -> Option<&'static str> {
+    // Codes are 1 to 3 digits: without a 0 right after the first 1 to 3, no code has one.
+    if !digits.bytes().skip(1).take(3).any(|b| b == b'0') {
+        return None;
+    }
+    NO_ZERO_AFTER
+        .iter()
+        .find(|code| digits.starts_with(**code))
+        .filter(|code| digits[code.len()..].starts_with('0'))
+        .copied()
+}
+
+/// Whether every byte is `0`–`9` (true for the empty string).
+fn is_all_ascii_digits(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The cell text as a person sees it: no invisible marks, spaces collapsed,
+/// cut short if long.
+fn shown(text: &str) -> String {
+    let visible: String = text.chars().filter(|&c| !is_invisible(c)).collect();
+    shorten(&visible.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Cuts `text` to [`MAX_SHOWN_CHARS`] characters, marking the cut with `…`.
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= MAX_SHOWN_CHARS {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(MAX_SHOWN_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn code(text: &str) -> CountryCode {
+        text.parse().expect("test country code is valid")
+    }
+
+    fn text(raw: &str, country: Option<&str>) -> Result<String, PhoneError> {
+        normalize(RawNumber::Text(raw), country.map(code).as_ref())
+    }
+
+    fn number(raw: f64, country: Option<&str>) -> Result<String, PhoneError> {
+        normalize(RawNumber::Number(raw), country.map(code).as_ref())
+    }
+
+    fn ok(digits: &str) -> Result<String, PhoneError> {
+        Ok(digits.to_owned())
+    }
+
+    fn too_short(digits: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::TooShort {
+            digits: digits.to_owned(),
+            count: digits.len(),
+        })
+    }
+
+    fn too_long(digits: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::TooLong {
+            digits: digits.to_owned(),
+            count: digits.len(),
+        })
+    }
+
+    fn letters(value: &str, found: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::Letters {
+            value: value.to_owned(),
+            letters: found.to_owned(),
+        })
+    }
+
+    fn symbol(value: &str, found: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::Symbol {
+            value: value.to_owned(),
+            symbol: found.to_owned(),
+        })
+    }
+
+    fn misplaced_plus(value: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::MisplacedPlus {
+            value: value.to_owned(),
+        })
+    }
+
+    fn scientific(value: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::ScientificNotation {
+            value: value.to_owned(),
+        })
+    }
+
+    fn several(value: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::MultipleNumbers {
+            value: value.to_owned(),
+        })
+    }
+
+    fn national(digits: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::NationalWithoutCountryCode {
+            digits: digits.to_owned(),
+        })
+    }
+
+    fn starts_with_zero(digits: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::StartsWithZero {
+            digits: digits.to_owned(),
+        })
+    }
+
+    fn text_without_code(digits: &str, country: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::TextWithoutCountryCode {
+            digits: digits.to_owned(),
+            country: country.to_owned(),
+        })
+    }
+
+    fn numeric_without_code(digits: &str, country: &str) -> Result<String, PhoneError> {
+        Err(PhoneError::NumericWithoutCountryCode {
+            digits: digits.to_owned(),
+            country: country.to_owned(),
+        })
+    }
+
+    fn message(result: Result<String, PhoneError>) -> String {
+        result.expect_err("expected an error").to_string()
+    }
+
+    // ---- CountryCode ----
+
+    #[test]
+    fn country_code_accepts_plain_plus_double_zero_and_spaces() {
+        for input in ["961", "+961", "00961", " 961 ", "\t+961\u{00A0}", "٩٦١"] {
+            assert_eq!(code(input).digits(), "961", "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn country_code_accepts_one_and_two_digits() {
+        assert_eq!(code("1").digits(), "1");
+        assert_eq!(code("+1").digits(), "1");
+        assert_eq!(code("44").digits(), "44");
+        assert_eq!(code("0044").digits(), "44");
+    }
+
+    #[test]
+    fn country_code_displays_its_digits() {
+        assert_eq!(code("+971").to_string(), "971");
+        assert_eq!(code("00961").to_string(), "961");
+    }
+
+    #[test]
+    fn country_code_rejects_bad_input() {
+        for input in [
+            "0", "9612", "abc", "", "   ", "+", "00", "0961", "+0961", "96 1", "+-961",
+        ] {
+            assert!(input.parse::<CountryCode>().is_err(), "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn country_code_error_messages() {
+        assert_eq!(
+            "".parse::<CountryCode>(),
+            Err("country code is empty: give 1 to 3 digits, like 961 or +961".to_owned())
+        );
+        assert_eq!(
+            "9612".parse::<CountryCode>(),
+            Err("country code must be 1 to 3 digits, like 961 or +961 (got '9612')".to_owned())
+        );
+        assert_eq!(
+            " abc ".parse::<CountryCode>(),
+            Err("country code must be 1 to 3 digits, like 961 or +961 (got 'abc')".to_owned())
+        );
+        assert_eq!(
+            "0".parse::<CountryCode>(),
+            Err("country code cannot start with 0, give it like 961 or +961 (got '0')".to_owned())
+        );
+    }
+
+    // ---- text: international ----
+
+    #[test]
+    fn plus_with_spaces() {
+        assert_eq!(text("+961 3 123 456", None), ok("9613123456"));
+        assert_eq!(text("+961 70 123 456", None), ok("96170123456"));
+        assert_eq!(text("+971 50 123 4567", None), ok("971501234567"));
+    }
+
+    #[test]
+    fn double_zero_with_dashes() {
+        assert_eq!(text("00961-3-123456", None), ok("9613123456"));
+        assert_eq!(text("00971-50-123-4567", None), ok("971501234567"));
+    }
+
+    #[test]
+    fn international_ignores_country_code_option() {
+        assert_eq!(text("+971 50 123 4567", Some("961")), ok("971501234567"));
+        assert_eq!(text("00961 3 123456", Some("971")), ok("9613123456"));
+    }
+
+    #[test]
+    fn plus_inside_brackets_at_start() {
+        assert_eq!(text("(+961) 3 123456", None), ok("9613123456"));
+    }
+
+    #[test]
+    fn trunk_zero_in_brackets_is_dropped() {
+        assert_eq!(text("+44 (0)20 7946 0958", None), ok("442079460958"));
+        assert_eq!(text("0044 (0)20 7946 0958", None), ok("442079460958"));
+        assert_eq!(text("+961 (0)3 123456", None), ok("9613123456"));
+        assert_eq!(text("+961(0)70123456", Some("961")), ok("96170123456"));
+    }
+
+    #[test]
+    fn bracketed_zero_in_national_number_is_just_the_zero() {
+        assert_eq!(text("(0)3 123456", Some("961")), ok("9613123456"));
+    }
+
+    // ---- text: national ----
+
+    #[test]
+    fn national_with_brackets_and_dash() {
+        assert_eq!(text("(03) 123-456", Some("961")), ok("9613123456"));
+    }
+
+    #[test]
+    fn national_with_dots() {
+        assert_eq!(text("03.123.456", Some("961")), ok("9613123456"));
+    }
+
+    #[test]
+    fn national_with_slash() {
+        assert_eq!(text("03/123456", Some("961")), ok("9613123456"));
+    }
+
+    #[test]
+    fn national_with_spaces() {
+        assert_eq!(text("03 123 456", Some("+961")), ok("9613123456"));
+        assert_eq!(text("070 123 456", Some("961")), ok("96170123456"));
+    }
+
+    #[test]
+    fn national_uae_mobile() {
+        assert_eq!(text("0501234567", Some("971")), ok("971501234567"));
+        assert_eq!(text("050-123-4567", Some("00971")), ok("971501234567"));
+    }
+
+    #[test]
+    fn national_without_country_code_is_rejected() {
+        assert_eq!(text("03 123 456", None), national("03123456"));
+        assert_eq!(text("0501234567", None), national("0501234567"));
+    }
+
+    #[test]
+    fn national_too_short_after_completion() {
+        assert_eq!(text("03 12", Some("961")), too_short("961312"));
+    }
+
+    // ---- text: digits of other scripts ----
+
+    #[test]
+    fn arabic_indic_digits() {
+        assert_eq!(text("٠٥٠١٢٣٤٥٦٧", Some("971")), ok("971501234567"));
+        assert_eq!(text("+٩٦١٣١٢٣٤٥٦", None), ok("9613123456"));
+        assert_eq!(text("٠٣ ١٢٣ ٤٥٦", Some("961")), ok("9613123456"));
+    }
+
+    #[test]
+    fn persian_digits() {
+        assert_eq!(text("۰۹۱۲ ۳۴۵ ۶۷۸۹", Some("98")), ok("989123456789"));
+        assert_eq!(text("+۹۸ ۹۱۲ ۳۴۵ ۶۷۸۹", None), ok("989123456789"));
+    }
+
+    #[test]
+    fn full_width_digits_and_plus() {
+        assert_eq!(text("＋９６１ ３ １２３ ４５６", None), ok("9613123456"));
+        assert_eq!(text("０３－１２３４５６", Some("961")), ok("9613123456"));
+    }
+
+    #[test]
+    fn mixed_scripts_in_one_number() {
+        assert_eq!(text("+961 3 ١٢٣ ۴۵۶", None), ok("9613123456"));
+    }
+
+    // ---- text: spaces, dashes and invisible marks ----
+
+    #[test]
+    fn non_breaking_and_unicode_spaces() {
+        assert_eq!(
+            text("\u{00A0}+961\u{00A0}3\u{00A0}123456\u{00A0}", None),
+            ok("9613123456")
+        );
+        assert_eq!(
+            text("+961\u{2007}3\u{202F}123\u{2009}456", None),
+            ok("9613123456")
+        );
+        assert_eq!(text("+961\u{200A}3\u{3000}123456", None), ok("9613123456"));
+        assert_eq!(text("\t03\t123456\t", Some("961")), ok("9613123456"));
+    }
+
+    #[test]
+    fn direction_marks_around_number() {
+        assert_eq!(
+            text("\u{200F}+961 3 123 456\u{200F}", None),
+            ok("9613123456")
+        );
+        assert_eq!(
+            text("\u{202A}03 123 456\u{202C}", Some("961")),
+            ok("9613123456")
+        );
+        assert_eq!(
+            text("\u{2066}+971 50 123 4567\u{2069}", None),
+            ok("971501234567")
+        );
+        assert_eq!(
+            text("\u{FEFF}\u{200B}0501234567\u{200E}", Some("971")),
+            ok("971501234567")
+        );
+        assert_eq!(text("\u{061C}+961 3 123456", None), ok("9613123456"));
+    }
+
+    #[test]
+    fn unicode_dashes_and_minus() {
+        for dash in [
+            '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2015}', '\u{2212}',
+        ] {
+            let raw = format!("03{dash}123{dash}456");
+            assert_eq!(
+                text(&raw, Some("961")),
+                ok("9613123456"),
+                "dash U+{:04X}",
+                u32::from(dash)
+            );
+        }
+    }
+
+    #[test]
+    fn excel_text_prefix_apostrophe() {
+        assert_eq!(text("'0501234567", Some("971")), ok("971501234567"));
+        assert_eq!(text("'+961 3 123456", None), ok("9613123456"));
+        assert_eq!(text(" '9613123456", None), ok("9613123456"));
+        assert_eq!(text("\u{2019}0501234567", Some("971")), ok("971501234567"));
+    }
+
+    #[test]
+    fn only_one_leading_apostrophe_is_a_prefix() {
+        assert_eq!(
+            text("''0501234567", Some("971")),
+            symbol("''0501234567", "'")
+        );
+    }
+
+    // ---- text: bare digits ----
+
+    #[test]
+    fn bare_digits_without_country_code_are_international() {
+        assert_eq!(text("9613123456", None), ok("9613123456"));
+        assert_eq!(text("971 50 123 4567", None), ok("971501234567"));
+    }
+
+    #[test]
+    fn bare_digits_starting_with_country_code() {
+        assert_eq!(text("96170123456", Some("961")), ok("96170123456"));
+        assert_eq!(text("971-50-123-4567", Some("971")), ok("971501234567"));
+    }
+
+    #[test]
+    fn bare_digits_not_starting_with_country_code_are_not_guessed() {
+        assert_eq!(
+            text("70 123 456", Some("961")),
+            text_without_code("70123456", "961")
+        );
+        assert_eq!(
+            text("501234567", Some("971")),
+            text_without_code("501234567", "971")
+        );
+        assert_eq!(
+            text("971501234567", Some("961")),
+            text_without_code("971501234567", "961")
+        );
+        assert_eq!(
+            text("12", Some("961")),
+            Err(PhoneError::TooShort {
+                digits: "12".into(),
+                count: 2
+            })
+        );
+    }
+
+    // ---- text: errors ----
+
+    #[test]
+    fn empty_and_blank() {
+        for raw in [
+            "",
+            " ",
+            "   \t ",
+            "\u{00A0}\u{200F}",
+            "'",
+            "+",
+            "00",
+            "---",
+            "( )",
+            "\n",
+        ] {
+            assert_eq!(text(raw, None), Err(PhoneError::Empty), "raw {raw:?}");
+            assert_eq!(
+                text(raw, Some("961")),
+                Err(PhoneError::Empty),
+                "raw {raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn letters_are_named() {
+        assert_eq!(
+            text("03 123456 ext 12", Some("961")),
+            letters("03 123456 ext 12", "ext")
+        );
+        assert_eq!(
+            text("Tel: +961 3 123456", None),
+            letters("Tel: +961 3 123456", "Tel")
+        );
+        assert_eq!(
+            text("هاتف 03123456", Some("961")),
+            letters("هاتف 03123456", "هاتف")
+        );
+        assert_eq!(text("N/A", None), letters("N/A", "NA"));
+        assert_eq!(text("abc", None), letters("abc", "abc"));
+    }
+
+    #[test]
+    fn letters_message_quotes_value_without_invisible_marks() {
+        assert_eq!(
+            message(text("\u{200F}03  123456 ext 12", Some("961"))),
+            "'03 123456 ext 12' contains letters ('ext'): put only the phone number in the cell"
+        );
+    }
+
+    #[test]
+    fn other_symbols_are_named() {
+        assert_eq!(text("03#123456", Some("961")), symbol("03#123456", "#"));
+        assert_eq!(text("9,613,123,456", None), symbol("9,613,123,456", ","));
+        assert_eq!(text("*9613123456", None), symbol("*9613123456", "*"));
+        assert_eq!(
+            text("\u{0007}9613123456", None),
+            symbol("\u{0007}9613123456", "U+0007")
+        );
+    }
+
+    #[test]
+    fn plus_in_the_middle() {
+        assert_eq!(text("961+3123456", None), misplaced_plus("961+3123456"));
+        assert_eq!(
+            text("+961 +3 123456", None),
+            misplaced_plus("+961 +3 123456")
+        );
+        assert_eq!(text("++9613123456", None), misplaced_plus("++9613123456"));
+        assert_eq!(
+            text("03 123456+", Some("961")),
+            misplaced_plus("03 123456+")
+        );
+    }
+
+    #[test]
+    fn scientific_notation_from_csv() {
+        assert_eq!(text("9.61312E+09", None), scientific("9.61312E+09"));
+        assert_eq!(text("9,61312E+09", None), scientific("9,61312E+09"));
+        assert_eq!(text("9.71501E+11", Some("971")), scientific("9.71501E+11"));
+        assert_eq!(text("9.61312e9", None), scientific("9.61312e9"));
+        assert_eq!(text("1E+10", None), scientific("1E+10"));
+        assert_eq!(text(" '9.61312E+09 ", None), scientific("'9.61312E+09"));
+    }
+
+    #[test]
+    fn more_than_one_number() {
+        assert_eq!(
+            text("03123456 / 71123456", Some("961")),
+            several("03123456 / 71123456")
+        );
+        assert_eq!(
+            text("03123456, 71123456", Some("961")),
+            several("03123456, 71123456")
+        );
+        assert_eq!(
+            text("03123456;71123456", None),
+            several("03123456;71123456")
+        );
+        assert_eq!(
+            text("03 123 456 | 71 123 456", None),
+            several("03 123 456 | 71 123 456")
+        );
+        assert_eq!(
+            text("03123456\n71123456", None),
+            several("03123456 71123456")
+        );
+        assert_eq!(
+            text("03123456\r\n71123456", None),
+            several("03123456 71123456")
+        );
+        assert_eq!(
+            text("03123456، 71123456", None),
+            several("03123456، 71123456")
+        );
+        assert_eq!(
+            text("+961 3 123456 / +971 50 123 4567", None),
+            several("+961 3 123456 / +971 50 123 4567")
+        );
+    }
+
+    #[test]
+    fn separator_within_one_number_is_not_two_numbers() {
+        assert_eq!(text("+961/3/123456", None), ok("9613123456"));
+        assert_eq!(text("03 123 / 456", Some("961")), ok("9613123456"));
+        assert_eq!(text("03123456\n", Some("961")), ok("9613123456"));
+    }
+
+    #[test]
+    fn international_prefix_followed_by_zero() {
+        assert_eq!(
+            text("+0961 3 123456", None),
+            starts_with_zero("09613123456")
+        );
+        assert_eq!(
+            text("000961 3 123456", None),
+            starts_with_zero("09613123456")
+        );
+        assert_eq!(
+            text("+0961 3 123456", Some("961")),
+            starts_with_zero("09613123456")
+        );
+    }
+
+    #[test]
+    fn exported_decimal_text_is_read_as_the_numeric_cell() {
+        assert_eq!(text("9613123456.0", None), ok("9613123456"));
+        assert_eq!(text("'96170123456.00", Some("961")), ok("96170123456"));
+        assert_eq!(text("971501234567.0", Some("971")), ok("971501234567"));
+        assert_eq!(
+            text("501234567.0", Some("971")),
+            numeric_without_code("501234567", "971")
+        );
+        assert_eq!(text("9613123.0", None), too_short("9613123"));
+    }
+
+    #[test]
+    fn decimal_text_with_leading_zero_is_rejected() {
+        assert_eq!(
+            text("0501234567.0", Some("971")),
+            Err(PhoneError::DecimalText {
+                value: "0501234567.0".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn single_dot_with_other_digits_is_formatting() {
+        assert_eq!(text("03.123456", Some("961")), ok("9613123456"));
+        assert_eq!(text("961.3123456", None), ok("9613123456"));
+    }
+
+    // ---- length ----
+
+    #[test]
+    fn seven_digits_too_short() {
+        assert_eq!(text("+961 3123", None), too_short("9613123"));
+        assert_eq!(text("9613123", None), too_short("9613123"));
+    }
+
+    #[test]
+    fn exactly_eight_digits_ok() {
+        assert_eq!(text("+961 31234", None), ok("96131234"));
+        assert_eq!(text("12345678", None), ok("12345678"));
+    }
+
+    #[test]
+    fn exactly_fifteen_digits_ok() {
+        assert_eq!(text("+123 456 789 012 345", None), ok("123456789012345"));
+    }
+
+    #[test]
+    fn sixteen_digits_too_long() {
+        assert_eq!(
+            text("+1234 5678 9012 3456", None),
+            too_long("1234567890123456")
+        );
+        assert_eq!(
+            text("0501234567890123", Some("971")),
+            too_long("971501234567890123")
+        );
+    }
+
+    #[test]
+    fn very_long_text_is_shortened_in_the_error() {
+        let raw = "9".repeat(100);
+        let expected = format!("{}…", "9".repeat(MAX_SHOWN_CHARS - 1));
+        assert_eq!(
+            text(&raw, None),
+            Err(PhoneError::TooLong {
+                digits: expected,
+                count: 100
+            })
+        );
+    }
+
+    // ---- numeric cells ----
+
+    #[test]
+    fn numeric_international() {
+        assert_eq!(number(9613123456.0, None), ok("9613123456"));
+        assert_eq!(number(96170123456.0, None), ok("96170123456"));
+        assert_eq!(number(971501234567.0, None), ok("971501234567"));
+    }
+
+    #[test]
+    fn numeric_starting_with_country_code() {
+        assert_eq!(number(971501234567.0, Some("971")), ok("971501234567"));
+        assert_eq!(number(9613123456.0, Some("+961")), ok("9613123456"));
+    }
+
+    #[test]
+    fn numeric_without_country_code_is_not_guessed() {
+        assert_eq!(
+            number(501234567.0, Some("971")),
+            numeric_without_code("501234567", "971")
+        );
+        assert_eq!(
+            number(3123456.0, Some("961")),
+            numeric_without_code("3123456", "961")
+        );
+        assert_eq!(
+            number(70123456.0, Some("961")),
+            numeric_without_code("70123456", "961")
+        );
+    }
+
+    #[test]
+    fn numeric_fraction() {
+        assert_eq!(
+            number(12.5, None),
+            Err(PhoneError::NotWhole {
+                value: "12.5".to_owned()
+            })
+        );
+        assert_eq!(
+            number(961.5, Some("961")),
+            Err(PhoneError::NotWhole {
+                value: "961.5".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn numeric_negative() {
+        assert_eq!(
+            number(-9613123456.0, None),
+            Err(PhoneError::Negative {
+                value: "-9613123456".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn numeric_not_finite() {
+        for (value, shown) in [
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(
+                number(value, None),
+                Err(PhoneError::NotFinite {
+                    value: shown.to_owned()
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn numeric_zero_is_too_short() {
+        assert_eq!(number(0.0, None), too_short("0"));
+        assert_eq!(number(-0.0, None), too_short("0"));
+    }
+
+    #[test]
+    fn numeric_lengths() {
+        assert_eq!(number(9613123.0, None), too_short("9613123"));
+        assert_eq!(number(12345678.0, None), ok("12345678"));
+        assert_eq!(number(999_999_999_999_999.0, None), ok("999999999999999"));
+        assert_eq!(number(1e15, None), too_long("1000000000000000"));
+        assert_eq!(
+            number(1234567890123456.0, None),
+            too_long("1234567890123456")
+        );
+    }
+
+    #[test]
+    fn numeric_huge_is_too_long_and_shortened() {
+        assert_eq!(number(1e16, None), too_long("10000000000000000"));
+        match number(1e300, None) {
+            Err(PhoneError::TooLong { digits, count }) => {
+                assert_eq!(count, 301);
+                assert_eq!(digits.chars().count(), MAX_SHOWN_CHARS);
+                assert!(digits.starts_with("1000000000000000") && digits.ends_with('…'));
+            }
+            other => panic!("expected TooLong, got {other:?}"),
+        }
+    }
+
+    // ---- messages ----
+
+    #[test]
+    fn display_texts() {
+        let cases = [
+            (text("", None), "no recipient number"),
+            (
+                text("03#123456", Some("961")),
+                "'03#123456' contains '#', which does not belong in a phone number",
+            ),
+            (
+                text("961+3123456", None),
+                "'961+3123456' has a '+' after the start: '+' may only begin the number, like +961 3 123456",
+            ),
+            (
+                text("9.61312E+09", None),
+                "'9.61312E+09' lost its digits to scientific notation: format the phone column as Text and enter the numbers again",
+            ),
+            (
+                text("0501234567.0", Some("971")),
+                "'0501234567.0' ends in a decimal .0, which is no part of a phone number: delete it or format the column as Text",
+            ),
+            (
+                text("03123456 / 71123456", Some("961")),
+                "'03123456 / 71123456' holds more than one number: put one number per row",
+            ),
+            (
+                text("03 123 456", None),
+                "national number 03123456 (starts with 0) needs a country code (use --country-code)",
+            ),
+            (
+                text("70123456", Some("961")),
+                "70123456 has no + or leading 0 and its digits do not start with country code 961: write it as +961… or with its own +country code",
+            ),
+            (
+                number(501234567.0, Some("971")),
+                "501234567 is stored as a number without country code 971 (Excel drops a leading 0): format the column as Text or write the number as +971…",
+            ),
+            (
+                text("+0961 3 123456", None),
+                "09613123456 starts with 0 after the + or 00, but no country code starts with 0",
+            ),
+            (
+                text("+961 3123", None),
+                "9613123 is too short: 7 digits, but a number with its country code has 8 to 15",
+            ),
+            (
+                text("+1234 5678 9012 3456", None),
+                "1234567890123456 is too long: 16 digits, but a number with its country code has 8 to 15",
+            ),
+            (
+                number(f64::NAN, None),
+                "numeric cell holds NaN, which is not a phone number",
+            ),
+            (
+                number(-5.0, None),
+                "numeric cell holds -5, a negative number, which is not a phone number",
+            ),
+            (
+                number(961.5, None),
+                "numeric cell holds 961.5, which is not a whole number, so not a phone number",
+            ),
+        ];
+        for (result, expected) in cases {
+            assert_eq!(message(result), expected);
+        }
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        let result = text("03123456\n71123456", None);
+        assert!(!message(result).contains('\n'));
+    }
+
+    // ---- properties ----
+
+    fn assert_api_form(digits: &str) -> Result<(), TestCaseError> {
+        prop_assert!(
+            (MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()),
+            "length of {digits:?}"
+        );
+        prop_assert!(
+            digits.bytes().all(|b| b.is_ascii_digit()),
+            "non-digit in {digits:?}"
+        );
+        prop_assert!(!digits.starts_with('0'), "leading zero in {digits:?}");
+        Ok(())
+    }
+
+    fn check_text(raw: &str, country: Option<&CountryCode>) -> Result<(), TestCaseError> {
+        if let Ok(digits) = normalize(RawNumber::Text(raw), country) {
+            assert_api_form(&digits)?;
+        }
+        Ok(())
+    }
+
+    fn check_number(raw: f64, country: Option<&CountryCode>) -> Result<(), TestCaseError> {
+        match normalize(RawNumber::Number(raw), country) {
+            Ok(digits) => assert_api_form(&digits)?,
+            Err(error) => prop_assert!(!error.to_string().contains('\n')),
+        }
+        Ok(())
+    }
+
+    fn country_codes() -> impl Strategy<Value = Option<CountryCode>> {
+        prop_oneof![
+            Just(None),
+            "[1-9][0-9]{0,2}".prop_map(|digits| Some(code(&digits))),
+        ]
+    }
+
+    fn phone_like_text() -> impl Strategy<Value = String> {
+        "['+]?[0-9٠-٩۰-۹０-９ ()\\-./+,;|\u{00A0}\u{200F}\u{202A}eE]{0,24}"
+    }
+
+    fn any_f64() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<f64>(),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(-0.0),
+            (0u64..10_000_000_000_000_000).prop_map(|n| n as f64),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_never_panics_and_ok_is_api_form(raw in any::<String>(), country in country_codes()) {
+            check_text(&raw, country.as_ref())?;
+        }
+
+        #[test]
+        fn phone_like_string_never_panics_and_ok_is_api_form(raw in phone_like_text(), country in country_codes()) {
+            check_text(&raw, country.as_ref())?;
+        }
+
+        #[test]
+        fn any_f64_never_panics_and_ok_is_api_form(raw in any_f64(), country in country_codes()) {
+            check_number(raw, country.as_ref())?;
+        }
+
+        #[test]
+        fn country_code_parse_never_panics(raw in any::<String>()) {
+            if let Ok(parsed) = raw.parse::<CountryCode>() {
+                prop_assert!((1..=3).contains(&parsed.digits().len()));
+                prop_assert!(!parsed.digits().starts_with('0'));
+            }
+        }
+
+        #[test]
+        fn the_plain_number_shortcut_agrees_with_the_general_path(
+            raw in "[ ]{0,2}[+]?(00)?[0-9 +-]{0,18}",
+            country in country_codes(),
+        ) {
+            if let Some((prefix, digits)) = plain_number(&raw) {
+                prop_assert_eq!(
+                    apply_prefix(prefix, digits, country.as_ref()).and_then(check_final_digits),
+                    normalize_any_text(&raw, country.as_ref()).and_then(check_final_digits),
+                    "{:?}", raw
+                );
+            }
+        }
+
+        #[test]
+        fn international_text_round_trips(digits in "[1-9][0-9]{7,14}", spaced in any::<bool>()) {
+            prop_assume!(trunk_zero_after(&digits).is_none());
+            let raw = if spaced {
+                let (head, tail) = digits.split_at(3);
+                format!("+{head} {tail}")
+            } else {
+                format!("00{digits}")
+            };
+            prop_assert_eq!(normalize(RawNumber::Text(&raw), None), Ok(digits.clone()));
+        }
+
+        #[test]
+        fn whole_number_round_trips(digits in "[1-9][0-9]{7,14}") {
+            prop_assume!(trunk_zero_after(&digits).is_none());
+            let value: f64 = digits.parse().expect("digits parse as f64");
+            prop_assert_eq!(normalize(RawNumber::Number(value), None), Ok(digits.clone()));
+        }
+
+        #[test]
+        fn national_text_gets_country_code(country in "[1-9][0-9]{0,2}", rest in "[1-9][0-9]{6,11}") {
+            prop_assume!(trunk_zero_after(&format!("{country}{rest}")).is_none());
+            let raw = format!("0{rest}");
+            let country_code = code(&country);
+            prop_assert_eq!(
+                normalize(RawNumber::Text(&raw), Some(&country_code)),
+                Ok(format!("{country}{rest}"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_trunk_zero_after_the_country_code_is_refused() {
+        let cc: CountryCode = "961".parse().unwrap();
+        for text in ["+961 03 123 456", "0096103123456", "+971 050 123 4567"] {
+            assert!(
+                matches!(
+                    normalize(RawNumber::Text(text), Some(&cc)),
+                    Err(PhoneError::ZeroAfterCountryCode { .. })
+                ),
+                "{text}"
+            );
+        }
+        let err = normalize(RawNumber::Text("+961 03 123 456"), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "96103123456 has a 0 right after country code 961; that 0 is dialled only inside the country: write +961 and the number without it"
+        );
+        // Italian numbers keep their 0 after the country code.
+        assert_eq!(
+            normalize(RawNumber::Text("+39 06 6982 1234"), None).unwrap(),
+            "390669821234"
+        );
+        assert_eq!(
+            normalize(RawNumber::Text("+225 07 12 34 56 78"), None).unwrap(),
+            "2250712345678"
+        );
+    }
+
+    #[test]
+    fn the_no_zero_codes_are_prefix_free() {
+        for a in NO_ZERO_AFTER {
+            for b in NO_ZERO_AFTER {
+                assert!(a == b || !b.starts_with(a), "{a} is a prefix of {b}");
+            }
+        }
+    }
+}
