@@ -7,6 +7,7 @@
 //! loaded as a dense range, so one stray value far away (say in XFD1048576) costs one cell,
 //! not billions (tafia/calamine#428). xls and ods are loaded whole by calamine when opened.
 
+pub mod contained;
 pub mod value;
 
 use crate::book::value::Value;
@@ -235,7 +236,7 @@ pub fn read_with_progress(
 ) -> Result<Table, BookError> {
     // calamine panics on some damaged files (e.g. a truncated .xls): that is a damaged file,
     // not a crash.
-    crate::cli::panics::contained(|| read_unguarded(path, choice, wanted, companion, on_rows))
+    contained::contained(|| read_unguarded(path, choice, wanted, companion, on_rows))
         .unwrap_or_else(|failure| {
             Err(BookError::Corrupt {
                 path: path.to_owned(),

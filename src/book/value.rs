@@ -57,9 +57,7 @@ impl Value {
 /// Trims spaces and the invisible marks that come with pasted Arabic text (a right-to-left
 /// mark, a zero-width space) from both ends: what is left is what a person sees.
 pub fn trim_visible(s: &str) -> &str {
-    s.trim_matches(|c: char| {
-        c.is_whitespace() || c.is_control() || crate::text::phone::is_invisible(c)
-    })
+    s.trim_matches(|c: char| c.is_whitespace() || c.is_control() || is_invisible(c))
 }
 
 /// How values print in messages and CSV output: the one setting is `--date-format`.
@@ -184,6 +182,21 @@ fn round_to_15_digits(n: f64) -> f64 {
         return n;
     }
     format!("{n:.14e}").parse().unwrap_or(n)
+}
+
+/// Zero-width and direction marks that ride along when Arabic text is pasted: they show as
+/// nothing, so a cell of only these is empty, and they never belong at a value's edges.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 use super::Exit;
 use super::args::BalanceArgs;
 use super::config;
-use super::settings::GatewaySettings;
 use super::terminal;
 use crate::gateway::Gateway;
 use crate::gateway::connection::Connection;
+use crate::gateway::connection::GatewaySettings;
 use anyhow::{Result, anyhow};
 
 /// `smsmerge balance`: prints the account's balance on stdout; exit 1 when the gateway's

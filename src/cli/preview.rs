@@ -54,7 +54,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     let (table, plan) = send::read_and_plan(&settings)?;
     let totals = Totals::new(&plan, Outcomes::Planned);
     let mut text = render(&table, &plan, &totals, rows, width());
-    text.extend(crate::text::lookalike::plan_listing(&plan, &totals, 10));
+    text.extend(terminal::lookalike_listing(&plan, &totals, 10));
     let (estimate, over_budget) = send::dry_run_cost(&settings, &table, &plan);
     text.push_str(&estimate);
     terminal::to_stdout(&text);

@@ -94,7 +94,7 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
     let planned = Totals::new(&plan, Outcomes::Planned);
     if !settings.quiet {
         terminal::print_plan(&table, &planned);
-        if let Some(listing) = crate::text::lookalike::plan_listing(&plan, &planned, 10) {
+        if let Some(listing) = terminal::lookalike_listing(&plan, &planned, 10) {
             terminal::print_raw(&listing);
         }
     }

@@ -10,10 +10,12 @@ use crate::cli::config::{self, Loaded};
 use crate::dispatch::DispatchSettings;
 use crate::dispatch::journal::PlanArgs;
 use crate::dispatch::schedule::{NotBefore, QuietHours, Schedule, Zone};
+use crate::gateway::connection::GatewaySettings;
 use crate::gateway::opentech::{Account, ClientSettings};
 use crate::gateway::secret::Secret;
 use crate::plan::budget::{Budget, Price};
 use crate::plan::exclude::{self, ExcludeList};
+use crate::plan::recipient::RECIPIENT_HEADERS;
 use crate::plan::templates::{self, NamedTemplates};
 use crate::plan::{self, MessageSource, PlanSettings};
 use crate::report::OutputFormat;
@@ -24,18 +26,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
-
-/// Header names recognised as the recipient column, in order of preference.
-pub const RECIPIENT_HEADERS: [&str; 8] = [
-    "phone",
-    "mobile",
-    "recipient",
-    "number",
-    "msisdn",
-    "to",
-    "cell",
-    "gsm",
-];
 
 /// The header of the optional per-row sender column.
 pub const SENDER_HEADER: &str = "sender";
@@ -128,19 +118,7 @@ fn checked_rate(rate: f64, origin: &str) -> Result<f64> {
     Ok(rate)
 }
 
-/// Where messages go and for which account. The account is read only when the command will
-/// talk to the real gateway, so a dry run and `--simulate` need no credentials; when it is
-/// needed, it is read before any workbook is, so a missing password costs nothing.
-#[derive(Debug)]
-pub struct GatewaySettings {
-    /// `--simulate`: an in-process simulator, no account.
-    pub simulate: bool,
-    /// Base URL, timeouts.
-    pub client: ClientSettings,
-    /// The account, when the command talks to the real gateway.
-    pub account: Option<Account>,
-}
-
+/// Built from the command line, the environment and the config file.
 impl GatewaySettings {
     /// Checks the gateway flags, with the environment and config file behind them; reads the
     /// account when `needs_account` and not simulating.
@@ -186,16 +164,6 @@ impl GatewaySettings {
             },
             account,
         })
-    }
-
-    /// The gateway's host, for the plan and the Summary (never the full URL).
-    pub fn host(&self) -> String {
-        let url = &self.client.base_url;
-        match (url.host_str(), url.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            _ => url.to_string(),
-        }
     }
 }
 

@@ -7,7 +7,9 @@
 //! from cells, file names, the config file and the gateway.
 
 use crate::book::Table;
+use crate::plan::Plan;
 use crate::plan::outcome::{Status, Totals};
+use crate::text::lookalike;
 use crate::text::printable::printable;
 use std::io::Write;
 use std::path::Path;
@@ -185,11 +187,57 @@ pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
     print_raw(&out);
 }
 
-/// "1 row", "2 rows".
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
+pub use crate::text::words::plural;
+
+/// The look-alike part of the plan printed before sending. Without `--gsm-substitute`: the
+/// rows to send that are UCS-2 only because of look-alike characters, up to `limit` of them
+/// with the characters and their positions, segments now and in GSM-7, then how many more
+/// and the segments `--gsm-substitute` would save over all of them. With it: how many rows
+/// it changed and the segments that saved. The counts are the plan's `totals`. `None` when
+/// neither applies.
+#[must_use]
+pub fn lookalike_listing(plan: &Plan, totals: &Totals, limit: usize) -> Option<String> {
+    let mut out = String::new();
+    let (replaced, avoidable) = (totals.substituted, totals.avoidable);
+    if replaced.messages > 0 {
+        out.push_str(&plan_line(
+            "look-alikes",
+            format!(
+                "--gsm-substitute replaced look-alike characters in {}, saving {}",
+                plural(replaced.messages, "row"),
+                plural(replaced.segments, "segment")
+            ),
+        ));
     }
+    if avoidable.messages > 0 {
+        out.push_str(&plan_line(
+            "look-alikes",
+            format!(
+                "{} UCS-2 only because of look-alike characters; --gsm-substitute would save {}",
+                plural(avoidable.messages, "row"),
+                plural(avoidable.segments, "segment")
+            ),
+        ));
+        let listed = plan.rows.iter().filter(|r| r.is_ready()).filter_map(|row| {
+            match row.cost_note.as_deref() {
+                Some(lookalike::CostNote::Avoidable {
+                    blockers,
+                    segments,
+                    gsm7_segments,
+                }) => Some(format!(
+                    "    row {}: {}; {} now, {} in GSM-7\n",
+                    row.row_number,
+                    lookalike::list_blockers(blockers, 5),
+                    plural(*segments, "segment"),
+                    gsm7_segments
+                )),
+                _ => None,
+            }
+        });
+        out.extend(listed.take(limit));
+        if avoidable.messages > limit {
+            out.push_str(&format!("    and {} more\n", avoidable.messages - limit));
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }

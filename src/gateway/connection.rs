@@ -2,8 +2,7 @@
 //! or, with `--simulate`, a simulator started inside this process on loopback with its demo
 //! account. Shared by `send` and `balance`.
 
-use crate::cli::settings::GatewaySettings;
-use crate::gateway::opentech::{Account, OpenTech};
+use crate::gateway::opentech::{Account, ClientSettings, OpenTech};
 use crate::gateway::secret::Secret;
 use crate::gateway::simulator::{SimAccount, Simulator, SimulatorConfig};
 use anyhow::Result;
@@ -12,6 +11,31 @@ use std::net::{Ipv4Addr, SocketAddr};
 /// The gateway's name in messages and in the journal when it is the simulator started inside
 /// smsmerge (`--simulate`).
 pub const SIMULATED_HOST: &str = "built-in simulator";
+
+/// Where messages go and for which account. The account is read only when the command will
+/// talk to the real gateway, so a dry run and `--simulate` need no credentials; when it is
+/// needed, it is read before any workbook is, so a missing password costs nothing.
+#[derive(Debug)]
+pub struct GatewaySettings {
+    /// `--simulate`: an in-process simulator, no account.
+    pub simulate: bool,
+    /// Base URL, timeouts.
+    pub client: ClientSettings,
+    /// The account, when the command talks to the real gateway.
+    pub account: Option<Account>,
+}
+
+impl GatewaySettings {
+    /// The gateway's host, for the plan and the Summary (never the full URL).
+    pub fn host(&self) -> String {
+        let url = &self.client.base_url;
+        match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            _ => url.to_string(),
+        }
+    }
+}
 
 /// A gateway ready to use.
 pub struct Connection {

@@ -12,9 +12,9 @@
 
 use crate::book::Table;
 use crate::book::value::ValueFormat;
-use crate::cli::terminal::plural;
 use crate::plan::outcome::{ByEncoding, EncodingTotals, Outcomes, Status};
 use crate::plan::{Plan, PlannedRow, TemplateUse};
+use crate::text::words::plural;
 use rustc_hash::FxHashMap;
 
 /// The price of one segment, from the config file, to estimate what a send costs.

@@ -66,7 +66,7 @@ impl ExcludeList {
             Err(e) => return Err(anyhow!("--exclude: {e}")),
         };
         let headers = &table.headers;
-        let column = crate::cli::settings::RECIPIENT_HEADERS
+        let column = crate::plan::recipient::RECIPIENT_HEADERS
             .iter()
             .find_map(|h| headers.find(h))
             .unwrap_or(0);

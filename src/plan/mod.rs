@@ -7,6 +7,7 @@
 pub mod budget;
 pub mod exclude;
 pub mod outcome;
+pub mod recipient;
 pub mod templates;
 
 use crate::book::value::{Value, ValueFormat};

@@ -164,7 +164,7 @@ pub fn describe_blockers(text: &str, limit: usize) -> String {
 }
 
 /// `"’" at 12, U+00A0 at 30`: at most `limit` of them, then how many more.
-fn list_blockers(all: &[Blocker], limit: usize) -> String {
+pub fn list_blockers(all: &[Blocker], limit: usize) -> String {
     let mut parts: Vec<String> = all
         .iter()
         .take(limit)
@@ -255,7 +255,7 @@ impl std::fmt::Display for CostNote {
                 f,
                 "UCS-2 only because of {}: {}, {} in GSM-7 with --gsm-substitute",
                 list_blockers(blockers, 5),
-                crate::cli::terminal::plural(*segments, "segment"),
+                crate::text::words::plural(*segments, "segment"),
                 gsm7_segments
             ),
             CostNote::Replaced {
@@ -282,7 +282,7 @@ impl std::fmt::Display for CostNote {
                     .collect();
                 // Never starts with "-" or "=": a spreadsheet would take it for a formula.
                 write!(f, "Replaced by --gsm-substitute: {}; ", what.join(", "))?;
-                let now = crate::cli::terminal::plural(after.segments, "segment");
+                let now = crate::text::words::plural(after.segments, "segment");
                 match (after.encoding, before.segments == after.segments) {
                     (sms::Encoding::Gsm7, true) => write!(f, "now GSM-7, still {now}"),
                     (sms::Encoding::Gsm7, false) => {
@@ -301,64 +301,6 @@ impl std::fmt::Display for CostNote {
             }
         }
     }
-}
-
-/// The look-alike part of the plan printed before sending. Without `--gsm-substitute`: the
-/// rows to send that are UCS-2 only because of look-alike characters, up to `limit` of them
-/// with the characters and their positions, segments now and in GSM-7, then how many more
-/// and the segments `--gsm-substitute` would save over all of them. With it: how many rows
-/// it changed and the segments that saved. The counts are the plan's `totals`. `None` when
-/// neither applies.
-#[must_use]
-pub fn plan_listing(
-    plan: &crate::plan::Plan,
-    totals: &crate::plan::outcome::Totals,
-    limit: usize,
-) -> Option<String> {
-    use crate::cli::terminal::{plan_line, plural};
-    let mut out = String::new();
-    let (replaced, avoidable) = (totals.substituted, totals.avoidable);
-    if replaced.messages > 0 {
-        out.push_str(&plan_line(
-            "look-alikes",
-            format!(
-                "--gsm-substitute replaced look-alike characters in {}, saving {}",
-                plural(replaced.messages, "row"),
-                plural(replaced.segments, "segment")
-            ),
-        ));
-    }
-    if avoidable.messages > 0 {
-        out.push_str(&plan_line(
-            "look-alikes",
-            format!(
-                "{} UCS-2 only because of look-alike characters; --gsm-substitute would save {}",
-                plural(avoidable.messages, "row"),
-                plural(avoidable.segments, "segment")
-            ),
-        ));
-        let listed = plan.rows.iter().filter(|r| r.is_ready()).filter_map(|row| {
-            match row.cost_note.as_deref() {
-                Some(CostNote::Avoidable {
-                    blockers,
-                    segments,
-                    gsm7_segments,
-                }) => Some(format!(
-                    "    row {}: {}; {} now, {} in GSM-7\n",
-                    row.row_number,
-                    list_blockers(blockers, 5),
-                    plural(*segments, "segment"),
-                    gsm7_segments
-                )),
-                _ => None,
-            }
-        });
-        out.extend(listed.take(limit));
-        if avoidable.messages > limit {
-            out.push_str(&format!("    and {} more\n", avoidable.messages - limit));
-        }
-    }
-    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]

@@ -8,3 +8,4 @@ pub mod phone;
 pub mod printable;
 pub mod sms;
 pub mod template;
+pub mod words;

@@ -14,6 +14,7 @@
 //! guesses: a number it cannot place with certainty is rejected with a
 //! sentence the user can act on, because a wrong guess texts a stranger.
 
+use crate::book::value::is_invisible;
 use std::fmt;
 use std::str::FromStr;
 
@@ -360,21 +361,6 @@ fn unify_char(c: char) -> char {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(code - 0xFEE0).unwrap_or(c),
         _ => c,
     }
-}
-
-/// Zero-width and direction marks that ride along when Arabic text is pasted: they show as
-/// nothing, so a cell of only these is empty, and they never belong at a value's edges.
-pub fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{061C}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}'
-    )
 }
 
 /// Characters that only format a number: removed wherever they stand.
