@@ -608,15 +608,9 @@ fn in_process(
             stop: &stop,
             timing: None,
         };
-        let mut progress = smsmerge::progress::Progress::new(0, true);
-        let done = dispatch::send_all(
-            &gateway,
-            &batch,
-            outcomes,
-            &dispatch_settings,
-            &mut progress,
-        )
-        .await;
+        let mut events = smsmerge::events::Ignored;
+        let done =
+            dispatch::send_all(&gateway, &batch, outcomes, &dispatch_settings, &mut events).await;
         if let Some(j) = &opened {
             j.close(true).await?;
         }

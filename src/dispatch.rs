@@ -11,12 +11,12 @@
 //! (Ctrl-C) ends the wait at once. The time comes from a [`Clock`], so tests run the pauses on
 //! tokio's paused time.
 
+use crate::events::{Consumer, Event};
 use crate::gateway::{Gateway, Message, SendError};
 use crate::journal::{Journal, JournalKey};
 use crate::outcome::{RowOutcome, Status};
 use crate::pacer::Pacer;
 use crate::plan::{Plan, PlannedRow};
-use crate::progress::Progress;
 use crate::schedule::{Clock, Hold, Schedule, Window};
 use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
@@ -153,7 +153,7 @@ pub async fn send_all<G: Gateway>(
     batch: &Batch<'_>,
     mut outcomes: Vec<RowOutcome>,
     settings: &DispatchSettings,
-    progress: &mut Progress,
+    events: &mut dyn Consumer,
 ) -> Dispatched {
     let ready: Vec<usize> = (0..outcomes.len())
         .filter(|&i| outcomes[i].status == Status::Ready)
@@ -165,6 +165,7 @@ pub async fn send_all<G: Gateway>(
             format!("not sent: --limit {take} sends only the first {take} messages"),
         );
     }
+    events.event(Event::Started { total: take });
     let limiter = settings.rate.and_then(Pacer::new);
     let concurrency = settings.concurrency.max(1);
     let slots = Semaphore::new(concurrency);
@@ -201,12 +202,14 @@ pub async fn send_all<G: Gateway>(
     // Time the schedule held requests back, as the ticks see it (to the second).
     let mut paused = Duration::ZERO;
     let mut paused_since: Option<tokio::time::Instant> = None;
+    // The pause last reported, so that a consumer hears of it when it changes only.
+    let mut pause_said: Option<String> = None;
     loop {
         tokio::select! {
             next = results.next() => match next {
                 Some((mut i, mut outcome)) => loop {
-                    progress.record(&outcome);
                     context.record_outcome(i, &outcome);
+                    events.event(Event::Outcome { index: i, outcome: outcome.clone() });
                     outcomes[i] = outcome;
                     // Take in every other answer that is already here, then write all their
                     // outcome records at once.
@@ -232,15 +235,31 @@ pub async fn send_all<G: Gateway>(
                         }
                         _ => {}
                     }
-                    if progress.shown() {
-                        progress.pause(hold.map(|h| gate.timing.schedule.describe(&h, now)));
+                    match hold {
+                        Some(hold) => {
+                            let reason = gate.timing.schedule.describe(&hold, now);
+                            if pause_said.as_ref() != Some(&reason) {
+                                pause_said = Some(reason.clone());
+                                events.event(Event::Paused { reason, until: hold.until });
+                            }
+                        }
+                        None => {
+                            if pause_said.take().is_some() {
+                                events.event(Event::Resumed);
+                            }
+                        }
                     }
                 }
-                progress.tick();
+                events.tick();
             }
         }
     }
-    progress.finish();
+    if let Some(reason) = batch.stop.get() {
+        events.event(Event::Stopped {
+            reason: reason.clone(),
+        });
+    }
+    events.event(Event::Finished);
     if let Some(since) = paused_since {
         paused += since.elapsed();
     }
@@ -564,6 +583,7 @@ fn failed(status: Status, attempts: u32, detail: String) -> RowOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::Collected;
     use crate::gateway::Accepted;
     use crate::plan::{MessageKey, Verdict};
     use crate::sms;
@@ -662,7 +682,7 @@ mod tests {
 
     async fn run(gateway: &Scripted, plan: &Plan, settings: &DispatchSettings) -> Dispatched {
         let outcomes = crate::outcome::from_plan(plan);
-        let mut progress = Progress::new(plan.rows.len(), true);
+        let mut events = crate::events::Ignored;
         let keys = crate::journal::keys(plan);
         let stop = Stop::new();
         let batch = Batch {
@@ -672,7 +692,70 @@ mod tests {
             stop: &stop,
             timing: None,
         };
-        send_all(gateway, &batch, outcomes, settings, &mut progress).await
+        send_all(gateway, &batch, outcomes, settings, &mut events).await
+    }
+
+    #[tokio::test]
+    async fn events_tell_the_start_each_outcome_and_the_end_in_order() {
+        let gateway = Scripted::default();
+        let plan = plan(5);
+        let keys = crate::journal::keys(&plan);
+        let stop = Stop::new();
+        let batch = Batch {
+            plan: &plan,
+            keys: &keys,
+            journal: None,
+            stop: &stop,
+            timing: None,
+        };
+        let mut seen = Collected::default();
+        let outcomes = crate::outcome::from_plan(&plan);
+        let done = send_all(&gateway, &batch, outcomes, &settings(), &mut seen).await;
+        let events = &seen.events;
+        assert_eq!(events.first(), Some(&Event::Started { total: 5 }));
+        assert_eq!(events.last(), Some(&Event::Finished));
+        let mut told: Vec<usize> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Outcome { index, outcome } => {
+                    assert_eq!(*outcome, done.outcomes[*index]);
+                    Some(*index)
+                }
+                _ => None,
+            })
+            .collect();
+        told.sort();
+        assert_eq!(told, vec![0, 1, 2, 3, 4]);
+        assert_eq!(events.len(), 7, "{events:?}");
+    }
+
+    #[tokio::test]
+    async fn a_stopped_batch_says_why_before_it_ends() {
+        let gateway = Scripted::default();
+        let plan = plan(3);
+        let keys = crate::journal::keys(&plan);
+        let stop = Stop::new();
+        stop.set(StopReason::Interrupted).unwrap();
+        let batch = Batch {
+            plan: &plan,
+            keys: &keys,
+            journal: None,
+            stop: &stop,
+            timing: None,
+        };
+        let mut seen = Collected::default();
+        let outcomes = crate::outcome::from_plan(&plan);
+        send_all(&gateway, &batch, outcomes, &settings(), &mut seen).await;
+        let n = seen.events.len();
+        assert_eq!(
+            seen.events[n - 2..],
+            [
+                Event::Stopped {
+                    reason: StopReason::Interrupted
+                },
+                Event::Finished
+            ]
+        );
     }
 
     fn retryable() -> SendError {
@@ -921,9 +1004,9 @@ mod tests {
             stop: &stop,
             timing: None,
         };
-        let mut progress = Progress::new(3, true);
+        let mut events = crate::events::Ignored;
         let outcomes = crate::outcome::from_plan(&plan);
-        send_all(&gateway, &batch, outcomes, &settings(), &mut progress).await;
+        send_all(&gateway, &batch, outcomes, &settings(), &mut events).await;
         journal.close(true).await.unwrap();
         let previous = crate::journal::load(&path).unwrap();
         assert!(previous.finished);
@@ -1013,6 +1096,28 @@ mod tests {
         stop: &Stop,
         concurrency: usize,
     ) -> Dispatched {
+        let mut events = crate::events::Ignored;
+        run_scheduled_to(
+            gateway,
+            plan,
+            schedule,
+            journal,
+            stop,
+            concurrency,
+            &mut events,
+        )
+        .await
+    }
+
+    async fn run_scheduled_to(
+        gateway: &Slow<'_>,
+        plan: &Plan,
+        schedule: &Schedule,
+        journal: &Journal,
+        stop: &Stop,
+        concurrency: usize,
+        events: &mut dyn Consumer,
+    ) -> Dispatched {
         let keys = crate::journal::keys(plan);
         let batch = Batch {
             plan,
@@ -1026,9 +1131,52 @@ mod tests {
         };
         let mut s = settings();
         s.concurrency = concurrency;
-        let mut progress = Progress::new(plan.rows.len(), true);
         let outcomes = crate::outcome::from_plan(plan);
-        send_all(gateway, &batch, outcomes, &s, &mut progress).await
+        send_all(gateway, &batch, outcomes, &s, events).await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_is_told_once_with_its_end_then_its_resumption() {
+        let clock = PausedClock::at("2025-06-01 20:59:58");
+        let gateway = Slow {
+            clock: &clock,
+            latency: Duration::from_millis(1500),
+            log: Mutex::default(),
+        };
+        let plan = plan(6);
+        let schedule = quiet_schedule("21:00-22:00");
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(&dir);
+        let stop = Stop::new();
+        let mut seen = Collected::default();
+        run_scheduled_to(&gateway, &plan, &schedule, &journal, &stop, 2, &mut seen).await;
+        journal.close(true).await.unwrap();
+        let paused: Vec<_> = seen
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Paused { until, .. } => Some(*until),
+                _ => None,
+            })
+            .collect();
+        assert!(!paused.is_empty());
+        assert!(
+            paused
+                .iter()
+                .all(|until| *until == utc("2025-06-01 22:00:00"))
+        );
+        // The countdown is told when its words change (each minute, each second of the last
+        // one), not at every one of the hour's 3,600 ticks.
+        assert!(paused.len() < 200, "{}", paused.len());
+        let resumed = seen.events.iter().filter(|e| **e == Event::Resumed).count();
+        assert_eq!(resumed, 1);
+        let last_pause = seen
+            .events
+            .iter()
+            .rposition(|e| matches!(e, Event::Paused { .. }));
+        let resumed_at = seen.events.iter().position(|e| *e == Event::Resumed);
+        assert!(last_pause < resumed_at);
+        assert_eq!(seen.events.last(), Some(&Event::Finished));
     }
 
     fn open_journal(dir: &tempfile::TempDir) -> Journal {

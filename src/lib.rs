@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod connection;
 pub mod dispatch;
+pub mod events;
 pub mod exclude;
 pub mod gateway;
 pub mod init;
