@@ -545,7 +545,8 @@ fn in_process(
     journal: bool,
 ) -> Result<f64> {
     use smsmerge::dispatch::journal::{Journal, RunHeader};
-    use smsmerge::dispatch::{self, Batch, DispatchSettings, Stop};
+    use smsmerge::dispatch::stop::Stop;
+    use smsmerge::dispatch::{self, Batch, DispatchSettings};
     use smsmerge::gateway::opentech::{Account, OpenTech};
     let out = dir.join(if journal {
         "lib-journal.xlsx"
@@ -608,15 +609,9 @@ fn in_process(
             stop: &stop,
             timing: None,
         };
-        let mut progress = smsmerge::cli::progress::Progress::new(0, true);
-        let done = dispatch::send_all(
-            &gateway,
-            &batch,
-            outcomes,
-            &dispatch_settings,
-            &mut progress,
-        )
-        .await;
+        let mut events = smsmerge::dispatch::events::Ignored;
+        let done =
+            dispatch::send_all(&gateway, &batch, outcomes, &dispatch_settings, &mut events).await;
         if let Some(j) = &opened {
             j.close(true).await?;
         }

@@ -5,6 +5,7 @@
 //! when, and a log gets a line when the pause starts, every few minutes during it, and when
 //! sending resumes.
 
+use crate::dispatch::events::{Consumer, Event};
 use crate::plan::outcome::{RowOutcome, Status};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -237,5 +238,27 @@ impl Progress {
                 self.counts.describe()
             );
         }
+    }
+}
+
+/// The terminal's bar and plain lines draw dispatch's events.
+impl Consumer for Progress {
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Outcome { outcome, .. } => self.record(&outcome),
+            Event::Paused { reason, .. } if self.shown() => self.pause(Some(reason)),
+            Event::Resumed if self.shown() => self.pause(None),
+            Event::Finished => self.finish(),
+            // The total was known when the bar was made; why a batch stopped is said by the
+            // command once the bar is gone.
+            Event::Started { .. }
+            | Event::Paused { .. }
+            | Event::Resumed
+            | Event::Stopped { .. } => {}
+        }
+    }
+
+    fn tick(&mut self) {
+        Progress::tick(self);
     }
 }

@@ -15,16 +15,19 @@
 //! periodic tick happens to look.
 
 pub mod clock;
+pub mod events;
 pub mod journal;
 pub mod lock;
 pub mod pacer;
 pub mod schedule;
+pub mod stop;
 
-use crate::cli::progress::Progress;
 use crate::dispatch::clock::Clock;
+use crate::dispatch::events::{Consumer, Event};
 use crate::dispatch::journal::{Journal, JournalKey};
 use crate::dispatch::pacer::Pacer;
 use crate::dispatch::schedule::{Hold, Schedule, Window};
+use crate::dispatch::stop::{Stop, StopReason};
 use crate::gateway::{Gateway, Message, SendError};
 use crate::plan::outcome::{RowOutcome, Status};
 use crate::plan::{Plan, PlannedRow};
@@ -32,9 +35,9 @@ use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
 use rand::RngExt;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 
 /// How to send.
 #[derive(Debug, Clone)]
@@ -55,79 +58,6 @@ pub struct DispatchSettings {
 
 /// Longest wait between two attempts, whatever the backoff or `Retry-After` says.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
-
-/// Why a batch stopped before its end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StopReason {
-    /// One of the documented account-level answers.
-    Account(String),
-    /// A `2xx` answer that is no acceptance (an error page, empty, too long, not matching
-    /// `success_pattern`).
-    NotAccepted {
-        /// The row whose answer it was.
-        row: u32,
-        /// What the answer was, with its start quoted.
-        reason: String,
-    },
-    /// Ctrl-C or SIGTERM.
-    Interrupted,
-    /// The journal could not be written: sending without a record is not allowed.
-    Journal(String),
-}
-
-impl std::fmt::Display for StopReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StopReason::Account(text) => write!(f, "the gateway answered \"{text}\""),
-            StopReason::NotAccepted { row, reason } => {
-                write!(f, "the gateway's answer to row {row} was {reason}")
-            }
-            StopReason::Interrupted => f.write_str("interrupted"),
-            StopReason::Journal(error) => write!(f, "the journal could not be written ({error})"),
-        }
-    }
-}
-
-/// Set once by whatever stops the batch (an account error, the journal, the signal handler);
-/// dispatch starts no request after it is set, and a wait for the schedule ends.
-#[derive(Debug, Default)]
-pub struct Stop {
-    reason: OnceLock<StopReason>,
-    set: Notify,
-}
-
-impl Stop {
-    /// Not stopped.
-    pub fn new() -> Stop {
-        Stop::default()
-    }
-
-    /// Stops the batch, unless it was stopped already (then the reason is handed back).
-    pub fn set(&self, reason: StopReason) -> Result<(), StopReason> {
-        self.reason.set(reason)?;
-        self.set.notify_waiters();
-        Ok(())
-    }
-
-    /// Why the batch stopped, if it did.
-    pub fn get(&self) -> Option<&StopReason> {
-        self.reason.get()
-    }
-
-    /// Returns once the batch is stopped.
-    pub async fn stopped(&self) {
-        loop {
-            let set = self.set.notified();
-            tokio::pin!(set);
-            // Registered before the check, so a `set` between the two is not missed.
-            set.as_mut().enable();
-            if self.get().is_some() {
-                return;
-            }
-            set.await;
-        }
-    }
-}
 
 /// What to send and where to record it.
 pub struct Batch<'a> {
@@ -174,7 +104,7 @@ pub async fn send_all<G: Gateway>(
     batch: &Batch<'_>,
     mut outcomes: Vec<RowOutcome>,
     settings: &DispatchSettings,
-    progress: &mut Progress,
+    events: &mut dyn Consumer,
 ) -> Dispatched {
     let ready: Vec<usize> = (0..outcomes.len())
         .filter(|&i| outcomes[i].status == Status::Ready)
@@ -186,6 +116,7 @@ pub async fn send_all<G: Gateway>(
             format!("not sent: --limit {take} sends only the first {take} messages"),
         );
     }
+    events.event(Event::Started { total: take });
     let limiter = settings.rate.and_then(Pacer::new);
     let concurrency = settings.concurrency.max(1);
     let slots = Semaphore::new(concurrency);
@@ -224,8 +155,8 @@ pub async fn send_all<G: Gateway>(
         tokio::select! {
             next = results.next() => match next {
                 Some((mut i, mut outcome)) => loop {
-                    progress.record(&outcome);
                     context.record_outcome(i, &outcome);
+                    events.event(Event::Outcome { index: i, outcome: outcome.clone() });
                     outcomes[i] = outcome;
                     // Take in every other answer that is already here, then write all their
                     // outcome records at once.
@@ -239,17 +170,22 @@ pub async fn send_all<G: Gateway>(
                 },
                 None => break,
             },
-            hold = pauses.changed() => pauses.show(hold, progress),
+            hold = pauses.changed() => pauses.show(hold, events),
             _ = ticker.tick() => {
                 // The countdown of a pause ("in 3h12m") moves on.
-                pauses.refresh(progress);
-                progress.tick();
+                pauses.refresh(events);
+                events.tick();
             }
         }
     }
     // A pause that ended (or began) as the last message came back is still told.
-    pauses.settle(progress);
-    progress.finish();
+    pauses.settle(events);
+    if let Some(reason) = batch.stop.get() {
+        events.event(Event::Stopped {
+            reason: reason.clone(),
+        });
+    }
+    events.event(Event::Finished);
     Dispatched {
         outcomes,
         stopped_by: batch.stop.get().cloned(),
@@ -258,13 +194,15 @@ pub async fn send_all<G: Gateway>(
     }
 }
 
-/// The schedule's pauses as the send loop sees them: shown by the progress display when they
+/// The schedule's pauses as the send loop sees them: told to the events' consumer when they
 /// begin and end, and timed (on tokio's clock) so that the Summary's throughput leaves them
 /// out.
 struct Pauses<'a> {
     gate: Option<(&'a Gate<'a>, watch::Receiver<Option<Hold>>)>,
     /// What was shown last: why requests wait, while they do.
     shown: Option<Hold>,
+    /// The pause's words last told, so that a consumer hears of it when they change only.
+    said: Option<String>,
     since: Option<tokio::time::Instant>,
     before: Duration,
 }
@@ -274,6 +212,7 @@ impl<'a> Pauses<'a> {
         Pauses {
             gate: gate.map(|g| (g, g.held.subscribe())),
             shown: None,
+            said: None,
             since: None,
             before: Duration::ZERO,
         }
@@ -291,8 +230,8 @@ impl<'a> Pauses<'a> {
         std::future::pending().await
     }
 
-    /// Shows a pause beginning, changing or ending, and times it.
-    fn show(&mut self, hold: Option<Hold>, progress: &mut Progress) {
+    /// Tells a pause beginning, its countdown changing or the pause ending, and times it.
+    fn show(&mut self, hold: Option<Hold>, events: &mut dyn Consumer) {
         match (hold.is_some(), self.since) {
             (true, None) => self.since = Some(tokio::time::Instant::now()),
             (false, Some(since)) => {
@@ -302,29 +241,45 @@ impl<'a> Pauses<'a> {
             _ => {}
         }
         self.shown = hold;
-        if let Some((gate, _)) = &self.gate
-            && progress.shown()
-        {
-            let now = gate.timing.clock.now();
-            progress.pause(hold.map(|h| gate.timing.schedule.describe(&h, now)));
+        let Some((gate, _)) = &self.gate else {
+            return;
+        };
+        match hold {
+            Some(hold) => {
+                let now = gate.timing.clock.now();
+                let reason = gate.timing.schedule.describe(&hold, now);
+                // A consumer hears of the countdown when its words change, not every tick.
+                if self.said.as_ref() != Some(&reason) {
+                    self.said = Some(reason.clone());
+                    events.event(Event::Paused {
+                        reason,
+                        until: hold.until,
+                    });
+                }
+            }
+            None => {
+                if self.said.take().is_some() {
+                    events.event(Event::Resumed);
+                }
+            }
         }
     }
 
     /// Shows the current pause again, its wait counted down to now.
-    fn refresh(&mut self, progress: &mut Progress) {
+    fn refresh(&mut self, events: &mut dyn Consumer) {
         if self.shown.is_some() {
-            self.show(self.shown, progress);
+            self.show(self.shown, events);
         }
     }
 
     /// Shows the gate's last word, if the loop ended before it was seen.
-    fn settle(&mut self, progress: &mut Progress) {
+    fn settle(&mut self, events: &mut dyn Consumer) {
         let Some((_, held)) = &self.gate else {
             return;
         };
         let hold = *held.borrow();
         if hold != self.shown {
-            self.show(hold, progress);
+            self.show(hold, events);
         }
     }
 
@@ -662,6 +617,7 @@ fn failed(status: Status, attempts: u32, detail: String) -> RowOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::events::Collected;
     use crate::gateway::{Accepted, Balance};
     use crate::plan::{MessageKey, Verdict};
     use crate::text::sms;
@@ -764,7 +720,7 @@ mod tests {
 
     async fn run(gateway: &Scripted, plan: &Plan, settings: &DispatchSettings) -> Dispatched {
         let outcomes = crate::plan::outcome::from_plan(plan);
-        let mut progress = Progress::new(plan.rows.len(), true);
+        let mut events = crate::dispatch::events::Ignored;
         let keys = crate::dispatch::journal::keys(plan);
         let stop = Stop::new();
         let batch = Batch {
@@ -774,7 +730,70 @@ mod tests {
             stop: &stop,
             timing: None,
         };
-        send_all(gateway, &batch, outcomes, settings, &mut progress).await
+        send_all(gateway, &batch, outcomes, settings, &mut events).await
+    }
+
+    #[tokio::test]
+    async fn events_tell_the_start_each_outcome_and_the_end_in_order() {
+        let gateway = Scripted::default();
+        let plan = plan(5);
+        let keys = crate::dispatch::journal::keys(&plan);
+        let stop = Stop::new();
+        let batch = Batch {
+            plan: &plan,
+            keys: &keys,
+            journal: None,
+            stop: &stop,
+            timing: None,
+        };
+        let mut seen = Collected::default();
+        let outcomes = crate::plan::outcome::from_plan(&plan);
+        let done = send_all(&gateway, &batch, outcomes, &settings(), &mut seen).await;
+        let events = &seen.events;
+        assert_eq!(events.first(), Some(&Event::Started { total: 5 }));
+        assert_eq!(events.last(), Some(&Event::Finished));
+        let mut told: Vec<usize> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Outcome { index, outcome } => {
+                    assert_eq!(*outcome, done.outcomes[*index]);
+                    Some(*index)
+                }
+                _ => None,
+            })
+            .collect();
+        told.sort();
+        assert_eq!(told, vec![0, 1, 2, 3, 4]);
+        assert_eq!(events.len(), 7, "{events:?}");
+    }
+
+    #[tokio::test]
+    async fn a_stopped_batch_says_why_before_it_ends() {
+        let gateway = Scripted::default();
+        let plan = plan(3);
+        let keys = crate::dispatch::journal::keys(&plan);
+        let stop = Stop::new();
+        stop.set(StopReason::Interrupted).unwrap();
+        let batch = Batch {
+            plan: &plan,
+            keys: &keys,
+            journal: None,
+            stop: &stop,
+            timing: None,
+        };
+        let mut seen = Collected::default();
+        let outcomes = crate::plan::outcome::from_plan(&plan);
+        send_all(&gateway, &batch, outcomes, &settings(), &mut seen).await;
+        let n = seen.events.len();
+        assert_eq!(
+            seen.events[n - 2..],
+            [
+                Event::Stopped {
+                    reason: StopReason::Interrupted
+                },
+                Event::Finished
+            ]
+        );
     }
 
     fn retryable() -> SendError {
@@ -1055,9 +1074,9 @@ mod tests {
             stop: &stop,
             timing: None,
         };
-        let mut progress = Progress::new(3, true);
+        let mut events = crate::dispatch::events::Ignored;
         let outcomes = crate::plan::outcome::from_plan(&plan);
-        send_all(&gateway, &batch, outcomes, &settings(), &mut progress).await;
+        send_all(&gateway, &batch, outcomes, &settings(), &mut events).await;
         journal.close(true).await.unwrap();
         let previous = crate::dispatch::journal::load(&path).unwrap();
         assert!(previous.finished);
@@ -1150,6 +1169,28 @@ mod tests {
         stop: &Stop,
         concurrency: usize,
     ) -> Dispatched {
+        let mut events = crate::dispatch::events::Ignored;
+        run_scheduled_to(
+            gateway,
+            plan,
+            schedule,
+            journal,
+            stop,
+            concurrency,
+            &mut events,
+        )
+        .await
+    }
+
+    async fn run_scheduled_to(
+        gateway: &Slow<'_>,
+        plan: &Plan,
+        schedule: &Schedule,
+        journal: &Journal,
+        stop: &Stop,
+        concurrency: usize,
+        events: &mut dyn Consumer,
+    ) -> Dispatched {
         let keys = crate::dispatch::journal::keys(plan);
         let batch = Batch {
             plan,
@@ -1163,9 +1204,52 @@ mod tests {
         };
         let mut s = settings();
         s.concurrency = concurrency;
-        let mut progress = Progress::new(plan.rows.len(), true);
         let outcomes = crate::plan::outcome::from_plan(plan);
-        send_all(gateway, &batch, outcomes, &s, &mut progress).await
+        send_all(gateway, &batch, outcomes, &s, events).await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_is_told_once_with_its_end_then_its_resumption() {
+        let clock = PausedClock::at("2025-06-01 20:59:58");
+        let gateway = Slow {
+            clock: &clock,
+            latency: Duration::from_millis(1500),
+            log: Mutex::default(),
+        };
+        let plan = plan(6);
+        let schedule = quiet_schedule("21:00-22:00");
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(&dir);
+        let stop = Stop::new();
+        let mut seen = Collected::default();
+        run_scheduled_to(&gateway, &plan, &schedule, &journal, &stop, 2, &mut seen).await;
+        journal.close(true).await.unwrap();
+        let paused: Vec<_> = seen
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Paused { until, .. } => Some(*until),
+                _ => None,
+            })
+            .collect();
+        assert!(!paused.is_empty());
+        assert!(
+            paused
+                .iter()
+                .all(|until| *until == utc("2025-06-01 22:00:00"))
+        );
+        // The countdown is told when its words change (each minute, each second of the last
+        // one), not at every one of the hour's 3,600 ticks.
+        assert!(paused.len() < 200, "{}", paused.len());
+        let resumed = seen.events.iter().filter(|e| **e == Event::Resumed).count();
+        assert_eq!(resumed, 1);
+        let last_pause = seen
+            .events
+            .iter()
+            .rposition(|e| matches!(e, Event::Paused { .. }));
+        let resumed_at = seen.events.iter().position(|e| *e == Event::Resumed);
+        assert!(last_pause < resumed_at);
+        assert_eq!(seen.events.last(), Some(&Event::Finished));
     }
 
     fn open_journal(dir: &tempfile::TempDir) -> Journal {
