@@ -1,5 +1,5 @@
 //! Bad input gets one clear line on stderr and exit code 2, never a panic or a backtrace, and
-//! nothing is written (issue 2, part 1, point 11). Every input is generated here.
+//! nothing is written. Every input is generated here.
 
 mod common;
 

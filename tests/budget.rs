@@ -1,4 +1,4 @@
-//! The budget guard and estimated costs (issue 8 item 4), end to end: `--max-total-segments`
+//! The budget guard and estimated costs, end to end: `--max-total-segments`
 //! and `max_total_segments` refuse a send that needs more (exit 2, nothing sent, the template
 //! responsible named), count only what the run will send, and `price_per_segment` prices it.
 

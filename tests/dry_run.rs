@@ -1,6 +1,6 @@
 //! `smsmerge send BOOK --dry-run` end to end: workbooks generated here, the real binary run on
 //! them, the results workbook read back with calamine, and every row's Status, Detail,
-//! Recipient, Message, Encoding and Segments checked exactly (issue 2, part 1).
+//! Recipient, Message, Encoding and Segments checked exactly.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Inputs saved from the fuzz targets in `fuzz/` (issue 4, point 7), replayed against the
+//! Inputs saved from the fuzz targets in `fuzz/`, replayed against the
 //! pure functions with the same invariants the targets check. Workbook inputs that crashed a
 //! reader are replayed through the binary in `tests/hostile.rs`.
 //!

@@ -1,4 +1,4 @@
-//! Hostile input never panics (issue 4, point 7): zip bombs of shared strings, rows as wide as a
+//! Hostile input never panics: zip bombs of shared strings, rows as wide as a
 //! sheet allows and wider, cells at Excel's length limit and past it, XML entity tricks, NUL
 //! bytes, right-to-left overrides, formula-looking text, a CSV of blank lines, a workbook of
 //! 200 sheets and truncated workbooks. Every file is generated here, in a temporary folder.

@@ -1,4 +1,4 @@
-//! `smsmerge init [DIR]` (issue 6, item 1): the starter files it writes work as they are
+//! `smsmerge init [DIR]`: the starter files it writes work as they are
 //! (sent end to end through `--simulate`, with the config found from the folder), explain
 //! themselves, and nothing that already exists is ever overwritten.
 

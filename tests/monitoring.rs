@@ -1,4 +1,4 @@
-//! Machine-readable ends of a run (issue 6, item 6): `--json` prints exactly one JSON object
+//! Machine-readable ends of a run: `--json` prints exactly one JSON object
 //! on stdout, `--log-file` appends timestamped lines; both for failures too, and neither ever
 //! shows the password.
 

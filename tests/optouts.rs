@@ -1,4 +1,4 @@
-//! Opt-outs (issue 6, item 4): `--exclude` lists and the `opt_out` column. Opted-out rows are
+//! Opt-outs: `--exclude` lists and the `opt_out` column. Opted-out rows are
 //! SKIPPED, never sent (checked on the simulator's side), and counted.
 
 mod common;

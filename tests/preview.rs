@@ -1,4 +1,4 @@
-//! `smsmerge preview` (issue 6, item 2): the first rendered messages as a table on stdout and
+//! `smsmerge preview`: the first rendered messages as a table on stdout and
 //! the plan's totals, read and planned exactly as `send` does, without the network, without
 //! an account and without writing a file.
 //!

@@ -1,4 +1,4 @@
-//! Reliability of real sends (issue 4, part 3): journal, resume, interrupts and the lock,
+//! Reliability of real sends: journal, resume, interrupts and the lock,
 //! tested by doing to the real binary what happens to it in production. `smsmerge send` is
 //! spawned against `smsmerge simulate` (a child process with latency, so that a batch takes
 //! seconds), then killed with SIGKILL at several points, interrupted with SIGINT or SIGTERM,

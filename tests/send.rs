@@ -1,4 +1,4 @@
-//! `smsmerge send` for real (issue 3, part 2): the real binary sends generated workbooks to the
+//! `smsmerge send` for real: the real binary sends generated workbooks to the
 //! simulator (`smsmerge simulate` as a child process on 127.0.0.1, or `send --simulate`), and
 //! every test checks both sides: what the simulator's log says arrived, and what the results
 //! workbook says about every row. Every run that holds the account's password also checks

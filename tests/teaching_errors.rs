@@ -1,4 +1,4 @@
-//! Start-up errors that teach (issue 6, item 9): each says what was expected and the exact
+//! Start-up errors that teach: each says what was expected and the exact
 //! fix, in one line, with exit code 2.
 
 mod common;

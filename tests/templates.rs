@@ -1,4 +1,4 @@
-//! Template sheets (issue 6, item 3): a `Templates` sheet of named templates, picked per row
+//! Template sheets: a `Templates` sheet of named templates, picked per row
 //! by a `template` column or for every row by `--template-name`.
 
 mod common;

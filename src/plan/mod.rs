@@ -943,7 +943,7 @@ mod tests {
     }
 
     /// A million planned rows are kept until the results are written: every byte here is a
-    /// megabyte there (issue 5's memory target).
+    /// megabyte there (the memory target in BENCHMARKS.md).
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn a_planned_row_stays_small() {

@@ -1,6 +1,6 @@
 //! What happened to each row, and the totals over a run.
 //!
-//! This is the boundary between the stages that decide (plan, and from part 2 on, dispatch)
+//! This is the boundary between the stages that decide (plan and dispatch)
 //! and the stage that reports: the report and the exit code are built only from these values.
 
 use crate::plan::{Plan, PlannedRow, Verdict};
@@ -314,7 +314,8 @@ impl Totals {
 mod tests {
     use super::*;
 
-    /// One outcome per row is kept until the results are written (issue 5's memory target).
+    /// One outcome per row is kept until the results are written (the memory target in
+    /// BENCHMARKS.md).
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn a_row_outcome_stays_small() {
