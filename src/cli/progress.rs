@@ -136,7 +136,7 @@ impl Progress {
             }
             (Display::Lines { .. }, Some(why)) => {
                 if !was_paused {
-                    let _ = writeln!(std::io::stderr(), "smsmerge: {why}");
+                    plain_line(&format!("smsmerge: {why}"));
                     self.display = Display::Lines {
                         last: Instant::now(),
                     };
@@ -144,7 +144,7 @@ impl Progress {
             }
             (Display::Lines { .. }, None) => {
                 if was_paused {
-                    let _ = writeln!(std::io::stderr(), "smsmerge: sending resumed");
+                    plain_line("smsmerge: sending resumed");
                 }
             }
         }
@@ -183,7 +183,7 @@ impl Progress {
                 Some(why) => format!("smsmerge: {}: {why}", self.line_counts()),
                 None => self.line(),
             };
-            let _ = writeln!(std::io::stderr(), "{line}");
+            plain_line(&line);
         }
     }
 
@@ -261,4 +261,10 @@ impl Consumer for Progress {
     fn tick(&mut self) {
         Progress::tick(self);
     }
+}
+/// Writes one plain progress line, the local time first: a cron mail or a CI log of a long
+/// batch then shows when each line was written, without `--log-file`.
+fn plain_line(line: &str) {
+    let now = chrono::Local::now().format("%H:%M:%S");
+    let _ = writeln!(std::io::stderr(), "{now} {line}");
 }
