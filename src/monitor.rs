@@ -9,6 +9,7 @@
 use crate::Exit;
 use crate::cli::SendArgs;
 use crate::outcome::{EncodingTotals, Status, Totals};
+use crate::report;
 use crate::send::Finished;
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Local};
@@ -217,8 +218,8 @@ impl<'a> Summary<'a> {
             results: finished.results_written.then_some(results),
             started: run.started.to_rfc3339(),
             finished: run.finished.to_rfc3339(),
-            duration_seconds: (run.finished - run.started).as_seconds_f64(),
-            sending_seconds: run.sending_seconds,
+            duration_seconds: report::to_millisecond((run.finished - run.started).as_seconds_f64()),
+            sending_seconds: run.sending_seconds.map(report::to_millisecond),
             rows: totals.rows,
             statuses: Status::ALL
                 .into_iter()
