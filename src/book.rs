@@ -802,7 +802,7 @@ fn from_data_ref(data: &DataRef<'_>, texts: &mut TextInterner, col: u32) -> Valu
         DataRef::Bool(b) => Value::Bool(*b),
         DataRef::DateTime(dt) => from_excel_datetime(dt),
         DataRef::DateTimeIso(s) => from_iso_datetime(s),
-        DataRef::DurationIso(s) => Value::text(s.as_str()),
+        DataRef::DurationIso(s) => from_iso_duration(s),
         DataRef::Error(e) => Value::Error(e.to_string().into()),
         DataRef::Empty => Value::Empty,
     }
@@ -817,7 +817,7 @@ fn from_data(data: &Data, texts: &mut TextInterner, col: u32) -> Value {
         Data::Bool(b) => Value::Bool(*b),
         Data::DateTime(dt) => from_excel_datetime(dt),
         Data::DateTimeIso(s) => from_iso_datetime(s),
-        Data::DurationIso(s) => Value::text(s.as_str()),
+        Data::DurationIso(s) => from_iso_duration(s),
         Data::Error(e) => Value::Error(e.to_string().into()),
         Data::Empty => Value::Empty,
     }
@@ -839,9 +839,19 @@ fn from_excel_datetime(dt: &ExcelDateTime) -> Value {
     }
 }
 
+/// A date cell stored as ISO 8601 text (`<c t="d">` in xlsx, `office:date-value` in ods):
+/// with or without a time, fractions of a second, and `Z` or an offset. The offset is
+/// dropped rather than applied: the cell shows the wall-clock time it was typed with, as
+/// Excel shows it.
 fn from_iso_datetime(s: &str) -> Value {
-    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-    if let Ok(dt) = s.parse::<NaiveDateTime>() {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+    let s = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Value::DateTime(dt.naive_local());
+    }
+    let naive = s.strip_suffix(['Z', 'z']).unwrap_or(s);
+    let minutes = || NaiveDateTime::parse_from_str(naive, "%Y-%m-%dT%H:%M");
+    if let Ok(dt) = naive.parse::<NaiveDateTime>().or_else(|_| minutes()) {
         return Value::DateTime(dt);
     }
     if let Ok(d) = s.parse::<NaiveDate>() {
@@ -851,6 +861,60 @@ fn from_iso_datetime(s: &str) -> Value {
         return Value::Time(t);
     }
     Value::text(s)
+}
+
+/// A time cell of an ods (`office:time-value="PT10H30M00S"`), or any ISO 8601 duration
+/// calamine reports: under a day it is a time of day, as the same cell in an xlsx reads
+/// (`10:30`); longer, an elapsed time.
+fn from_iso_duration(s: &str) -> Value {
+    match parse_iso_duration(s) {
+        Some(d) if d >= chrono::TimeDelta::zero() && d < chrono::TimeDelta::days(1) => {
+            let midnight = chrono::NaiveTime::MIN;
+            Value::Time(midnight + d)
+        }
+        Some(d) => Value::Duration(d),
+        None => Value::text(s),
+    }
+}
+
+/// `PnDTnHnMnS` (days, hours, minutes, seconds with a fraction; a leading `-`), the forms
+/// spreadsheets write; years and months have no fixed length and are not read.
+fn parse_iso_duration(s: &str) -> Option<chrono::TimeDelta> {
+    let s = s.trim();
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let rest = s.strip_prefix('P')?;
+    let mut millis: i64 = 0;
+    let mut in_time = false;
+    let mut number = String::new();
+    let mut any = false;
+    for c in rest.chars() {
+        match c {
+            'T' if !in_time && number.is_empty() => in_time = true,
+            '0'..='9' | '.' | ',' => number.push(if c == ',' { '.' } else { c }),
+            unit => {
+                let value: f64 = number.parse().ok()?;
+                number.clear();
+                let unit_millis = match (unit, in_time) {
+                    ('D', false) => 86_400_000.0,
+                    ('W', false) => 7.0 * 86_400_000.0,
+                    ('H', true) => 3_600_000.0,
+                    ('M', true) => 60_000.0,
+                    ('S', true) => 1000.0,
+                    _ => return None,
+                };
+                millis = millis.checked_add((value * unit_millis).round() as i64)?;
+                any = true;
+            }
+        }
+    }
+    if !number.is_empty() || !any {
+        return None;
+    }
+    let d = chrono::TimeDelta::try_milliseconds(millis)?;
+    Some(if negative { -d } else { d })
 }
 
 /// Whether a cell source should keep feeding cells.
@@ -1380,6 +1444,44 @@ mod tests {
         let far = texts.intern(INTERNED_COLUMNS, "x");
         assert_eq!(&*far, "x");
         assert!(texts.columns.len() <= INTERNED_COLUMNS as usize);
+    }
+
+    #[test]
+    fn iso_date_cells_with_fractions_and_zones_are_dates() {
+        let at = |s| match from_iso_datetime(s) {
+            Value::DateTime(dt) => dt.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(at("2014-02-14T08:27:48.765Z"), "2014-02-14 08:27:48.765");
+        assert_eq!(at("2014-02-14T08:27:48Z"), "2014-02-14 08:27:48.000");
+        assert_eq!(at("2014-02-14T08:27:48+03:00"), "2014-02-14 08:27:48.000");
+        assert_eq!(at("2014-02-14T08:27:48.5-05:00"), "2014-02-14 08:27:48.500");
+        assert_eq!(at("2014-02-14T08:27"), "2014-02-14 08:27:00.000");
+        assert_eq!(at("2014-02-14"), "2014-02-14 00:00:00.000");
+        assert_eq!(from_iso_datetime("not a date"), Value::text("not a date"));
+    }
+
+    #[test]
+    fn iso_durations_under_a_day_are_times_of_day() {
+        let time = |h, m, s| Value::Time(chrono::NaiveTime::from_hms_opt(h, m, s).unwrap());
+        assert_eq!(from_iso_duration("PT10H30M00S"), time(10, 30, 0));
+        assert_eq!(from_iso_duration("PT0H05M30S"), time(0, 5, 30));
+        assert!(matches!(from_iso_duration("PT23H59M59,5S"), Value::Time(_)));
+        assert_eq!(
+            from_iso_duration("P1DT2H"),
+            Value::Duration(chrono::TimeDelta::hours(26))
+        );
+        assert_eq!(
+            from_iso_duration("PT36H00M00S"),
+            Value::Duration(chrono::TimeDelta::hours(36))
+        );
+        assert_eq!(
+            from_iso_duration("-PT1H"),
+            Value::Duration(chrono::TimeDelta::hours(-1))
+        );
+        for bad in ["P", "PT", "PT10", "P1Y", "10:30", "PTXH"] {
+            assert_eq!(from_iso_duration(bad), Value::text(bad), "{bad}");
+        }
     }
 
     #[test]
