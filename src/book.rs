@@ -138,6 +138,10 @@ pub enum BookError {
         "{path}: this is not a workbook ({what}); smsmerge reads .xlsx, .xlsm, .xls, .xlsb, .ods and .csv"
     )]
     NotAWorkbook { path: PathBuf, what: String },
+    #[error(
+        "{path}: this workbook is in the format of Excel 4.0 or older, which smsmerge cannot read: save it as .xlsx"
+    )]
+    TooOld { path: PathBuf },
     #[error("{path}: the workbook is damaged or truncated ({detail})")]
     Corrupt { path: PathBuf, detail: String },
     #[error("{path}: not opened: {detail}")]
@@ -234,10 +238,11 @@ pub fn read_with_progress(
     // calamine panics on some damaged files (e.g. a truncated .xls): that is a damaged file,
     // not a crash.
     crate::panics::contained(|| read_unguarded(path, choice, wanted, companion, on_rows))
-        .unwrap_or_else(|failure| {
+        .unwrap_or_else(|_reader_internals| {
+            // The panic's text is about the reader's code, nothing a person can act on.
             Err(BookError::Corrupt {
                 path: path.to_owned(),
-                detail: format!("the reader failed: {failure}"),
+                detail: "the reader stopped on it".to_owned(),
             })
         })
 }
@@ -371,6 +376,8 @@ enum Kind {
 enum Magic {
     Zip,
     Cfb,
+    /// A bare BIFF2, BIFF3 or BIFF4 stream (Excel 2.x to 4.0), from before the CFB container.
+    OldBiff,
     Other,
 }
 
@@ -405,7 +412,17 @@ impl Book {
                 check_archive(path)?;
                 open_zip(path, ext)?
             }
+            (Magic::OldBiff, _) => {
+                return Err(BookError::TooOld {
+                    path: path.to_owned(),
+                });
+            }
             (Magic::Cfb, _) => {
+                if has_file_pass(path)? {
+                    return Err(BookError::Encrypted {
+                        path: path.to_owned(),
+                    });
+                }
                 // Excel encrypts xlsx files into a CFB container, and .xls files are CFB too:
                 // calamine's xlsx opener recognises the first, its xls opener the second.
                 if let Err(BookError::Encrypted { .. }) =
@@ -535,9 +552,20 @@ fn sniff(path: &Path) -> Result<Magic, BookError> {
         Magic::Zip
     } else if n == 8 && head == CFB_MAGIC {
         Magic::Cfb
+    } else if is_old_biff(&head[..n]) {
+        Magic::OldBiff
     } else {
         Magic::Other
     })
+}
+
+/// A BIFF2–4 file starts with its BOF record: type 0x0009, 0x0209 or 0x0409, then a length of
+/// 4 to 16 bytes and a version word.
+fn is_old_biff(head: &[u8]) -> bool {
+    match head {
+        [0x09, 0x00 | 0x02 | 0x04, len, 0x00, ..] => (4..=16).contains(len),
+        _ => false,
+    }
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -549,6 +577,47 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> 
         }
     }
     Ok(filled)
+}
+
+/// Whether an .xls is protected by a password: its workbook stream starts with a BOF record
+/// followed at once by FILEPASS (MS-XLS 2.4.117 says it must come right after). calamine
+/// reports RC4 encryption but reads an XOR-obfuscated file as if it were plain, to fail
+/// later as "damaged"; this finds both. The stream's first sector holds those two records,
+/// so the sectors of the container are looked at directly, without parsing it.
+fn has_file_pass(path: &Path) -> Result<bool, BookError> {
+    const SECTOR: usize = 512;
+    /// Enough sectors to reach the workbook stream's first one in any real file.
+    const LOOKED_AT: u64 = 1 << 20;
+    let mut data = Vec::new();
+    File::open(path)
+        .map_err(|e| io_error(path, e))?
+        .take(LOOKED_AT)
+        .read_to_end(&mut data)
+        .map_err(|e| io_error(path, e))?;
+    let bof = |s: &[u8]| {
+        // BOF of the globals substream: BIFF8 (length 16, version 0x0600) or BIFF5 (0x0500).
+        matches!(
+            s,
+            [
+                0x09,
+                0x08,
+                0x10 | 0x08,
+                0x00,
+                0x00,
+                0x06 | 0x05,
+                0x05,
+                0x00,
+                ..
+            ]
+        )
+    };
+    Ok(data.chunks(SECTOR).skip(1).any(|sector| {
+        if !bof(sector) {
+            return false;
+        }
+        let len = usize::from(u16::from_le_bytes([sector[2], sector[3]]));
+        sector.get(4 + len..6 + len) == Some(&[0x2F, 0x00])
+    }))
 }
 
 /// Says what a file that is not a workbook looks like, so "report.xlsx" that is really a
@@ -605,6 +674,23 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
                 size >> 20,
                 packed >> 10
             )));
+        }
+    }
+    if let Ok(mut member) = archive.by_name("META-INF/manifest.xml") {
+        // An encrypted ods keeps its manifest readable and says so there; its content.xml
+        // is ciphertext, which the check below would call damaged.
+        let mut manifest = Vec::new();
+        (&mut member)
+            .take(1 << 20)
+            .read_to_end(&mut manifest)
+            .map_err(|e| io_error(path, e))?;
+        if manifest
+            .windows(b"encryption-data".len())
+            .any(|w| w == b"encryption-data")
+        {
+            return Err(BookError::Encrypted {
+                path: path.to_owned(),
+            });
         }
     }
     if let Ok(member) = archive.by_name("content.xml") {
@@ -712,41 +798,106 @@ fn corrupt(path: &Path, detail: impl std::fmt::Display) -> BookError {
     }
 }
 
+// What is wrong with a damaged file, in words a person can act on. The readers' own texts
+// (`Text(BytesText { content: Borrowed(...) })`, record numbers) never reach a message.
+const BROKEN_ZIP: &str = "its zip archive is broken";
+const BROKEN_XML: &str = "its XML is broken";
+const BAD_VALUE: &str = "a cell holds a value its format does not allow";
+const BROKEN_RECORDS: &str = "its records are broken";
+const UNKNOWN_CONTENT: &str = "its content is not what the format says";
+
+fn missing_part(part: &str) -> String {
+    format!("the part {part} is missing")
+}
+
+fn missing_sheet(sheet: &str) -> String {
+    format!("the sheet {sheet:?} it lists is missing")
+}
+
 fn xlsx_error(path: &Path, e: XlsxError) -> BookError {
-    match e {
-        XlsxError::Password => BookError::Encrypted {
-            path: path.to_owned(),
-        },
-        XlsxError::Io(source) => io_error(path, source),
-        other => corrupt(path, other),
-    }
+    let detail = match e {
+        XlsxError::Password => {
+            return BookError::Encrypted {
+                path: path.to_owned(),
+            };
+        }
+        XlsxError::Io(source) => return io_error(path, source),
+        XlsxError::Zip(_) => BROKEN_ZIP.to_owned(),
+        XlsxError::Xml(_)
+        | XlsxError::XmlAttr(_)
+        | XlsxError::XmlEof(_)
+        | XlsxError::UnexpectedNode(_)
+        | XlsxError::Unexpected(_)
+        | XlsxError::Encoding(_) => BROKEN_XML.to_owned(),
+        XlsxError::FileNotFound(part) => missing_part(&part),
+        XlsxError::WorksheetNotFound(sheet) => missing_sheet(&sheet),
+        XlsxError::Parse(_)
+        | XlsxError::ParseFloat(_)
+        | XlsxError::ParseInt(_)
+        | XlsxError::CellTAttribute(_)
+        | XlsxError::CellError(_) => BAD_VALUE.to_owned(),
+        _ => UNKNOWN_CONTENT.to_owned(),
+    };
+    corrupt(path, detail)
 }
 
 fn xlsb_error(path: &Path, e: XlsbError) -> BookError {
-    match e {
-        XlsbError::Io(source) => io_error(path, source),
-        other => corrupt(path, other),
-    }
+    let detail = match e {
+        XlsbError::Password => {
+            return BookError::Encrypted {
+                path: path.to_owned(),
+            };
+        }
+        XlsbError::Io(source) => return io_error(path, source),
+        XlsbError::Zip(_) => BROKEN_ZIP.to_owned(),
+        XlsbError::Xml(_) | XlsbError::XmlAttr(_) | XlsbError::Encoding(_) => BROKEN_XML.to_owned(),
+        XlsbError::FileNotFound(part) => missing_part(&part),
+        XlsbError::WorksheetNotFound(sheet) => missing_sheet(&sheet),
+        _ => BROKEN_RECORDS.to_owned(),
+    };
+    corrupt(path, detail)
 }
 
 fn xls_error(path: &Path, e: XlsError) -> BookError {
-    match e {
-        XlsError::Password => BookError::Encrypted {
-            path: path.to_owned(),
-        },
-        XlsError::Io(source) => io_error(path, source),
-        other => corrupt(path, other),
-    }
+    let detail = match e {
+        XlsError::Password => {
+            return BookError::Encrypted {
+                path: path.to_owned(),
+            };
+        }
+        XlsError::Io(source) => return io_error(path, source),
+        XlsError::Cfb(_) => "its container (the Excel 97-2003 file structure) is broken".to_owned(),
+        XlsError::WorksheetNotFound(sheet) => missing_sheet(&sheet),
+        _ => BROKEN_RECORDS.to_owned(),
+    };
+    corrupt(path, detail)
 }
 
 fn ods_error(path: &Path, e: OdsError) -> BookError {
-    match e {
-        OdsError::Password => BookError::Encrypted {
-            path: path.to_owned(),
-        },
-        OdsError::Io(source) => io_error(path, source),
-        other => corrupt(path, other),
-    }
+    let detail = match e {
+        OdsError::Password => {
+            return BookError::Encrypted {
+                path: path.to_owned(),
+            };
+        }
+        OdsError::Io(source) => return io_error(path, source),
+        OdsError::Zip(_) => BROKEN_ZIP.to_owned(),
+        OdsError::Xml(_)
+        | OdsError::XmlAttr(_)
+        | OdsError::AttrError(_)
+        | OdsError::EncodingError(_)
+        | OdsError::Eof(_)
+        | OdsError::Mismatch { .. } => BROKEN_XML.to_owned(),
+        OdsError::FileNotFound(part) => missing_part(part),
+        OdsError::WorksheetNotFound(sheet) => missing_sheet(&sheet),
+        OdsError::InvalidMime(_) => "it is not an OpenDocument spreadsheet".to_owned(),
+        OdsError::Parse(_)
+        | OdsError::ParseInt(_)
+        | OdsError::ParseFloat(_)
+        | OdsError::ParseBool(_) => BAD_VALUE.to_owned(),
+        _ => UNKNOWN_CONTENT.to_owned(),
+    };
+    corrupt(path, detail)
 }
 
 /// Shares the text of cells that repeat down a column (a message template, a sender, a

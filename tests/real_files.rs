@@ -115,3 +115,110 @@ fn whole_numbers_print_to_15_significant_digits() {
     let (r, _) = dry_run(&wd, &book, "Code {{Code}}", &[]);
     assert_eq!(r.column("Message"), ["Code 12345678901234600000"]);
 }
+
+/// The error line of a run on `book` that must be refused with exit 2; checks that no reader
+/// internals (Rust debug text, record numbers) are in it.
+fn refusal(wd: &Workdir, book: &std::path::Path) -> String {
+    let stderr = expect_exit(wd.dry_run(book, &["--sender", "OTSMS"]), 2);
+    for internal in ["BytesText", "Borrowed", "Text(", "Mismatch", "0x", "{ "] {
+        assert!(!stderr.contains(internal), "{internal} in: {stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn an_encrypted_ods_is_password_protected_not_damaged() {
+    let wd = Workdir::new();
+    // LibreOffice keeps the manifest readable and describes the encryption there; the
+    // content is ciphertext (here: bytes that are no XML at all).
+    let book = ods_with_manifest(
+        &wd,
+        "locked.ods",
+        "\u{1}\u{2}<<not xml",
+        r#"<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/><manifest:key-derivation manifest:key-derivation-name="PBKDF2" manifest:iteration-count="1024" manifest:salt="x"/></manifest:encryption-data>"#,
+    );
+    let stderr = refusal(&wd, &book);
+    assert!(
+        stderr.contains("locked.ods: the workbook is password-protected"),
+        "{stderr}"
+    );
+}
+
+/// `contacts.xls` with an XOR-obfuscation FILEPASS record right after its first BOF, as
+/// Excel writes a file protected by a password in its oldest scheme.
+#[test]
+fn an_xor_protected_xls_is_password_protected_not_damaged() {
+    let wd = Workdir::new();
+    let mut xls = std::fs::read("tests/fixtures/contacts.xls").expect("the fixture");
+    // The globals substream's BOF starts the workbook stream's first sector.
+    let bof = [0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00];
+    let at = (512..xls.len())
+        .step_by(512)
+        .find(|&i| xls[i..].starts_with(&bof))
+        .expect("a BOF record");
+    let after_bof = at + 4 + 16;
+    // INTERFACEHDR, MMS and INTERFACEEND (16 bytes) become FILEPASS (XOR, key and
+    // verifier) and INTERFACEHDR: the stream keeps its length.
+    assert_eq!(&xls[after_bof..after_bof + 2], &[0xE1, 0x00]);
+    let records = [
+        0x2F, 0x00, 0x06, 0x00, 0x00, 0x00, 0x34, 0x12, 0x78, 0x56, // FILEPASS, XOR
+        0xE1, 0x00, 0x02, 0x00, 0xB0, 0x04, // INTERFACEHDR
+    ];
+    xls[after_bof..after_bof + records.len()].copy_from_slice(&records);
+    let book = wd.file("xor.xls", xls);
+    let stderr = refusal(&wd, &book);
+    assert!(
+        stderr.contains("xor.xls: the workbook is password-protected"),
+        "{stderr}"
+    );
+    // The RC4-encrypted fixture says the same, and the plain one still reads.
+    let rc4 = wd.file(
+        "rc4.xls",
+        std::fs::read("tests/fixtures/encrypted.xls").expect("the fixture"),
+    );
+    assert!(refusal(&wd, &rc4).contains("password-protected"));
+    let plain = wd.file(
+        "plain.xls",
+        std::fs::read("tests/fixtures/contacts.xls").expect("the fixture"),
+    );
+    expect_exit(
+        wd.dry_run(&plain, &["--sender", "OTSMS", "--template", "Hi {{Name}}"]),
+        1,
+    );
+}
+
+#[test]
+fn an_excel_4_workbook_is_named_as_too_old() {
+    let wd = Workdir::new();
+    // BIFF4: a bare record stream, BOF (0x0409, version 0, worksheet 0x0010), a LABEL, EOF.
+    let mut biff = vec![0x09, 0x04, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00];
+    biff.extend([0x04, 0x02, 0x0C, 0x00, 0, 0, 0, 0, 0x0F, 0x00, 0x05, 0x00]);
+    biff.extend(b"Phone");
+    biff.extend([0x0A, 0x00, 0x00, 0x00]);
+    let book = wd.file("old.xls", biff);
+    let stderr = refusal(&wd, &book);
+    assert!(
+        stderr.contains("old.xls: this workbook is in the format of Excel 4.0 or older, which smsmerge cannot read: save it as .xlsx"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_damaged_ods_is_explained_without_the_parser_s_words() {
+    let wd = Workdir::new();
+    // A cell where a row must be: calamine's reader names the event it found.
+    let book = ods(
+        &wd,
+        "odd.ods",
+        &format!(
+            "<table:table-row>{}<text:p>stray</text:p></table:table-row>",
+            text("Phone")
+        ),
+    );
+    let stderr = refusal(&wd, &book);
+    assert!(
+        stderr.contains("odd.ods: the workbook is damaged or truncated"),
+        "{stderr}"
+    );
+}
