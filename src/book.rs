@@ -409,8 +409,8 @@ impl Book {
         let magic = sniff(path)?;
         let kind = match (magic, ext.as_str()) {
             (Magic::Zip, ext) => {
-                check_archive(path)?;
-                open_zip(path, ext)?
+                let shape = check_archive(path)?;
+                open_zip(path, ext, shape)?
             }
             (Magic::OldBiff, _) => {
                 return Err(BookError::TooOld {
@@ -650,13 +650,21 @@ const MAX_RATIO: u64 = 200;
 /// file claims before reading one, so a lie of 10^12 would abort the process.
 const MAX_SHARED_STRINGS: u64 = 20_000_000;
 
+/// What [`check_archive`] found that the readers must know.
+#[derive(Debug, Clone, Copy, Default)]
+struct ArchiveShape {
+    /// An ods whose content calamine would misread as it is (see `ods_repair`).
+    ods_needs_repair: bool,
+}
+
 /// Refuses zip archives that would unpack to far more than any workbook: calamine unpacks
 /// shared strings whole, so a 300 KB file could otherwise take gigabytes.
-fn check_archive(path: &Path) -> Result<(), BookError> {
+fn check_archive(path: &Path) -> Result<ArchiveShape, BookError> {
+    let mut shape = ArchiveShape::default();
     let file = File::open(path).map_err(|e| io_error(path, e))?;
     // An archive zip cannot even list is left to the workbook readers to explain.
     let Ok(mut archive) = zip::ZipArchive::new(BufReader::new(file)) else {
-        return Ok(());
+        return Ok(shape);
     };
     let unsafe_file = |detail: String| BookError::Unsafe {
         path: path.to_owned(),
@@ -693,16 +701,25 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
             });
         }
     }
-    if let Ok(member) = archive.by_name("content.xml") {
+    let whole = match archive.by_name(crate::ods_repair::CONTENT) {
         // calamine's ods reader loops forever when the file ends inside a table
         // (an unclosed <table:table>): a truncated or forged ods must be refused first.
-        let mut reader = std::io::BufReader::new(member);
-        if !is_whole_xml(&mut reader).map_err(|e| io_error(path, e))? {
-            return Err(BookError::Corrupt {
-                path: path.to_owned(),
-                detail: "content.xml ends inside a table".to_owned(),
-            });
+        Ok(member) => {
+            Some(is_whole_xml(&mut BufReader::new(member)).map_err(|e| io_error(path, e))?)
         }
+        Err(_) => None,
+    };
+    if whole == Some(false) {
+        return Err(BookError::Corrupt {
+            path: path.to_owned(),
+            detail: "content.xml ends inside a table".to_owned(),
+        });
+    }
+    if whole.is_some()
+        && let Ok(member) = archive.by_name(crate::ods_repair::CONTENT)
+    {
+        shape.ods_needs_repair = crate::ods_repair::needs_repair(BufReader::new(member))
+            .map_err(|e| io_error(path, e))?;
     }
     if let Ok(member) = archive.by_name("xl/sharedStrings.xml") {
         let mut head = Vec::with_capacity(4096);
@@ -726,7 +743,7 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
             }
         }
     }
-    Ok(())
+    Ok(shape)
 }
 
 /// Whether an ods content.xml is one whole, well-formed document: every element closed by
@@ -754,11 +771,11 @@ fn is_whole_xml(reader: &mut impl BufRead) -> std::io::Result<bool> {
 /// xlsx, xlsm, xlsb and ods are all zip archives: the extension says which reader to try
 /// first, and the others are tried when it fails, so a file saved under the wrong name still
 /// opens. When none can read it, the error of the reader the extension asked for is reported.
-fn open_zip(path: &Path, ext: &str) -> Result<Kind, BookError> {
-    type Opener = fn(&Path) -> Result<Kind, BookError>;
-    let xlsx: Opener = |p| Ok(Kind::Xlsx(Box::new(open_calamine(p, xlsx_error)?)));
-    let xlsb: Opener = |p| Ok(Kind::Xlsb(Box::new(open_calamine(p, xlsb_error)?)));
-    let ods: Opener = |p| Ok(Kind::Ods(Box::new(open_calamine(p, ods_error)?)));
+fn open_zip(path: &Path, ext: &str, shape: ArchiveShape) -> Result<Kind, BookError> {
+    type Opener = fn(&Path, ArchiveShape) -> Result<Kind, BookError>;
+    let xlsx: Opener = |p, _| Ok(Kind::Xlsx(Box::new(open_calamine(p, xlsx_error)?)));
+    let xlsb: Opener = |p, _| Ok(Kind::Xlsb(Box::new(open_calamine(p, xlsb_error)?)));
+    let ods: Opener = |p, shape| Ok(Kind::Ods(Box::new(open_ods(p, shape)?)));
     let order = match ext {
         "xlsb" => [xlsb, xlsx, ods],
         "ods" => [ods, xlsx, xlsb],
@@ -766,7 +783,7 @@ fn open_zip(path: &Path, ext: &str) -> Result<Kind, BookError> {
     };
     let mut first_error = None;
     for open in order {
-        match open(path) {
+        match open(path, shape) {
             Ok(kind) => return Ok(kind),
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -774,6 +791,22 @@ fn open_zip(path: &Path, ext: &str) -> Result<Kind, BookError> {
         }
     }
     Err(first_error.unwrap_or_else(|| corrupt(path, "unreadable zip archive")))
+}
+
+/// Opens an ods, from a repaired copy (in an unnamed temporary file, gone with the process)
+/// when calamine would misread the file as it is.
+fn open_ods(path: &Path, shape: ArchiveShape) -> Result<Ods<Reading>, BookError> {
+    if !shape.ods_needs_repair {
+        return open_calamine(path, ods_error);
+    }
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|_| corrupt(path, BROKEN_ZIP))?;
+    let mut copy = tempfile::tempfile().map_err(|e| io_error(path, e))?;
+    crate::ods_repair::repair(&mut archive, std::io::BufWriter::new(&mut copy))
+        .map_err(|_| corrupt(path, BROKEN_XML))?;
+    std::io::Seek::rewind(&mut copy).map_err(|e| io_error(path, e))?;
+    Ods::new(BufReader::new(copy)).map_err(|e| ods_error(path, e))
 }
 
 fn open_calamine<R: Reader<Reading>>(

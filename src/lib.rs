@@ -18,6 +18,7 @@ pub mod journal;
 pub mod lock;
 pub mod lookalike;
 pub mod monitor;
+pub mod ods_repair;
 pub mod outcome;
 pub mod pacer;
 pub mod panics;

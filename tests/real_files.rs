@@ -222,3 +222,48 @@ fn a_damaged_ods_is_explained_without_the_parser_s_words() {
         "{stderr}"
     );
 }
+
+/// A KSpread-style ods: every element on its own line, indented, so there is whitespace
+/// between the cells of a row. It is valid OpenDocument, and reads like the compact form.
+#[test]
+fn whitespace_between_ods_cells_is_not_damage() {
+    let wd = Workdir::new();
+    let rows = [
+        row(&[text("Phone"), text("Name")]),
+        row(&[text("+9613123456"), text("Rana")]),
+    ]
+    .concat()
+    .replace("<table:table-cell", "\n      <table:table-cell")
+    .replace("</table:table-row>", "\n    </table:table-row>")
+    .replace("<table:table-row>", "\n    <table:table-row>");
+    let book = ods(&wd, "kspread.ods", &rows);
+    // The text inside a cell keeps its own spaces.
+    let (r, _) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert_eq!(r.column("Message"), ["Hi Rana"]);
+    assert_eq!(r.statuses(), ["READY"]);
+}
+
+/// LibreOffice keeps what was in cells that a merge covers; a person sees the merged cell
+/// only, and so does smsmerge: the covered content is not a row, nor part of one.
+#[test]
+fn cells_covered_by_a_merge_are_not_rows() {
+    let wd = Workdir::new();
+    let covered = |s: &str| {
+        format!(
+            r#"<table:covered-table-cell office:value-type="string"><text:p>{s}</text:p></table:covered-table-cell>"#
+        )
+    };
+    let merged_phone = r#"<table:table-cell table:number-rows-spanned="2" office:value-type="string"><text:p>+9613123456</text:p></table:table-cell>"#;
+    let rows = [
+        row(&[text("Phone"), text("Name")]),
+        row(&[merged_phone.to_owned(), text("Rana")]),
+        // Under the merged phone cell: a covered cell still holding an old number.
+        row(&[covered("+9613999999")]),
+        row(&[text("+9613123457"), text("Sami")]),
+    ]
+    .concat();
+    let book = ods(&wd, "merged.ods", &rows);
+    let (r, _) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert_eq!(r.column("Row"), ["2", "4"]);
+    assert_eq!(r.column("Message"), ["Hi Rana", "Hi Sami"]);
+}
