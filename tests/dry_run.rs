@@ -1293,10 +1293,49 @@ fn a_too_long_sender_flag_is_a_bad_invocation() {
 }
 
 #[test]
-fn no_sender_at_all_is_a_bad_invocation() {
+fn a_dry_run_needs_no_sender_and_says_a_real_send_does() {
     let wd = Workdir::new();
-    let book = wd.xlsx_rows("book.xlsx", &[&["Phone", "Name"], &["+9613123456", "Ali"]]);
-    let stderr = expect_exit(wd.dry_run(&book, &["--template", "Hi {{Name}}"]), 2);
+    let book = wd.xlsx_rows(
+        "book.xlsx",
+        &[
+            &["Phone", "Name"],
+            &["+9613123456", "Ali"],
+            &["+9613123456", "Ali"],
+        ],
+    );
+    let stderr = expect_exit(wd.dry_run(&book, &["--template", "Hi {{Name}}"]), 0);
+    assert!(
+        plan_lines(&stderr)
+            .contains(&"sender (none: a real send needs --sender or a sender column)".to_owned()),
+        "{stderr}"
+    );
+    let results = results_of(&wd, "book");
+    // Planning is unchanged without a sender: the second row is still the first's duplicate.
+    assert_table(
+        &results,
+        &["Status", "Message", "Segments"],
+        &[&["READY", "Hi Ali", "1"], &["DUPLICATE", "Hi Ali", "1"]],
+    );
+    // With a sender the plan has no such line.
+    let stderr = expect_exit(
+        wd.dry_run(&book, &["--template", "Hi {{Name}}", "--sender", "OTSMS"]),
+        0,
+    );
+    assert!(!stderr.contains("(none: a real send"), "{stderr}");
+}
+
+#[test]
+fn a_real_send_without_any_sender_is_a_bad_invocation() {
+    let wd = Workdir::new();
+    wd.xlsx_rows("book.xlsx", &[&["Phone", "Name"], &["+9613123456", "Ali"]]);
+    let mut cmd = wd.command();
+    // The gateway is never asked: the refusal comes before any connection.
+    cmd.args(["send", "book.xlsx", "--yes", "--template", "Hi {{Name}}"])
+        .args(["--base-url", "http://127.0.0.1:9"])
+        .env("OTSMS_UID", "1")
+        .env("OTSMS_USERNAME", "u")
+        .env("OTSMS_PASSWORD", "p");
+    let stderr = expect_exit(cmd, 2);
     assert!(stderr.starts_with("smsmerge: error: "), "{stderr}");
     assert!(stderr.contains("book.xlsx: no sender id"), "{stderr}");
     assert!(stderr.contains("--sender"), "{stderr}");

@@ -150,6 +150,28 @@ fn a_workbook_without_problems_exits_0() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
+#[test]
+fn a_preview_needs_no_sender() {
+    let wd = Workdir::new();
+    let book = wd.xlsx_rows(
+        "ok.xlsx",
+        &[&["Phone", "Message"], &["+961 3 123 456", "Hello"]],
+    );
+    let out = wd
+        .command()
+        .args(["preview", "ok.xlsx", "--country-code", "961"])
+        .output()
+        .expect("run smsmerge preview");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(stdout.contains("READY"), "{stdout}");
+    assert!(
+        stdout.contains("sender        (none: a real send needs --sender or a sender column)"),
+        "{stdout}"
+    );
+    assert!(book.is_file());
+}
+
 /// A cell cannot drive the terminal: escape sequences and other control characters are
 /// shown as symbols, never written.
 #[test]

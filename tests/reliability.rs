@@ -14,7 +14,7 @@
 
 mod common;
 
-use chrono::{DateTime, SecondsFormat};
+use chrono::DateTime;
 use common::held::HeldGateway;
 use common::{LogEntry, Results, SimProcess, Workdir};
 use serde_json::Value;
@@ -416,13 +416,17 @@ impl Journal {
 }
 
 /// A journal's `sent_at` as the results show it (whole seconds).
+/// The journal's sent_at as the results show it: a date-time cell in the run's zone (these
+/// runs share the test machine's zone), to the second.
 fn sent_at_cell(record: &Value) -> String {
     let at = record["sent_at"]
         .as_str()
         .expect("a SENT outcome has sent_at");
     DateTime::parse_from_rfc3339(at)
         .unwrap_or_else(|e| panic!("sent_at {at:?}: {e}"))
-        .to_rfc3339_opts(SecondsFormat::Secs, false)
+        .naive_local()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// Asserts that row `i` of the results is the SENT outcome the journal recorded for it: the
@@ -437,7 +441,7 @@ fn assert_carried(results: &Results, i: usize, record: &Value) {
         row_number(i)
     );
     assert_eq!(
-        results.text(i, "Sent At"),
+        results.date_time(i, "Sent At"),
         sent_at_cell(record),
         "Sent At of row {}",
         row_number(i)
@@ -788,7 +792,7 @@ fn simulator_killed_midway_rows_fail_and_a_rerun_elsewhere_completes_the_batch()
                     r2.text(i, "Gateway Reference"),
                     r1.text(i, "Gateway Reference")
                 );
-                assert_eq!(r2.text(i, "Sent At"), r1.text(i, "Sent At"));
+                assert_eq!(r2.date_time(i, "Sent At"), r1.date_time(i, "Sent At"));
             }
             "UNCERTAIN" => assert_eq!(r2.status(i), "UNCERTAIN", "row {row}"),
             _ => {
@@ -869,7 +873,7 @@ fn interrupted_by(signal: &str) {
             reference(&arrived[&recipient(i)])
         );
         if r1.status(i) == "SENT" {
-            assert_eq!(r2.text(i, "Sent At"), r1.text(i, "Sent At"));
+            assert_eq!(r2.date_time(i, "Sent At"), r1.date_time(i, "Sent At"));
         }
     }
 }
@@ -1521,7 +1525,7 @@ fn a_limited_run_is_resumed_by_the_next_runs() {
         );
     }
     for i in 0..2 {
-        assert_eq!(r3.text(i, "Sent At"), r1.text(i, "Sent At"));
+        assert_eq!(r3.date_time(i, "Sent At"), r1.date_time(i, "Sent At"));
         assert_eq!(
             r3.text(i, "Gateway Reference"),
             r1.text(i, "Gateway Reference")

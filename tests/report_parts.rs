@@ -247,3 +247,165 @@ fn csv_results_keep_the_input_titles() {
         "{csv}"
     );
 }
+
+/// The cell format (`<xf>` of `cellXfs`) of the first cell `reference` (`A1`) in a sheet part.
+fn cell_format<'a>(sheet: &str, styles: &'a str, reference: &str) -> &'a str {
+    let at = sheet
+        .find(&format!("<c r=\"{reference}\""))
+        .unwrap_or_else(|| panic!("cell {reference}"));
+    let cell = &sheet[at..at + sheet[at..].find('>').expect("a closed tag")];
+    let index: usize = attributes(&format!("{cell}>"), "c", "s")
+        .first()
+        .map_or(0, |s| s.parse().expect("a style index"));
+    let xfs = &styles[styles.find("<cellXfs").expect("cellXfs")..];
+    let xfs = &xfs[..xfs.find("</cellXfs>").expect("cellXfs closed")];
+    let starts: Vec<usize> = xfs.match_indices("<xf ").map(|(i, _)| i).collect();
+    let start = starts[index];
+    let end = starts.get(index + 1).copied().unwrap_or(xfs.len());
+    &xfs[start..end]
+}
+
+/// The `n`th (0-based) element `<element ...>...` of `xml`'s `section` (`fonts`, `fills`).
+fn nth_in<'a>(xml: &'a str, section: &str, element: &str, n: usize) -> &'a str {
+    let part = &xml[xml.find(&format!("<{section}")).expect("the section")..];
+    let part = &part[..part.find(&format!("</{section}>")).expect("closed")];
+    part.split(&format!("<{element}>"))
+        .skip(1)
+        .nth(n)
+        .unwrap_or_else(|| panic!("{element} {n} of {section}"))
+}
+
+/// Printed, the results are a report (landscape, one page wide, the header on every page),
+/// and opened in a program that ignores Excel's table styles they still read well: the
+/// header is bold and filled, long and many-line texts wrap in rows tall enough, booleans
+/// say TRUE/FALSE, Sent At is a date-time and durations have at most three decimals.
+#[test]
+fn results_print_as_a_report_and_read_well_without_the_table_style() {
+    let wd = Workdir::new();
+    let sim = common::SimProcess::start(&wd, &["--account", common::TEST_ACCOUNT]);
+    let book = wd.xlsx("book.xlsx", "Sheet1", |ws| {
+        ws.write_string(0, 0, "Phone")?;
+        ws.write_string(0, 1, "Message")?;
+        ws.write_string(0, 2, "VIP")?;
+        ws.write_string(1, 0, "+9613123456")?;
+        ws.write_string(1, 1, "Dear Rana,\nyour order is ready.\nThank you - Shop")?;
+        ws.write_boolean(1, 2, true)?;
+        ws.write_string(2, 0, "+9613123457")?;
+        ws.write_string(2, 1, "short")?;
+        ws.write_boolean(2, 2, false)?;
+        ws.write_string(3, 0, "12")?;
+        ws.write_string(3, 1, "a bad number")?;
+        Ok(())
+    });
+    let out = wd
+        .send_to(&book, &sim.url, &["--json", "--quiet"])
+        .output()
+        .expect("run smsmerge");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let results = wd.path("book.results.xlsx");
+    let sheet = part(&results, "xl/worksheets/sheet1.xml");
+    let summary = part(&results, "xl/worksheets/sheet2.xml");
+    let styles = part(&results, "xl/styles.xml");
+    let workbook = part(&results, "xl/workbook.xml");
+
+    for (name, xml) in [("Results", &sheet), ("Summary", &summary)] {
+        assert!(xml.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{name}");
+        assert_eq!(
+            attributes(xml, "pageSetup", "orientation"),
+            ["landscape"],
+            "{name}"
+        );
+        assert_eq!(attributes(xml, "pageSetup", "fitToHeight"), ["0"], "{name}");
+        assert_eq!(attributes(xml, "pageSetup", "paperSize"), ["9"], "{name}");
+    }
+    assert!(
+        workbook.contains("<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">Results!$1:$1</definedName>"),
+        "{workbook}"
+    );
+    assert!(sheet.contains("<printOptions gridLines=\"1\"/>"), "{sheet}");
+
+    // The header's look is the cells' own format: a bold font and a solid fill.
+    let header = cell_format(&sheet, &styles, "A1");
+    let font: usize = attributes(header, "xf", "fontId")[0].parse().unwrap();
+    let fill: usize = attributes(header, "xf", "fillId")[0].parse().unwrap();
+    assert!(
+        nth_in(&styles, "fonts", "font", font).contains("<b/>"),
+        "{header}"
+    );
+    assert!(
+        nth_in(&styles, "fills", "fill", fill).contains("patternType=\"solid\""),
+        "{header}"
+    );
+
+    // Columns: Row, Phone, Message (input), VIP, then ours: Status is E, Detail F, Message H.
+    let r = Results::read(&results);
+    assert_eq!(r.headers[2], "Message (input)");
+    for (column, reference) in [
+        ("Message (input)", "C2"),
+        ("Message", "H2"),
+        ("Detail", "F4"),
+    ] {
+        assert!(
+            cell_format(&sheet, &styles, reference).contains("wrapText=\"1\""),
+            "{column} wraps"
+        );
+    }
+    // Every line of the three-line message shows: its row is three lines tall.
+    let row_tag = |n: u32| -> Vec<&str> {
+        sheet
+            .match_indices(&format!("<row r=\"{n}\""))
+            .map(|(at, _)| &sheet[at..at + sheet[at..].find('>').expect("a closed tag")])
+            .collect()
+    };
+    assert_eq!(row_tag(2).len(), 1);
+    assert!(
+        row_tag(2)[0].contains(" ht=\"45\" customHeight=\"1\""),
+        "{sheet}"
+    );
+    assert!(
+        !row_tag(3)[0].contains(" ht="),
+        "a one-line row keeps its height"
+    );
+    assert_eq!(row_tag(4).len(), 1, "the last row is written once: {sheet}");
+
+    // Booleans show TRUE/FALSE even where the cell's own type is not honoured.
+    assert_eq!(r.cell(0, "VIP"), &Data::Bool(true));
+    let numbers = &styles[..styles.find("</numFmts>").expect("number formats")];
+    let boolean = cell_format(&sheet, &styles, "D2");
+    let id = attributes(boolean, "xf", "numFmtId")[0];
+    assert!(
+        numbers.contains(&format!(
+            "<numFmt numFmtId=\"{id}\" formatCode=\"&quot;TRUE&quot;;&quot;TRUE&quot;;&quot;FALSE&quot;\"/>"
+        )),
+        "{numbers}"
+    );
+
+    // Sent At is a date-time cell, in the zone the Summary names.
+    assert!(
+        matches!(r.cell(0, "Sent At"), Data::DateTime(_)),
+        "{:?}",
+        r.cell(0, "Sent At")
+    );
+    assert!(!r.date_time(1, "Sent At").is_empty());
+    let zone = r.summary_value("Sent At is in").to_string();
+    assert!(
+        zone.starts_with("UTC+") || zone.starts_with("UTC-"),
+        "{zone}"
+    );
+
+    // Durations: at most three decimals, in the Summary and in --json.
+    let millis = |seconds: f64| (seconds * 1000.0 - (seconds * 1000.0).round()).abs() < 1e-6;
+    for label in ["Duration (s)", "Sending time (s)"] {
+        let Data::Float(seconds) = r.summary_value(label) else {
+            panic!("{label}: {:?}", r.summary_value(label));
+        };
+        assert!(millis(seconds), "{label} {seconds}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--json prints one object");
+    for key in ["duration_seconds", "sending_seconds"] {
+        let text = json[key].to_string();
+        let decimals = text.split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 3, "{key} {text}");
+    }
+}

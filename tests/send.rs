@@ -316,12 +316,15 @@ fn check_mixed_results(
     for i in 0..r.rows.len() {
         if r.status(i) == "SENT" {
             assert_eq!(r.text(i, "Attempts"), "1", "row {i}");
-            let at = r.text(i, "Sent At");
-            let at = DateTime::parse_from_rfc3339(&at)
-                .unwrap_or_else(|e| panic!("Sent At {at:?} of row {i}: {e}"));
-            // Sent At has whole seconds.
+            // Sent At is a date-time cell in the run's zone, to the second.
+            let at = common::excel_date_time(match r.cell(i, "Sent At") {
+                calamine::Data::DateTime(serial) => serial.as_f64(),
+                other => panic!("Sent At of row {i} is not a date-time cell: {other:?}"),
+            });
+            let (started, finished) = (started.naive_local(), finished.naive_local());
             assert!(
-                at >= started - chrono::Duration::seconds(1) && at <= finished,
+                at >= started - chrono::Duration::seconds(1)
+                    && at <= finished + chrono::Duration::seconds(1),
                 "Sent At {at} outside the run {started}..{finished}"
             );
         } else {

@@ -8,6 +8,7 @@
 //! not billions (tafia/calamine#428). xls and ods are loaded whole by calamine when opened.
 
 pub mod contained;
+pub mod ods_repair;
 pub mod value;
 
 use crate::book::value::Value;
@@ -141,6 +142,10 @@ pub enum BookError {
         "{path}: this is not a workbook ({what}); smsmerge reads .xlsx, .xlsm, .xls, .xlsb, .ods and .csv"
     )]
     NotAWorkbook { path: PathBuf, what: String },
+    #[error(
+        "{path}: this workbook is in the format of Excel 4.0 or older, which smsmerge cannot read: save it as .xlsx"
+    )]
+    TooOld { path: PathBuf },
     #[error("{path}: the workbook is damaged or truncated ({detail})")]
     Corrupt { path: PathBuf, detail: String },
     #[error("{path}: not opened: {detail}")]
@@ -237,10 +242,11 @@ pub fn read_with_progress(
     // calamine panics on some damaged files (e.g. a truncated .xls): that is a damaged file,
     // not a crash.
     contained::contained(|| read_unguarded(path, choice, wanted, companion, on_rows))
-        .unwrap_or_else(|failure| {
+        .unwrap_or_else(|_reader_internals| {
+            // The panic's text is about the reader's code, nothing a person can act on.
             Err(BookError::Corrupt {
                 path: path.to_owned(),
-                detail: format!("the reader failed: {failure}"),
+                detail: "the reader stopped on it".to_owned(),
             })
         })
 }
@@ -374,6 +380,8 @@ enum Kind {
 enum Magic {
     Zip,
     Cfb,
+    /// A bare BIFF2, BIFF3 or BIFF4 stream (Excel 2.x to 4.0), from before the CFB container.
+    OldBiff,
     Other,
 }
 
@@ -405,10 +413,20 @@ impl Book {
         let magic = sniff(path)?;
         let kind = match (magic, ext.as_str()) {
             (Magic::Zip, ext) => {
-                check_archive(path)?;
-                open_zip(path, ext)?
+                let shape = check_archive(path)?;
+                open_zip(path, ext, shape)?
+            }
+            (Magic::OldBiff, _) => {
+                return Err(BookError::TooOld {
+                    path: path.to_owned(),
+                });
             }
             (Magic::Cfb, _) => {
+                if has_file_pass(path)? {
+                    return Err(BookError::Encrypted {
+                        path: path.to_owned(),
+                    });
+                }
                 // Excel encrypts xlsx files into a CFB container, and .xls files are CFB too:
                 // calamine's xlsx opener recognises the first, its xls opener the second.
                 if let Err(BookError::Encrypted { .. }) =
@@ -538,9 +556,20 @@ fn sniff(path: &Path) -> Result<Magic, BookError> {
         Magic::Zip
     } else if n == 8 && head == CFB_MAGIC {
         Magic::Cfb
+    } else if is_old_biff(&head[..n]) {
+        Magic::OldBiff
     } else {
         Magic::Other
     })
+}
+
+/// A BIFF2–4 file starts with its BOF record: type 0x0009, 0x0209 or 0x0409, then a length of
+/// 4 to 16 bytes and a version word.
+fn is_old_biff(head: &[u8]) -> bool {
+    match head {
+        [0x09, 0x00 | 0x02 | 0x04, len, 0x00, ..] => (4..=16).contains(len),
+        _ => false,
+    }
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -552,6 +581,47 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> 
         }
     }
     Ok(filled)
+}
+
+/// Whether an .xls is protected by a password: its workbook stream starts with a BOF record
+/// followed at once by FILEPASS (MS-XLS 2.4.117 says it must come right after). calamine
+/// reports RC4 encryption but reads an XOR-obfuscated file as if it were plain, to fail
+/// later as "damaged"; this finds both. The stream's first sector holds those two records,
+/// so the sectors of the container are looked at directly, without parsing it.
+fn has_file_pass(path: &Path) -> Result<bool, BookError> {
+    const SECTOR: usize = 512;
+    /// Enough sectors to reach the workbook stream's first one in any real file.
+    const LOOKED_AT: u64 = 1 << 20;
+    let mut data = Vec::new();
+    File::open(path)
+        .map_err(|e| io_error(path, e))?
+        .take(LOOKED_AT)
+        .read_to_end(&mut data)
+        .map_err(|e| io_error(path, e))?;
+    let bof = |s: &[u8]| {
+        // BOF of the globals substream: BIFF8 (length 16, version 0x0600) or BIFF5 (0x0500).
+        matches!(
+            s,
+            [
+                0x09,
+                0x08,
+                0x10 | 0x08,
+                0x00,
+                0x00,
+                0x06 | 0x05,
+                0x05,
+                0x00,
+                ..
+            ]
+        )
+    };
+    Ok(data.chunks(SECTOR).skip(1).any(|sector| {
+        if !bof(sector) {
+            return false;
+        }
+        let len = usize::from(u16::from_le_bytes([sector[2], sector[3]]));
+        sector.get(4 + len..6 + len) == Some(&[0x2F, 0x00])
+    }))
 }
 
 /// Says what a file that is not a workbook looks like, so "report.xlsx" that is really a
@@ -584,13 +654,21 @@ const MAX_RATIO: u64 = 200;
 /// file claims before reading one, so a lie of 10^12 would abort the process.
 const MAX_SHARED_STRINGS: u64 = 20_000_000;
 
+/// What [`check_archive`] found that the readers must know.
+#[derive(Debug, Clone, Copy, Default)]
+struct ArchiveShape {
+    /// An ods whose content calamine would misread as it is (see `ods_repair`).
+    ods_needs_repair: bool,
+}
+
 /// Refuses zip archives that would unpack to far more than any workbook: calamine unpacks
 /// shared strings whole, so a 300 KB file could otherwise take gigabytes.
-fn check_archive(path: &Path) -> Result<(), BookError> {
+fn check_archive(path: &Path) -> Result<ArchiveShape, BookError> {
+    let mut shape = ArchiveShape::default();
     let file = File::open(path).map_err(|e| io_error(path, e))?;
     // An archive zip cannot even list is left to the workbook readers to explain.
     let Ok(mut archive) = zip::ZipArchive::new(BufReader::new(file)) else {
-        return Ok(());
+        return Ok(shape);
     };
     let unsafe_file = |detail: String| BookError::Unsafe {
         path: path.to_owned(),
@@ -610,16 +688,42 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
             )));
         }
     }
-    if let Ok(member) = archive.by_name("content.xml") {
-        // calamine's ods reader loops forever when the file ends inside a table
-        // (an unclosed <table:table>): a truncated or forged ods must be refused first.
-        let mut reader = std::io::BufReader::new(member);
-        if !is_whole_xml(&mut reader).map_err(|e| io_error(path, e))? {
-            return Err(BookError::Corrupt {
+    if let Ok(mut member) = archive.by_name("META-INF/manifest.xml") {
+        // An encrypted ods keeps its manifest readable and says so there; its content.xml
+        // is ciphertext, which the check below would call damaged.
+        let mut manifest = Vec::new();
+        (&mut member)
+            .take(1 << 20)
+            .read_to_end(&mut manifest)
+            .map_err(|e| io_error(path, e))?;
+        if manifest
+            .windows(b"encryption-data".len())
+            .any(|w| w == b"encryption-data")
+        {
+            return Err(BookError::Encrypted {
                 path: path.to_owned(),
-                detail: "content.xml ends inside a table".to_owned(),
             });
         }
+    }
+    let whole = match archive.by_name(ods_repair::CONTENT) {
+        // calamine's ods reader loops forever when the file ends inside a table
+        // (an unclosed <table:table>): a truncated or forged ods must be refused first.
+        Ok(member) => {
+            Some(is_whole_xml(&mut BufReader::new(member)).map_err(|e| io_error(path, e))?)
+        }
+        Err(_) => None,
+    };
+    if whole == Some(false) {
+        return Err(BookError::Corrupt {
+            path: path.to_owned(),
+            detail: "content.xml ends inside a table".to_owned(),
+        });
+    }
+    if whole.is_some()
+        && let Ok(member) = archive.by_name(ods_repair::CONTENT)
+    {
+        shape.ods_needs_repair =
+            ods_repair::needs_repair(BufReader::new(member)).map_err(|e| io_error(path, e))?;
     }
     if let Ok(member) = archive.by_name("xl/sharedStrings.xml") {
         let mut head = Vec::with_capacity(4096);
@@ -643,7 +747,7 @@ fn check_archive(path: &Path) -> Result<(), BookError> {
             }
         }
     }
-    Ok(())
+    Ok(shape)
 }
 
 /// Whether an ods content.xml is one whole, well-formed document: every element closed by
@@ -671,11 +775,11 @@ fn is_whole_xml(reader: &mut impl BufRead) -> std::io::Result<bool> {
 /// xlsx, xlsm, xlsb and ods are all zip archives: the extension says which reader to try
 /// first, and the others are tried when it fails, so a file saved under the wrong name still
 /// opens. When none can read it, the error of the reader the extension asked for is reported.
-fn open_zip(path: &Path, ext: &str) -> Result<Kind, BookError> {
-    type Opener = fn(&Path) -> Result<Kind, BookError>;
-    let xlsx: Opener = |p| Ok(Kind::Xlsx(Box::new(open_calamine(p, xlsx_error)?)));
-    let xlsb: Opener = |p| Ok(Kind::Xlsb(Box::new(open_calamine(p, xlsb_error)?)));
-    let ods: Opener = |p| Ok(Kind::Ods(Box::new(open_calamine(p, ods_error)?)));
+fn open_zip(path: &Path, ext: &str, shape: ArchiveShape) -> Result<Kind, BookError> {
+    type Opener = fn(&Path, ArchiveShape) -> Result<Kind, BookError>;
+    let xlsx: Opener = |p, _| Ok(Kind::Xlsx(Box::new(open_calamine(p, xlsx_error)?)));
+    let xlsb: Opener = |p, _| Ok(Kind::Xlsb(Box::new(open_calamine(p, xlsb_error)?)));
+    let ods: Opener = |p, shape| Ok(Kind::Ods(Box::new(open_ods(p, shape)?)));
     let order = match ext {
         "xlsb" => [xlsb, xlsx, ods],
         "ods" => [ods, xlsx, xlsb],
@@ -683,7 +787,7 @@ fn open_zip(path: &Path, ext: &str) -> Result<Kind, BookError> {
     };
     let mut first_error = None;
     for open in order {
-        match open(path) {
+        match open(path, shape) {
             Ok(kind) => return Ok(kind),
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -691,6 +795,22 @@ fn open_zip(path: &Path, ext: &str) -> Result<Kind, BookError> {
         }
     }
     Err(first_error.unwrap_or_else(|| corrupt(path, "unreadable zip archive")))
+}
+
+/// Opens an ods, from a repaired copy (in an unnamed temporary file, gone with the process)
+/// when calamine would misread the file as it is.
+fn open_ods(path: &Path, shape: ArchiveShape) -> Result<Ods<Reading>, BookError> {
+    if !shape.ods_needs_repair {
+        return open_calamine(path, ods_error);
+    }
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|_| corrupt(path, BROKEN_ZIP))?;
+    let mut copy = tempfile::tempfile().map_err(|e| io_error(path, e))?;
+    ods_repair::repair(&mut archive, std::io::BufWriter::new(&mut copy))
+        .map_err(|_| corrupt(path, BROKEN_XML))?;
+    std::io::Seek::rewind(&mut copy).map_err(|e| io_error(path, e))?;
+    Ods::new(BufReader::new(copy)).map_err(|e| ods_error(path, e))
 }
 
 fn open_calamine<R: Reader<Reading>>(
@@ -715,41 +835,106 @@ fn corrupt(path: &Path, detail: impl std::fmt::Display) -> BookError {
     }
 }
 
+// What is wrong with a damaged file, in words a person can act on. The readers' own texts
+// (`Text(BytesText { content: Borrowed(...) })`, record numbers) never reach a message.
+const BROKEN_ZIP: &str = "its zip archive is broken";
+const BROKEN_XML: &str = "its XML is broken";
+const BAD_VALUE: &str = "a cell holds a value its format does not allow";
+const BROKEN_RECORDS: &str = "its records are broken";
+const UNKNOWN_CONTENT: &str = "its content is not what the format says";
+
+fn missing_part(part: &str) -> String {
+    format!("the part {part} is missing")
+}
+
+fn missing_sheet(sheet: &str) -> String {
+    format!("the sheet {sheet:?} it lists is missing")
+}
+
 fn xlsx_error(path: &Path, e: XlsxError) -> BookError {
-    match e {
-        XlsxError::Password => BookError::Encrypted {
-            path: path.to_owned(),
-        },
-        XlsxError::Io(source) => io_error(path, source),
-        other => corrupt(path, other),
-    }
+    let detail = match e {
+        XlsxError::Password => {
+            return BookError::Encrypted {
+                path: path.to_owned(),
+            };
+        }
+        XlsxError::Io(source) => return io_error(path, source),
+        XlsxError::Zip(_) => BROKEN_ZIP.to_owned(),
+        XlsxError::Xml(_)
+        | XlsxError::XmlAttr(_)
+        | XlsxError::XmlEof(_)
+        | XlsxError::UnexpectedNode(_)
+        | XlsxError::Unexpected(_)
+        | XlsxError::Encoding(_) => BROKEN_XML.to_owned(),
+        XlsxError::FileNotFound(part) => missing_part(&part),
+        XlsxError::WorksheetNotFound(sheet) => missing_sheet(&sheet),
+        XlsxError::Parse(_)
+        | XlsxError::ParseFloat(_)
+        | XlsxError::ParseInt(_)
+        | XlsxError::CellTAttribute(_)
+        | XlsxError::CellError(_) => BAD_VALUE.to_owned(),
+        _ => UNKNOWN_CONTENT.to_owned(),
+    };
+    corrupt(path, detail)
 }
 
 fn xlsb_error(path: &Path, e: XlsbError) -> BookError {
-    match e {
-        XlsbError::Io(source) => io_error(path, source),
-        other => corrupt(path, other),
-    }
+    let detail = match e {
+        XlsbError::Password => {
+            return BookError::Encrypted {
+                path: path.to_owned(),
+            };
+        }
+        XlsbError::Io(source) => return io_error(path, source),
+        XlsbError::Zip(_) => BROKEN_ZIP.to_owned(),
+        XlsbError::Xml(_) | XlsbError::XmlAttr(_) | XlsbError::Encoding(_) => BROKEN_XML.to_owned(),
+        XlsbError::FileNotFound(part) => missing_part(&part),
+        XlsbError::WorksheetNotFound(sheet) => missing_sheet(&sheet),
+        _ => BROKEN_RECORDS.to_owned(),
+    };
+    corrupt(path, detail)
 }
 
 fn xls_error(path: &Path, e: XlsError) -> BookError {
-    match e {
-        XlsError::Password => BookError::Encrypted {
-            path: path.to_owned(),
-        },
-        XlsError::Io(source) => io_error(path, source),
-        other => corrupt(path, other),
-    }
+    let detail = match e {
+        XlsError::Password => {
+            return BookError::Encrypted {
+                path: path.to_owned(),
+            };
+        }
+        XlsError::Io(source) => return io_error(path, source),
+        XlsError::Cfb(_) => "its container (the Excel 97-2003 file structure) is broken".to_owned(),
+        XlsError::WorksheetNotFound(sheet) => missing_sheet(&sheet),
+        _ => BROKEN_RECORDS.to_owned(),
+    };
+    corrupt(path, detail)
 }
 
 fn ods_error(path: &Path, e: OdsError) -> BookError {
-    match e {
-        OdsError::Password => BookError::Encrypted {
-            path: path.to_owned(),
-        },
-        OdsError::Io(source) => io_error(path, source),
-        other => corrupt(path, other),
-    }
+    let detail = match e {
+        OdsError::Password => {
+            return BookError::Encrypted {
+                path: path.to_owned(),
+            };
+        }
+        OdsError::Io(source) => return io_error(path, source),
+        OdsError::Zip(_) => BROKEN_ZIP.to_owned(),
+        OdsError::Xml(_)
+        | OdsError::XmlAttr(_)
+        | OdsError::AttrError(_)
+        | OdsError::EncodingError(_)
+        | OdsError::Eof(_)
+        | OdsError::Mismatch { .. } => BROKEN_XML.to_owned(),
+        OdsError::FileNotFound(part) => missing_part(part),
+        OdsError::WorksheetNotFound(sheet) => missing_sheet(&sheet),
+        OdsError::InvalidMime(_) => "it is not an OpenDocument spreadsheet".to_owned(),
+        OdsError::Parse(_)
+        | OdsError::ParseInt(_)
+        | OdsError::ParseFloat(_)
+        | OdsError::ParseBool(_) => BAD_VALUE.to_owned(),
+        _ => UNKNOWN_CONTENT.to_owned(),
+    };
+    corrupt(path, detail)
 }
 
 /// Shares the text of cells that repeat down a column (a message template, a sender, a
@@ -805,7 +990,7 @@ fn from_data_ref(data: &DataRef<'_>, texts: &mut TextInterner, col: u32) -> Valu
         DataRef::Bool(b) => Value::Bool(*b),
         DataRef::DateTime(dt) => from_excel_datetime(dt),
         DataRef::DateTimeIso(s) => from_iso_datetime(s),
-        DataRef::DurationIso(s) => Value::text(s.as_str()),
+        DataRef::DurationIso(s) => from_iso_duration(s),
         DataRef::Error(e) => Value::Error(e.to_string().into()),
         DataRef::Empty => Value::Empty,
     }
@@ -820,7 +1005,7 @@ fn from_data(data: &Data, texts: &mut TextInterner, col: u32) -> Value {
         Data::Bool(b) => Value::Bool(*b),
         Data::DateTime(dt) => from_excel_datetime(dt),
         Data::DateTimeIso(s) => from_iso_datetime(s),
-        Data::DurationIso(s) => Value::text(s.as_str()),
+        Data::DurationIso(s) => from_iso_duration(s),
         Data::Error(e) => Value::Error(e.to_string().into()),
         Data::Empty => Value::Empty,
     }
@@ -842,9 +1027,19 @@ fn from_excel_datetime(dt: &ExcelDateTime) -> Value {
     }
 }
 
+/// A date cell stored as ISO 8601 text (`<c t="d">` in xlsx, `office:date-value` in ods):
+/// with or without a time, fractions of a second, and `Z` or an offset. The offset is
+/// dropped rather than applied: the cell shows the wall-clock time it was typed with, as
+/// Excel shows it.
 fn from_iso_datetime(s: &str) -> Value {
-    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-    if let Ok(dt) = s.parse::<NaiveDateTime>() {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+    let s = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Value::DateTime(dt.naive_local());
+    }
+    let naive = s.strip_suffix(['Z', 'z']).unwrap_or(s);
+    let minutes = || NaiveDateTime::parse_from_str(naive, "%Y-%m-%dT%H:%M");
+    if let Ok(dt) = naive.parse::<NaiveDateTime>().or_else(|_| minutes()) {
         return Value::DateTime(dt);
     }
     if let Ok(d) = s.parse::<NaiveDate>() {
@@ -854,6 +1049,60 @@ fn from_iso_datetime(s: &str) -> Value {
         return Value::Time(t);
     }
     Value::text(s)
+}
+
+/// A time cell of an ods (`office:time-value="PT10H30M00S"`), or any ISO 8601 duration
+/// calamine reports: under a day it is a time of day, as the same cell in an xlsx reads
+/// (`10:30`); longer, an elapsed time.
+fn from_iso_duration(s: &str) -> Value {
+    match parse_iso_duration(s) {
+        Some(d) if d >= chrono::TimeDelta::zero() && d < chrono::TimeDelta::days(1) => {
+            let midnight = chrono::NaiveTime::MIN;
+            Value::Time(midnight + d)
+        }
+        Some(d) => Value::Duration(d),
+        None => Value::text(s),
+    }
+}
+
+/// `PnDTnHnMnS` (days, hours, minutes, seconds with a fraction; a leading `-`), the forms
+/// spreadsheets write; years and months have no fixed length and are not read.
+fn parse_iso_duration(s: &str) -> Option<chrono::TimeDelta> {
+    let s = s.trim();
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let rest = s.strip_prefix('P')?;
+    let mut millis: i64 = 0;
+    let mut in_time = false;
+    let mut number = String::new();
+    let mut any = false;
+    for c in rest.chars() {
+        match c {
+            'T' if !in_time && number.is_empty() => in_time = true,
+            '0'..='9' | '.' | ',' => number.push(if c == ',' { '.' } else { c }),
+            unit => {
+                let value: f64 = number.parse().ok()?;
+                number.clear();
+                let unit_millis = match (unit, in_time) {
+                    ('D', false) => 86_400_000.0,
+                    ('W', false) => 7.0 * 86_400_000.0,
+                    ('H', true) => 3_600_000.0,
+                    ('M', true) => 60_000.0,
+                    ('S', true) => 1000.0,
+                    _ => return None,
+                };
+                millis = millis.checked_add((value * unit_millis).round() as i64)?;
+                any = true;
+            }
+        }
+    }
+    if !number.is_empty() || !any {
+        return None;
+    }
+    let d = chrono::TimeDelta::try_milliseconds(millis)?;
+    Some(if negative { -d } else { d })
 }
 
 /// Whether a cell source should keep feeding cells.
@@ -1383,6 +1632,44 @@ mod tests {
         let far = texts.intern(INTERNED_COLUMNS, "x");
         assert_eq!(&*far, "x");
         assert!(texts.columns.len() <= INTERNED_COLUMNS as usize);
+    }
+
+    #[test]
+    fn iso_date_cells_with_fractions_and_zones_are_dates() {
+        let at = |s| match from_iso_datetime(s) {
+            Value::DateTime(dt) => dt.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(at("2014-02-14T08:27:48.765Z"), "2014-02-14 08:27:48.765");
+        assert_eq!(at("2014-02-14T08:27:48Z"), "2014-02-14 08:27:48.000");
+        assert_eq!(at("2014-02-14T08:27:48+03:00"), "2014-02-14 08:27:48.000");
+        assert_eq!(at("2014-02-14T08:27:48.5-05:00"), "2014-02-14 08:27:48.500");
+        assert_eq!(at("2014-02-14T08:27"), "2014-02-14 08:27:00.000");
+        assert_eq!(at("2014-02-14"), "2014-02-14 00:00:00.000");
+        assert_eq!(from_iso_datetime("not a date"), Value::text("not a date"));
+    }
+
+    #[test]
+    fn iso_durations_under_a_day_are_times_of_day() {
+        let time = |h, m, s| Value::Time(chrono::NaiveTime::from_hms_opt(h, m, s).unwrap());
+        assert_eq!(from_iso_duration("PT10H30M00S"), time(10, 30, 0));
+        assert_eq!(from_iso_duration("PT0H05M30S"), time(0, 5, 30));
+        assert!(matches!(from_iso_duration("PT23H59M59,5S"), Value::Time(_)));
+        assert_eq!(
+            from_iso_duration("P1DT2H"),
+            Value::Duration(chrono::TimeDelta::hours(26))
+        );
+        assert_eq!(
+            from_iso_duration("PT36H00M00S"),
+            Value::Duration(chrono::TimeDelta::hours(36))
+        );
+        assert_eq!(
+            from_iso_duration("-PT1H"),
+            Value::Duration(chrono::TimeDelta::hours(-1))
+        );
+        for bad in ["P", "PT", "PT10", "P1Y", "10:30", "PTXH"] {
+            assert_eq!(from_iso_duration(bad), Value::text(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -172,9 +172,32 @@ pub fn format_number(n: f64) -> String {
         return "0".to_owned();
     }
     if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e21 {
-        return format!("{n:.0}");
+        return whole_to_15_digits(n);
     }
     format!("{n}")
+}
+
+/// A whole number (already rounded to 15 significant digits) in plain digits: beyond the
+/// 15th, zeros, as Excel keeps them, never the binary double's exact digits
+/// (12345678901234567890 is `12345678901234600000`, not `12345678901234567168`).
+fn whole_to_15_digits(n: f64) -> String {
+    if n.abs() < 1e15 {
+        return format!("{n:.0}");
+    }
+    let scientific = format!("{n:.14e}");
+    let Some((mantissa, exponent)) = scientific.split_once('e') else {
+        return format!("{n:.0}");
+    };
+    let Ok(exponent) = exponent.parse::<usize>() else {
+        return format!("{n:.0}");
+    };
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let zeros = (exponent + 1).saturating_sub(digits.len());
+    format!("{sign}{digits}{}", "0".repeat(zeros))
 }
 
 fn round_to_15_digits(n: f64) -> f64 {
@@ -225,6 +248,17 @@ mod tests {
         assert_eq!(show(Value::Number(-3.0)), "-3");
         assert_eq!(show(Value::Number(-0.0)), "0");
         assert_eq!(show(Value::Number(1e21)), "1000000000000000000000");
+        // Beyond 15 significant digits Excel keeps zeros, not the double's exact digits.
+        assert_eq!(
+            show(Value::Number(12345678901234599936.0)),
+            "12345678901234600000"
+        );
+        assert_eq!(
+            show(Value::Number(-1234567890123456789.0)),
+            "-1234567890123460000"
+        );
+        assert_eq!(show(Value::Number(9999999999999999.0)), "10000000000000000");
+        assert_eq!(show(Value::Number(1234567890123456.0)), "1234567890123460");
         assert_eq!(show(Value::Int(42)), "42");
         assert_eq!(show(Value::Int(-7)), "-7");
     }
@@ -236,7 +270,7 @@ mod tests {
             return "0".to_owned();
         }
         if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e21 {
-            return format!("{n:.0}");
+            return whole_to_15_digits(n);
         }
         format!("{n}")
     }

@@ -10,6 +10,7 @@ use crate::cli::Exit;
 use crate::cli::args::SendArgs;
 use crate::cli::send::Finished;
 use crate::plan::outcome::{EncodingTotals, Status, Totals};
+use crate::report;
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
@@ -233,8 +234,8 @@ impl<'a> Summary<'a> {
             results_error: finished.results_error.as_deref(),
             started: run.started.to_rfc3339(),
             finished: run.finished.to_rfc3339(),
-            duration_seconds: (run.finished - run.started).as_seconds_f64(),
-            sending_seconds: run.sending_seconds,
+            duration_seconds: report::to_millisecond((run.finished - run.started).as_seconds_f64()),
+            sending_seconds: run.sending_seconds.map(report::to_millisecond),
             rows: totals.rows,
             statuses: Status::ALL
                 .into_iter()

@@ -914,12 +914,18 @@ pub fn dry_run_cost(
 ) -> (String, Option<String>) {
     let next = next_rows(settings, table, plan, Outcomes::Planned);
     let cost = next.cost();
-    let line = settings.price.as_ref().map_or_else(String::new, |price| {
+    let mut line = settings.price.as_ref().map_or_else(String::new, |price| {
         terminal::plan_line(
             "cost",
             format!("about {}", price.explained(cost.segments())),
         )
     });
+    if settings.lacks_sender(&table.headers) {
+        line.push_str(&terminal::plan_line(
+            "sender",
+            "(none: a real send needs --sender or a sender column)",
+        ));
+    }
     let warning = refusal(settings, &cost, &next)
         .map(|refusal| format!("a real send would be refused: {refusal}"));
     (line, warning)

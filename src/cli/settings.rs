@@ -420,6 +420,12 @@ impl SendSettings {
         })
     }
 
+    /// Whether this run has no sender at all (neither `--sender` nor a sender column in
+    /// `headers`): a dry run goes ahead and says so, a real send is refused.
+    pub fn lacks_sender(&self, headers: &Headers) -> bool {
+        self.sender.is_none() && headers.find(SENDER_HEADER).is_none()
+    }
+
     /// The recipient column of a header: `--to`, else the first recognised name.
     pub fn recipient_column(&self, headers: &Headers) -> Option<usize> {
         match &self.to {
@@ -478,7 +484,14 @@ impl SendSettings {
         })?;
         let message = self.message_source(table, templates)?;
         let sender_column = headers.find(SENDER_HEADER);
-        if sender_column.is_none() && self.sender.is_none() {
+        let default_sender = match (&self.sender, sender_column) {
+            // A dry run or a preview sends nothing, so it needs no sender to check numbers,
+            // texts and duplicates: every row is planned as one sender's would be (the key
+            // still tells duplicates apart), and the plan says a real send needs one.
+            (None, None) if self.dry_run => Some(String::new()),
+            (sender, _) => sender.clone(),
+        };
+        if sender_column.is_none() && default_sender.is_none() {
             bail!(
                 "{}: no sender id: give --sender ID, or add a {SENDER_HEADER:?} column to sheet {:?}",
                 table.path.display(),
@@ -489,7 +502,7 @@ impl SendSettings {
             recipient_column,
             message,
             sender_column,
-            default_sender: self.sender.clone(),
+            default_sender,
             country: self.country.clone(),
             allow_duplicates: self.allow_duplicates,
             max_segments: self.max_segments,

@@ -17,8 +17,8 @@ use crate::plan::{Plan, PlannedRow};
 use chrono::{DateTime, FixedOffset, NaiveTime, Timelike};
 use rust_xlsxwriter::{
     Chart, ChartDataLabel, ChartFormat, ChartPoint, ChartSolidFill, ChartType, Color, Format,
-    FormatAlign, IgnoreError, Table as XlsxTable, TableColumn, TableStyle, Workbook, Worksheet,
-    XlsxError,
+    FormatAlign, FormatBorder, IgnoreError, Table as XlsxTable, TableColumn, TableStyle, Workbook,
+    Worksheet, XlsxError,
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -249,6 +249,8 @@ enum OutCell<'a> {
     Count(u64),
     Original(&'a Value),
     Status(Status),
+    /// When a message was accepted; a date-time cell in a workbook, RFC 3339 text in CSV.
+    Moment(DateTime<FixedOffset>),
 }
 
 /// The results header: `Row`, the original titles, then ours. An original title that equals
@@ -313,11 +315,7 @@ fn row_cells<'a>(
         }),
         sms.map_or(OutCell::Blank, |s| OutCell::Count(s.segments as u64)),
         attempts.map_or(OutCell::Blank, |n| OutCell::Count(n.into())),
-        sent_at.map_or(OutCell::Blank, |t| {
-            OutCell::Text(Cow::Owned(
-                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-            ))
-        }),
+        sent_at.map_or(OutCell::Blank, OutCell::Moment),
         reference.map_or(OutCell::Blank, OutCell::Text),
         match (brace_note, &planned.cost_note) {
             (None, None) => OutCell::Blank,
@@ -367,6 +365,7 @@ fn write_csv(out: &mut impl Write, report: &Report<'_>) -> Result<(), csv::Error
             OutCell::Original(Value::Text(s)) => csv_safe(s).into_owned(),
             OutCell::Original(v) => report.format.display(v),
             OutCell::Status(s) => s.as_str().to_owned(),
+            OutCell::Moment(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         }));
         writer.write_record(&fields)?;
     }
@@ -387,8 +386,25 @@ fn csv_safe(text: &str) -> Cow<'_, str> {
 }
 
 /// The formats of the Results sheet, made once.
+///
+/// Everything a reader must see is a cell format, not only the Excel table's style: other
+/// spreadsheet programs (LibreOffice, Numbers, Google Sheets) ignore table styles.
 struct Styles {
     header: Format,
+    /// Any other Results cell.
+    plain: Format,
+    /// Long texts (messages, details) wrap inside their column, every line shown.
+    wrap: Format,
+    /// A boolean shows TRUE/FALSE everywhere (LibreOffice shows an unformatted one as 1/0).
+    boolean: Format,
+    /// Sent At, to the second.
+    moment: Format,
+    /// Seconds in the Summary, to the millisecond.
+    seconds: Format,
+    /// A rate in the Summary, to one decimal.
+    rate: Format,
+    /// A Summary number, set left so it sits beside its label.
+    summary_number: Format,
     date: Format,
     date_time: Format,
     time: Format,
@@ -414,9 +430,12 @@ fn tone_colors(tone: Tone) -> (u32, u32) {
 
 impl Styles {
     fn new() -> Styles {
+        // Every Results cell sits at the top of its row, beside the first line of a wrapped
+        // message rather than below its last.
+        let cell = || Format::new().set_align(FormatAlign::Top);
         let status = |tone| {
             let (fill, font) = tone_colors(tone);
-            Format::new()
+            cell()
                 .set_background_color(Color::RGB(fill))
                 .set_font_color(Color::RGB(font))
                 .set_bold()
@@ -425,19 +444,36 @@ impl Styles {
         Styles {
             header: Format::new()
                 .set_bold()
-                .set_background_color(Color::RGB(0xD9E1F2)),
-            date: Format::new().set_num_format("yyyy-mm-dd"),
-            date_time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
-            time: Format::new().set_num_format("hh:mm"),
-            time_seconds: Format::new().set_num_format("hh:mm:ss"),
-            duration: Format::new().set_num_format("[h]:mm"),
+                .set_background_color(Color::RGB(0xD9E1F2))
+                .set_border_bottom(FormatBorder::Thin),
+            wrap: cell().set_text_wrap(),
+            boolean: cell().set_num_format("\"TRUE\";\"TRUE\";\"FALSE\""),
+            moment: cell().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            seconds: Format::new()
+                .set_num_format("0.000")
+                .set_align(FormatAlign::Left),
+            rate: Format::new()
+                .set_num_format("0.0")
+                .set_align(FormatAlign::Left),
+            summary_number: Format::new().set_align(FormatAlign::Left),
+            plain: cell(),
+            date: cell().set_num_format("yyyy-mm-dd"),
+            date_time: cell().set_num_format("yyyy-mm-dd hh:mm"),
+            time: cell().set_num_format("hh:mm"),
+            time_seconds: cell().set_num_format("hh:mm:ss"),
+            duration: cell().set_num_format("[h]:mm"),
             // Phone numbers stored as numbers would otherwise show as 9.61712E+10.
-            long_number: Format::new().set_num_format("0"),
+            long_number: cell().set_num_format("0"),
             good: status(Tone::Good),
             bad: status(Tone::Bad),
             warning: status(Tone::Warning),
             neutral: status(Tone::Neutral),
         }
+    }
+
+    /// A text cell's format: wrapped in the columns that wrap.
+    fn text(&self, wrap: bool) -> &Format {
+        if wrap { &self.wrap } else { &self.plain }
     }
 
     fn status(&self, status: Status) -> &Format {
@@ -464,7 +500,15 @@ fn write_xlsx(
     let table = report.table;
     let recipient_col = col_num(table.headers.len() + 3);
 
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    // A sheet of at most SIZED_ROWS rows is kept in memory, where rows may be sized in any
+    // order; a larger one is streamed. rust_xlsxwriter 0.102's constant-memory mode writes
+    // the last row twice when that row was given a height (`flush_last_row`), which a
+    // streamed sheet never does: its last row is beyond the sized ones.
+    let sheet = if report.table.rows.len() <= SIZED_ROWS {
+        workbook.add_worksheet()
+    } else {
+        workbook.add_worksheet_with_constant_memory()?
+    };
     sheet.set_name("Results")?;
     sheet.set_freeze_panes(1, 0)?;
     // Recipients are written as text so no digit is lost; don't let Excel flag each one.
@@ -475,14 +519,24 @@ fn write_xlsx(
         recipient_col,
         IgnoreError::NumberStoredAsText,
     )?;
-    for (col, width) in column_widths(report).into_iter().enumerate() {
-        sheet.set_column_width(col_num(col), width)?;
+    let layout = column_layout(report);
+    for (col, column) in layout.iter().enumerate() {
+        sheet.set_column_width(col_num(col), column.width)?;
     }
+    print_as_report(sheet)?;
+    // Every page of a printed Results sheet starts with the header row.
+    sheet.set_repeat_rows(0, 0)?;
+    // Other programs do not draw the table's banding: lines keep a printed row readable.
+    sheet.set_print_gridlines(true);
     // The table writes the header row; in constant-memory mode that has to come before the
     // rows below it.
     let columns: Vec<TableColumn> = table_column_names(&header_row(table))
         .into_iter()
-        .map(|name| TableColumn::new().set_header(name))
+        .map(|name| {
+            TableColumn::new()
+                .set_header(name)
+                .set_header_format(&styles.header)
+        })
         .collect();
     sheet.add_table(
         0,
@@ -493,10 +547,33 @@ fn write_xlsx(
             .set_style(TableStyle::Medium2)
             .set_columns(&columns),
     )?;
+    let cells = CellWriter {
+        styles: &styles,
+        layout: &layout,
+        offset: *report.run.started.offset(),
+    };
     for (i, row) in rows(report).enumerate() {
         let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        for (col, cell) in row.enumerate() {
-            write_cell(sheet, r, col_num(col), cell, &styles)?;
+        if i >= SIZED_ROWS {
+            for (col, cell) in row.enumerate() {
+                cells.write(sheet, r, col, cell)?;
+            }
+            continue;
+        }
+        // In constant-memory mode a row's height must be set before its cells are written.
+        let row: Vec<OutCell<'_>> = row.collect();
+        let lines = row
+            .iter()
+            .zip(&layout)
+            .filter(|(_, column)| column.wrap)
+            .map(|(cell, column)| wrapped_lines(cell, column.width))
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            sheet.set_row_height(r, (LINE_HEIGHT * lines as f64).min(MAX_ROW_HEIGHT))?;
+        }
+        for (col, cell) in row.into_iter().enumerate() {
+            cells.write(sheet, r, col, cell)?;
         }
     }
 
@@ -508,26 +585,100 @@ fn col_num(col: usize) -> u16 {
     u16::try_from(col).unwrap_or(u16::MAX)
 }
 
-fn write_cell(
+/// Rows given the height their wrapped texts need. Neither LibreOffice nor a PDF export
+/// sizes rows to wrapped text by itself, so the height is written; rust_xlsxwriter keeps an
+/// entry per sized row for the whole write, so only the first rows (all of any sheet one
+/// would print) are sized, and the memory stays bounded. Beyond them Excel sizes the rows
+/// when it opens the file.
+const SIZED_ROWS: usize = 10_000;
+
+/// One line of the default 11-point font, in points.
+const LINE_HEIGHT: f64 = 15.0;
+
+/// The tallest row Excel allows, in points.
+const MAX_ROW_HEIGHT: f64 = 409.0;
+
+/// The lines a cell's text takes when wrapped in a column `width` characters wide: every
+/// line break starts a line, and a long line takes as many as its length needs (a little
+/// more than the width by characters, since words are not cut).
+fn wrapped_lines(cell: &OutCell<'_>, width: f64) -> usize {
+    let text = match cell {
+        OutCell::Text(s) => &**s,
+        OutCell::Original(Value::Text(s)) => &**s,
+        _ => return 1,
+    };
+    // A column's width counts digits; most letters are narrower, so a line of one character
+    // less than the width fits.
+    let per_line = (width - 1.0).max(4.0) as usize;
+    if text.len() <= per_line && !text.contains('\n') {
+        return 1;
+    }
+    text.split('\n')
+        .map(|line| line.chars().count().div_ceil(per_line).max(1))
+        .sum()
+}
+
+/// A sheet printed as a report: landscape A4, every column on one page wide (as many pages
+/// down as it takes), the file name and page numbers in the footer.
+fn print_as_report(sheet: &mut Worksheet) -> Result<(), XlsxError> {
+    const A4: u8 = 9;
+    sheet
+        .set_paper_size(A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_footer("&L&F - &A&RPage &P of &N");
+    Ok(())
+}
+
+/// Writes the Results sheet's cells with their formats.
+struct CellWriter<'a> {
+    styles: &'a Styles,
+    layout: &'a [ColumnLayout],
+    /// Sent At is shown in the run's time zone, which the Summary names.
+    offset: FixedOffset,
+}
+
+impl CellWriter<'_> {
+    fn write(
+        &self,
+        sheet: &mut Worksheet,
+        row: u32,
+        col: usize,
+        cell: OutCell<'_>,
+    ) -> Result<(), XlsxError> {
+        let styles = self.styles;
+        let wrap = self.layout.get(col).is_some_and(|c| c.wrap);
+        let col = col_num(col);
+        match cell {
+            OutCell::Blank => {}
+            OutCell::Text(s) => write_text(sheet, row, col, &s, styles.text(wrap))?,
+            OutCell::Original(Value::Text(s)) => write_text(sheet, row, col, s, styles.text(wrap))?,
+            OutCell::Count(n) => {
+                sheet.write_number_with_format(row, col, n as f64, &styles.plain)?;
+            }
+            OutCell::Status(status) => {
+                sheet.write_string_with_format(row, col, status.as_str(), styles.status(status))?;
+            }
+            OutCell::Moment(t) => {
+                // To the second, as the CSV's RFC 3339 text has it.
+                let local = t.with_timezone(&self.offset).naive_local();
+                let local = local.with_nanosecond(0).unwrap_or(local);
+                sheet.write_datetime_with_format(row, col, local, &styles.moment)?;
+            }
+            OutCell::Original(value) => write_original(sheet, row, col, value, styles)?,
+        }
+        Ok(())
+    }
+}
+
+fn write_text(
     sheet: &mut Worksheet,
     row: u32,
     col: u16,
-    cell: OutCell<'_>,
-    styles: &Styles,
+    text: &str,
+    format: &Format,
 ) -> Result<(), XlsxError> {
-    match cell {
-        OutCell::Blank => {}
-        OutCell::Text(s) => {
-            sheet.write_string(row, col, fit_cell(&s))?;
-        }
-        OutCell::Count(n) => {
-            sheet.write_number(row, col, n as f64)?;
-        }
-        OutCell::Status(status) => {
-            sheet.write_string_with_format(row, col, status.as_str(), styles.status(status))?;
-        }
-        OutCell::Original(value) => write_original(sheet, row, col, value, styles)?,
-    }
+    sheet.write_string_with_format(row, col, fit_cell(text), format)?;
     Ok(())
 }
 
@@ -541,16 +692,12 @@ fn write_original(
 ) -> Result<(), XlsxError> {
     match value {
         Value::Empty => {}
-        Value::Text(s) => {
-            sheet.write_string(row, col, fit_cell(s))?;
-        }
-        Value::Error(s) => {
-            sheet.write_string(row, col, fit_cell(s))?;
-        }
+        Value::Text(s) => write_text(sheet, row, col, s, &styles.plain)?,
+        Value::Error(s) => write_text(sheet, row, col, s, &styles.plain)?,
         Value::Int(i) => write_number(sheet, row, col, *i as f64, styles)?,
         Value::Number(n) => write_number(sheet, row, col, *n, styles)?,
         Value::Bool(b) => {
-            sheet.write_boolean(row, col, *b)?;
+            sheet.write_boolean_with_format(row, col, *b, &styles.boolean)?;
         }
         Value::DateTime(dt) => {
             let style = if dt.time() == NaiveTime::MIN {
@@ -586,7 +733,7 @@ fn write_number(
     if n.fract() == 0.0 && n.abs() >= 1e9 {
         sheet.write_number_with_format(row, col, n, &styles.long_number)?;
     } else {
-        sheet.write_number(row, col, n)?;
+        sheet.write_number_with_format(row, col, n, &styles.plain)?;
     }
     Ok(())
 }
@@ -724,29 +871,75 @@ impl ResultsTable {
     }
 }
 
+/// How one Results column is laid out.
+#[derive(Debug, Clone, PartialEq)]
+struct ColumnLayout {
+    /// In characters, as Excel counts a column's width.
+    width: f64,
+    /// Whether its texts wrap inside the column (every line of a message shows).
+    wrap: bool,
+}
+
+/// Texts longer than this wrap, in a column this wide: a message reads as a paragraph, and
+/// the sheet still prints one page wide.
+const WRAP_WIDTH: usize = 36;
+
+/// Our columns whose texts always wrap, and the width each is given at most.
+const WRAPPED_RESULT_COLUMNS: [(&str, usize); 3] = [("Message", 40), ("Detail", 30), ("Note", 30)];
+
 /// Column widths from the header and the first rows, so a person can read the sheet
-/// without resizing; bounded so one long message does not make a column a screen wide.
-fn column_widths(report: &Report<'_>) -> Vec<f64> {
+/// without resizing; bounded so one long message does not make a column a screen wide, and
+/// long or many-line texts (messages, details) wrap instead of being cut off.
+fn column_layout(report: &Report<'_>) -> Vec<ColumnLayout> {
     const SAMPLE_ROWS: usize = 500;
-    let mut widths: Vec<usize> = header_row(report.table)
+    let header = header_row(report.table);
+    let first_ours = 1 + report.table.headers.len();
+    // Per column: the widest line seen and whether a text had several lines.
+    let mut seen: Vec<(usize, bool)> = header
         .iter()
-        .map(|h| h.chars().count() + 3)
+        .map(|h| (h.chars().count() + 3, false))
         .collect();
     for row in rows(report).take(SAMPLE_ROWS) {
         for (col, cell) in row.enumerate() {
-            let len = match cell {
-                OutCell::Blank => 0,
-                OutCell::Text(s) => s.chars().count(),
-                OutCell::Count(n) => n.to_string().len(),
-                OutCell::Original(v) => report.format.display(v).chars().count(),
-                OutCell::Status(s) => s.as_str().len() + 2,
+            let (len, lines) = match cell {
+                OutCell::Blank => (0, false),
+                OutCell::Text(s) => text_extent(&s),
+                OutCell::Original(Value::Text(s)) => text_extent(s),
+                OutCell::Count(n) => (n.to_string().len(), false),
+                OutCell::Original(v) => (report.format.display(v).chars().count(), false),
+                OutCell::Status(s) => (s.as_str().len() + 2, false),
+                OutCell::Moment(_) => ("2026-12-31 23:59:59".len(), false),
             };
-            if let Some(w) = widths.get_mut(col) {
+            if let Some((w, many)) = seen.get_mut(col) {
                 *w = (*w).max(len + 1);
+                *many |= lines;
             }
         }
     }
-    widths.into_iter().map(|w| w.clamp(6, 60) as f64).collect()
+    seen.into_iter()
+        .enumerate()
+        .map(|(col, (widest, many_lines))| {
+            let ours = col
+                .checked_sub(first_ours)
+                .and_then(|i| RESULT_COLUMNS.get(i))
+                .and_then(|name| WRAPPED_RESULT_COLUMNS.iter().find(|(n, _)| n == name));
+            let (wrap, cap) = match ours {
+                Some((_, cap)) => (true, *cap),
+                None => (many_lines || widest > WRAP_WIDTH + 1, WRAP_WIDTH),
+            };
+            let width = if wrap { widest.min(cap) } else { widest };
+            ColumnLayout {
+                width: width.clamp(6, 60) as f64,
+                wrap,
+            }
+        })
+        .collect()
+}
+
+/// The longest line of a text in characters, and whether it has more than one line.
+fn text_extent(text: &str) -> (usize, bool) {
+    let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    (longest, text.contains('\n'))
 }
 
 fn write_summary(
@@ -755,11 +948,13 @@ fn write_summary(
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("Summary")?;
-    sheet.set_column_width(0, 28)?;
-    sheet.set_column_width(1, 50)?;
+    print_as_report(sheet)?;
+    // Labels fit their column, and the values (numbers set left) sit right beside them.
+    sheet.set_column_width(0, SUMMARY_LABEL_WIDTH)?;
+    sheet.set_column_width(1, 40)?;
     let totals = report.totals;
     let run = report.run;
-    let duration = (run.finished - run.started).num_milliseconds() as f64 / 1000.0;
+    let duration = (run.finished - run.started).as_seconds_f64();
     let mut facts: Vec<(&str, SummaryValue)> = vec![
         ("Input file", report.table.path.display().to_string().into()),
         ("Sheet", report.table.sheet.clone().into()),
@@ -776,7 +971,7 @@ fn write_summary(
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
                 .into(),
         ),
-        ("Duration (s)", SummaryValue::Number(duration)),
+        ("Duration (s)", SummaryValue::Seconds(duration)),
         ("Rows", totals.rows.into()),
     ];
     let optional = [
@@ -787,6 +982,10 @@ fn write_summary(
         ("Stopped early", run.stopped.clone()),
         ("Resumed", run.resumed.clone()),
         ("Estimated cost", run.estimated_cost.clone()),
+        (
+            "Sent At is in",
+            (totals.count(Status::Sent) > 0).then(|| format!("UTC{}", run.started.offset())),
+        ),
     ];
     facts.extend(
         optional
@@ -795,16 +994,13 @@ fn write_summary(
     );
     if let Some(seconds) = run.sending_seconds {
         facts.push(("Messages sent", totals.count(Status::Sent).into()));
-        facts.push(("Sending time (s)", SummaryValue::Number(seconds)));
+        facts.push(("Sending time (s)", SummaryValue::Seconds(seconds)));
         let rate = if seconds > 0.0 {
             run.dispatched as f64 / seconds
         } else {
             0.0
         };
-        facts.push((
-            "Throughput (msg/s)",
-            SummaryValue::Number((rate * 10.0).round() / 10.0),
-        ));
+        facts.push(("Throughput (msg/s)", SummaryValue::Rate(rate)));
     }
     let mut r = 0;
     sheet.write_string_with_format(r, 0, "Run", &styles.header)?;
@@ -812,7 +1008,7 @@ fn write_summary(
     for (label, value) in facts {
         r += 1;
         sheet.write_string(r, 0, label)?;
-        value.write(sheet, r, 1)?;
+        value.write(sheet, r, 1, styles)?;
     }
     r += 2;
     sheet.write_string_with_format(r, 0, "Status", &styles.header)?;
@@ -821,7 +1017,12 @@ fn write_summary(
     for status in Status::ALL {
         r += 1;
         sheet.write_string_with_format(r, 0, status.as_str(), styles.status(status))?;
-        sheet.write_number(r, 1, totals.count(status) as f64)?;
+        sheet.write_number_with_format(
+            r,
+            1,
+            totals.count(status) as f64,
+            &styles.summary_number,
+        )?;
     }
     let chart = status_chart(&sheet.name(), first_status_row, r);
     sheet.insert_chart(0, 3, &chart)?;
@@ -843,8 +1044,8 @@ fn write_summary(
     ] {
         r += 1;
         sheet.write_string(r, 0, name)?;
-        sheet.write_number(r, 1, t.messages as f64)?;
-        sheet.write_number(r, 2, t.segments as f64)?;
+        sheet.write_number_with_format(r, 1, t.messages as f64, &styles.summary_number)?;
+        sheet.write_number_with_format(r, 2, t.segments as f64, &styles.summary_number)?;
     }
     // What look-alike characters cost, over the messages to send: every line always, so a
     // reader of many runs' Summary sheets finds them in the same cells.
@@ -871,7 +1072,7 @@ fn write_summary(
     ] {
         r += 1;
         sheet.write_string(r, 0, label)?;
-        sheet.write_number(r, 1, n as f64)?;
+        sheet.write_number_with_format(r, 1, n as f64, &styles.summary_number)?;
     }
     Ok(())
 }
@@ -905,20 +1106,48 @@ fn status_chart(sheet: &str, first: u32, last: u32) -> Chart {
     chart
 }
 
+/// The Summary's label column: its longest label ("Messages UCS-2 only because of
+/// look-alikes") fits.
+const SUMMARY_LABEL_WIDTH: f64 = 44.0;
+
 /// A value in the Summary sheet's Run table.
 enum SummaryValue {
     Text(String),
     Number(f64),
+    /// A duration, kept and shown to the millisecond.
+    Seconds(f64),
+    /// Messages a second, shown to one decimal.
+    Rate(f64),
 }
 
 impl SummaryValue {
-    fn write(&self, sheet: &mut Worksheet, row: u32, col: u16) -> Result<(), XlsxError> {
+    fn write(
+        &self,
+        sheet: &mut Worksheet,
+        row: u32,
+        col: u16,
+        styles: &Styles,
+    ) -> Result<(), XlsxError> {
         match self {
             SummaryValue::Text(s) => sheet.write_string(row, col, fit_cell(s))?,
-            SummaryValue::Number(n) => sheet.write_number(row, col, *n)?,
+            SummaryValue::Number(n) => {
+                sheet.write_number_with_format(row, col, *n, &styles.summary_number)?
+            }
+            SummaryValue::Seconds(s) => {
+                sheet.write_number_with_format(row, col, to_millisecond(*s), &styles.seconds)?
+            }
+            SummaryValue::Rate(r) => {
+                sheet.write_number_with_format(row, col, (r * 10.0).round() / 10.0, &styles.rate)?
+            }
         };
         Ok(())
     }
+}
+
+/// Seconds rounded to the millisecond, as the results and `--json` show durations: finer
+/// digits are the clock's noise, not information.
+pub fn to_millisecond(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
 }
 
 impl From<String> for SummaryValue {

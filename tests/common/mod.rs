@@ -47,6 +47,15 @@ pub fn expect_exit(mut cmd: Command, code: i32) -> String {
     stderr
 }
 
+/// An Excel date serial (days since 1899-12-30, the 1900 system) as a date-time, rounded to
+/// the second: the serial's binary fraction is never an exact second.
+pub fn excel_date_time(serial: f64) -> chrono::NaiveDateTime {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("the epoch");
+    epoch + chrono::Duration::seconds((serial * 86_400.0).round() as i64)
+}
+
 /// A temporary folder for one test, removed when the test ends.
 pub struct Workdir {
     dir: tempfile::TempDir,
@@ -220,6 +229,18 @@ impl Results {
         match self.rows[row].get(column) {
             Some(Data::Empty) | None => String::new(),
             Some(d) => d.to_string(),
+        }
+    }
+
+    /// A date-time cell (Sent At) as `YYYY-MM-DD HH:MM:SS`, to the nearest second ("" for
+    /// empty); panics on any other kind of cell, so a date written as text is caught.
+    pub fn date_time(&self, row: usize, column: &str) -> String {
+        match self.cell(row, column) {
+            Data::Empty => String::new(),
+            Data::DateTime(serial) => excel_date_time(serial.as_f64())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            other => panic!("{column} of row {row} is not a date-time cell: {other:?}"),
         }
     }
 

@@ -1,0 +1,269 @@
+//! Workbooks as other programs write them (LibreOffice, KSpread, Google Sheets, old Excel),
+//! each made here by the test in the smallest form that shows the case: ISO date and time
+//! cells, whitespace between ods cells, cells covered by a merge, encrypted and pre-1997
+//! files, and long numbers.
+
+mod common;
+
+use common::{Results, Workdir, expect_exit, stored_zip};
+use std::path::PathBuf;
+
+/// An ods of one sheet, `Sheet1`, whose `<table:table>` holds exactly `rows` (the
+/// `<table:table-row>` elements, and any text between them).
+fn ods(wd: &Workdir, name: &str, rows: &str) -> PathBuf {
+    ods_with_manifest(wd, name, rows, "")
+}
+
+/// Like [`ods`], with `entry_extra` inside content.xml's manifest entry (an encryption).
+fn ods_with_manifest(wd: &Workdir, name: &str, rows: &str, entry_extra: &str) -> PathBuf {
+    const MIME: &str = "application/vnd.oasis.opendocument.spreadsheet";
+    let manifest = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="{MIME}"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">{entry_extra}</manifest:file-entry></manifest:manifest>"#
+    );
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Sheet1">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let bytes = stored_zip(&[
+        ("mimetype", MIME.as_bytes()),
+        ("META-INF/manifest.xml", manifest.as_bytes()),
+        ("content.xml", content.as_bytes()),
+    ]);
+    wd.file(name, bytes)
+}
+
+/// An ods text cell.
+fn text(s: &str) -> String {
+    format!(
+        r#"<table:table-cell office:value-type="string"><text:p>{s}</text:p></table:table-cell>"#
+    )
+}
+
+/// A row of cells.
+fn row(cells: &[String]) -> String {
+    format!("<table:table-row>{}</table:table-row>", cells.concat())
+}
+
+/// A dry run of `book` with `template` for its messages; returns the results and stderr.
+fn dry_run(
+    wd: &Workdir,
+    book: &std::path::Path,
+    template: &str,
+    args: &[&str],
+) -> (Results, String) {
+    let mut all = vec!["--sender", "OTSMS", "--template", template];
+    all.extend(args);
+    let stderr = expect_exit(wd.dry_run(book, &all), 0);
+    let stem = book
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("a file stem");
+    (
+        Results::read(&wd.path(&format!("{stem}.results.xlsx"))),
+        stderr,
+    )
+}
+
+#[test]
+fn iso_date_cells_with_milliseconds_and_zones_follow_date_format() {
+    let wd = Workdir::new();
+    let book = wd.raw_xlsx(
+        "dates.xlsx",
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="B1" t="inlineStr"><is><t>Due</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>+9613123456</t></is></c><c r="B2" t="d"><v>2014-02-14T08:27:48.765Z</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>+9613123457</t></is></c><c r="B3" t="d"><v>2014-02-15T09:00:00+03:00</v></c></row>"#,
+    );
+    let (r, _) = dry_run(&wd, &book, "Due {{Due}}", &[]);
+    assert_eq!(
+        r.column("Message"),
+        ["Due 2014-02-14 08:27", "Due 2014-02-15 09:00"]
+    );
+    let (r, _) = dry_run(&wd, &book, "Due {{Due}}", &["--date-format", "%d/%m/%Y"]);
+    assert_eq!(r.column("Message"), ["Due 14/02/2014", "Due 15/02/2014"]);
+    // And the results keep them as dates.
+    assert!(
+        matches!(r.cell(0, "Due"), calamine::Data::DateTime(_)),
+        "{:?}",
+        r.cell(0, "Due")
+    );
+}
+
+#[test]
+fn ods_time_cells_read_as_times_not_iso_durations() {
+    let wd = Workdir::new();
+    let time = r#"<table:table-cell office:value-type="time" office:time-value="PT10H30M00S"><text:p>10:30</text:p></table:table-cell>"#;
+    let book = ods(
+        &wd,
+        "times.ods",
+        &[
+            row(&[text("Phone"), text("Name"), text("At")]),
+            row(&[text("+9613123456"), text("Rana"), time.to_owned()]),
+        ]
+        .concat(),
+    );
+    let (r, _) = dry_run(&wd, &book, "Hi {{Name}}, see you at {{At}}", &[]);
+    assert_eq!(r.column("Message"), ["Hi Rana, see you at 10:30"]);
+}
+
+#[test]
+fn whole_numbers_print_to_15_significant_digits() {
+    let wd = Workdir::new();
+    let book = wd.xlsx("long.xlsx", "Sheet1", |ws| {
+        ws.write_string(0, 0, "Phone")?;
+        ws.write_string(0, 1, "Code")?;
+        ws.write_string(1, 0, "+9613123456")?;
+        ws.write_number(1, 1, 12345678901234567890.0)?;
+        Ok(())
+    });
+    let (r, _) = dry_run(&wd, &book, "Code {{Code}}", &[]);
+    assert_eq!(r.column("Message"), ["Code 12345678901234600000"]);
+}
+
+/// The error line of a run on `book` that must be refused with exit 2; checks that no reader
+/// internals (Rust debug text, record numbers) are in it.
+fn refusal(wd: &Workdir, book: &std::path::Path) -> String {
+    let stderr = expect_exit(wd.dry_run(book, &["--sender", "OTSMS"]), 2);
+    for internal in ["BytesText", "Borrowed", "Text(", "Mismatch", "0x", "{ "] {
+        assert!(!stderr.contains(internal), "{internal} in: {stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn an_encrypted_ods_is_password_protected_not_damaged() {
+    let wd = Workdir::new();
+    // LibreOffice keeps the manifest readable and describes the encryption there; the
+    // content is ciphertext (here: bytes that are no XML at all).
+    let book = ods_with_manifest(
+        &wd,
+        "locked.ods",
+        "\u{1}\u{2}<<not xml",
+        r#"<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/><manifest:key-derivation manifest:key-derivation-name="PBKDF2" manifest:iteration-count="1024" manifest:salt="x"/></manifest:encryption-data>"#,
+    );
+    let stderr = refusal(&wd, &book);
+    assert!(
+        stderr.contains("locked.ods: the workbook is password-protected"),
+        "{stderr}"
+    );
+}
+
+/// `contacts.xls` with an XOR-obfuscation FILEPASS record right after its first BOF, as
+/// Excel writes a file protected by a password in its oldest scheme.
+#[test]
+fn an_xor_protected_xls_is_password_protected_not_damaged() {
+    let wd = Workdir::new();
+    let mut xls = std::fs::read("tests/fixtures/contacts.xls").expect("the fixture");
+    // The globals substream's BOF starts the workbook stream's first sector.
+    let bof = [0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00];
+    let at = (512..xls.len())
+        .step_by(512)
+        .find(|&i| xls[i..].starts_with(&bof))
+        .expect("a BOF record");
+    let after_bof = at + 4 + 16;
+    // INTERFACEHDR, MMS and INTERFACEEND (16 bytes) become FILEPASS (XOR, key and
+    // verifier) and INTERFACEHDR: the stream keeps its length.
+    assert_eq!(&xls[after_bof..after_bof + 2], &[0xE1, 0x00]);
+    let records = [
+        0x2F, 0x00, 0x06, 0x00, 0x00, 0x00, 0x34, 0x12, 0x78, 0x56, // FILEPASS, XOR
+        0xE1, 0x00, 0x02, 0x00, 0xB0, 0x04, // INTERFACEHDR
+    ];
+    xls[after_bof..after_bof + records.len()].copy_from_slice(&records);
+    let book = wd.file("xor.xls", xls);
+    let stderr = refusal(&wd, &book);
+    assert!(
+        stderr.contains("xor.xls: the workbook is password-protected"),
+        "{stderr}"
+    );
+    // The RC4-encrypted fixture says the same, and the plain one still reads.
+    let rc4 = wd.file(
+        "rc4.xls",
+        std::fs::read("tests/fixtures/encrypted.xls").expect("the fixture"),
+    );
+    assert!(refusal(&wd, &rc4).contains("password-protected"));
+    let plain = wd.file(
+        "plain.xls",
+        std::fs::read("tests/fixtures/contacts.xls").expect("the fixture"),
+    );
+    expect_exit(
+        wd.dry_run(&plain, &["--sender", "OTSMS", "--template", "Hi {{Name}}"]),
+        1,
+    );
+}
+
+#[test]
+fn an_excel_4_workbook_is_named_as_too_old() {
+    let wd = Workdir::new();
+    // BIFF4: a bare record stream, BOF (0x0409, version 0, worksheet 0x0010), a LABEL, EOF.
+    let mut biff = vec![0x09, 0x04, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00];
+    biff.extend([0x04, 0x02, 0x0C, 0x00, 0, 0, 0, 0, 0x0F, 0x00, 0x05, 0x00]);
+    biff.extend(b"Phone");
+    biff.extend([0x0A, 0x00, 0x00, 0x00]);
+    let book = wd.file("old.xls", biff);
+    let stderr = refusal(&wd, &book);
+    assert!(
+        stderr.contains("old.xls: this workbook is in the format of Excel 4.0 or older, which smsmerge cannot read: save it as .xlsx"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_damaged_ods_is_explained_without_the_parser_s_words() {
+    let wd = Workdir::new();
+    // A cell where a row must be: calamine's reader names the event it found.
+    let book = ods(
+        &wd,
+        "odd.ods",
+        &format!(
+            "<table:table-row>{}<text:p>stray</text:p></table:table-row>",
+            text("Phone")
+        ),
+    );
+    let stderr = refusal(&wd, &book);
+    assert!(
+        stderr.contains("odd.ods: the workbook is damaged or truncated"),
+        "{stderr}"
+    );
+}
+
+/// A KSpread-style ods: every element on its own line, indented, so there is whitespace
+/// between the cells of a row. It is valid OpenDocument, and reads like the compact form.
+#[test]
+fn whitespace_between_ods_cells_is_not_damage() {
+    let wd = Workdir::new();
+    let rows = [
+        row(&[text("Phone"), text("Name")]),
+        row(&[text("+9613123456"), text("Rana")]),
+    ]
+    .concat()
+    .replace("<table:table-cell", "\n      <table:table-cell")
+    .replace("</table:table-row>", "\n    </table:table-row>")
+    .replace("<table:table-row>", "\n    <table:table-row>");
+    let book = ods(&wd, "kspread.ods", &rows);
+    // The text inside a cell keeps its own spaces.
+    let (r, _) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert_eq!(r.column("Message"), ["Hi Rana"]);
+    assert_eq!(r.statuses(), ["READY"]);
+}
+
+/// LibreOffice keeps what was in cells that a merge covers; a person sees the merged cell
+/// only, and so does smsmerge: the covered content is not a row, nor part of one.
+#[test]
+fn cells_covered_by_a_merge_are_not_rows() {
+    let wd = Workdir::new();
+    let covered = |s: &str| {
+        format!(
+            r#"<table:covered-table-cell office:value-type="string"><text:p>{s}</text:p></table:covered-table-cell>"#
+        )
+    };
+    let merged_phone = r#"<table:table-cell table:number-rows-spanned="2" office:value-type="string"><text:p>+9613123456</text:p></table:table-cell>"#;
+    let rows = [
+        row(&[text("Phone"), text("Name")]),
+        row(&[merged_phone.to_owned(), text("Rana")]),
+        // Under the merged phone cell: a covered cell still holding an old number.
+        row(&[covered("+9613999999")]),
+        row(&[text("+9613123457"), text("Sami")]),
+    ]
+    .concat();
+    let book = ods(&wd, "merged.ods", &rows);
+    let (r, _) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert_eq!(r.column("Row"), ["2", "4"]);
+    assert_eq!(r.column("Message"), ["Hi Rana", "Hi Sami"]);
+}
