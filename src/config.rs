@@ -45,6 +45,8 @@ pub struct ConfigFile {
     pub price_per_segment: Option<f64>,
     /// The currency written after estimated prices (`"SAR"`).
     pub currency: Option<String>,
+    /// Default `--header-row`: the 1-based row the column titles are in.
+    pub header_row: Option<u32>,
 }
 
 /// A config file that was found and read.
