@@ -267,3 +267,61 @@ fn cells_covered_by_a_merge_are_not_rows() {
     assert_eq!(r.column("Row"), ["2", "4"]);
     assert_eq!(r.column("Message"), ["Hi Rana", "Hi Sami"]);
 }
+
+/// The office layout: a merged title in row 1 ("Customer list, December"), a blank row,
+/// then the column titles.
+fn titled_book(wd: &Workdir) -> PathBuf {
+    wd.xlsx("titled.xlsx", "Customers", |ws| {
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        ws.merge_range(0, 0, 0, 2, "Customer list, December", &bold)?;
+        for (c, title) in ["Phone", "Name", "City"].iter().enumerate() {
+            ws.write_string(2, c as u16, *title)?;
+        }
+        ws.write_string(3, 0, "+9613123456")?;
+        ws.write_string(3, 1, "Rana")?;
+        ws.write_string(3, 2, "Beirut")?;
+        Ok(())
+    })
+}
+
+#[test]
+fn a_title_row_above_the_header_is_skipped_with_a_note() {
+    let wd = Workdir::new();
+    let book = titled_book(&wd);
+    let (r, stderr) = dry_run(&wd, &book, "Hi {{Name}} in {{City}}", &[]);
+    assert_eq!(r.headers[..4], ["Row", "Phone", "Name", "City"]);
+    assert_eq!(r.column("Row"), ["4"]);
+    assert_eq!(r.column("Message"), ["Hi Rana in Beirut"]);
+    assert!(
+        stderr.contains(r#"row 1 of sheet "Customers" ("Customer list, December") is a title above the header, skipped; if it is the header, give --header-row 1"#),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn header_row_names_the_header_from_the_flag_or_the_config() {
+    let wd = Workdir::new();
+    // Two lines of notes above the titles: no lone title, so only --header-row finds them.
+    let book = wd.xlsx_rows(
+        "notes.xlsx",
+        &[
+            &["Exported", "2026-12-01"],
+            &["By", "the CRM"],
+            &["Phone", "Name"],
+            &["+9613123456", "Rana"],
+        ],
+    );
+    let (r, stderr) = dry_run(&wd, &book, "Hi {{Name}}", &["--header-row", "3"]);
+    assert_eq!(r.column("Row"), ["4"]);
+    assert_eq!(r.column("Message"), ["Hi Rana"]);
+    assert!(!stderr.contains("title"), "{stderr}");
+    wd.file("smsmerge.toml", "header_row = 3\n");
+    let (r, _) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert_eq!(r.column("Message"), ["Hi Rana"]);
+    // Zero is no row.
+    let stderr = expect_exit(
+        wd.dry_run(&book, &["--sender", "OTSMS", "--header-row", "0"]),
+        2,
+    );
+    assert!(stderr.contains("--header-row"), "{stderr}");
+}

@@ -109,6 +109,9 @@ pub struct Table {
     pub untitled_columns: Vec<String>,
     /// Further untitled columns with data, too many to keep, left out.
     pub ignored_columns: usize,
+    /// A lone title above the header (`Customer list, December`), skipped: its 1-based row
+    /// and text.
+    pub title: Option<(u32, String)>,
 }
 
 /// Which sheet to read: `--sheet NAME|N`.
@@ -194,6 +197,9 @@ pub struct Wanted<'a> {
     pub test: &'a dyn Fn(&Headers) -> bool,
     /// What is looked for, for the error: "a recipient column (phone, mobile, ...)".
     pub description: String,
+    /// The 1-based row of the header (`--header-row`); `None`: the first non-empty row, or
+    /// the one after it when that is a lone title.
+    pub header_row: Option<u32>,
     /// How to fix it, for the error: "name the column with --to COLUMN".
     pub hint: String,
     /// A fix that fits a sheet's header, better than the general hint: "use --to Tel".
@@ -265,14 +271,16 @@ fn read_unguarded(
         && !matches!(book.kind, Kind::Csv)
         && let Some(sheet) = sheets.iter().find(|s| same_sheet_name(&s.name, name))
     {
-        found(match book.read_sheet(&sheet.name, None, &mut |_, _| {}) {
-            Ok(SheetRead::Table(table)) => Ok(table),
-            Ok(SheetRead::Empty | SheetRead::Unwanted(_)) => Err(BookError::EmptySheet {
-                path: path.to_owned(),
-                sheet: sheet.name.clone(),
-            }),
-            Err(e) => Err(e),
-        });
+        found(
+            match book.read_sheet(&sheet.name, None, None, &mut |_, _| {}) {
+                Ok(SheetRead::Table(table)) => Ok(table),
+                Ok(SheetRead::Empty | SheetRead::Unwanted(_)) => Err(BookError::EmptySheet {
+                    path: path.to_owned(),
+                    sheet: sheet.name.clone(),
+                }),
+                Err(e) => Err(e),
+            },
+        );
     }
     match choice {
         SheetChoice::Named(name) => {
@@ -281,7 +289,7 @@ fn read_unguarded(
                 wanted: name.clone(),
                 sheets: list_names(&sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>()),
             })?;
-            match book.read_sheet(&sheet.name, None, on_rows)? {
+            match book.read_sheet(&sheet.name, None, wanted.header_row, on_rows)? {
                 SheetRead::Table(table) => Ok(table),
                 SheetRead::Empty | SheetRead::Unwanted(_) => Err(BookError::EmptySheet {
                     path: path.to_owned(),
@@ -296,7 +304,7 @@ fn read_unguarded(
                 s.auto_candidate && !companion_name.is_some_and(|c| same_sheet_name(&s.name, c))
             });
             for sheet in candidates {
-                match book.read_sheet(&sheet.name, Some(wanted.test), on_rows)? {
+                match book.read_sheet(&sheet.name, Some(wanted.test), wanted.header_row, on_rows)? {
                     SheetRead::Table(table) => return Ok(table),
                     SheetRead::Empty => {}
                     SheetRead::Unwanted(headers) => {
@@ -485,10 +493,12 @@ impl Book {
         &mut self,
         sheet: &str,
         wanted: Option<&dyn Fn(&Headers) -> bool>,
+        header_row: Option<u32>,
         on_rows: &mut OnRows<'_>,
     ) -> Result<SheetRead, BookError> {
         let path = &self.path;
         let mut builder = TableBuilder::new(wanted);
+        builder.header_row_wanted = header_row.map(|n| n.saturating_sub(1));
         builder.on_rows = Some(on_rows);
         match &mut self.kind {
             Kind::Xlsx(b) => {
@@ -1132,6 +1142,15 @@ struct TableBuilder<'a> {
     shown: usize,
     header_cells: Vec<(u32, Value)>,
     header_row: Option<u32>,
+    /// `--header-row`, 0-based: rows above it are not read; no title is looked for.
+    header_row_wanted: Option<u32>,
+    /// A first non-empty row of one text cell, held until the next row says whether it is a
+    /// title (the next row has several titles) or the header of a one-column sheet.
+    title_cells: Option<(u32, Vec<(u32, Value)>)>,
+    /// The title that was skipped.
+    title: Option<(u32, String)>,
+    /// Whether the first row was already looked at as a possible title.
+    title_checked: bool,
     /// Sheet column → table column, for the titled columns (indexed by sheet column, up to
     /// the last titled one: a lookup per cell, so no hashing).
     titled: Vec<Option<usize>>,
@@ -1158,6 +1177,10 @@ impl<'a> TableBuilder<'a> {
             shown: 0,
             header_cells: Vec::new(),
             header_row: None,
+            header_row_wanted: None,
+            title_cells: None,
+            title: None,
+            title_checked: false,
             titled: Vec::new(),
             texts: TextInterner::default(),
             headers: None,
@@ -1187,7 +1210,7 @@ impl<'a> TableBuilder<'a> {
             return Flow::Stop;
         }
         self.current_row = Some(row);
-        if value.is_blank() {
+        if value.is_blank() || self.header_row_wanted.is_some_and(|first| row < first) {
             return Flow::Continue;
         }
         // Excel has 16 384 columns (A to XFD); a file that claims more is damaged or hostile,
@@ -1220,13 +1243,45 @@ impl<'a> TableBuilder<'a> {
                 return Flow::Continue;
             }
             self.header_cells.sort_by_key(|(col, _)| *col);
-            let format = crate::book::value::ValueFormat::default();
-            let names = self
-                .header_cells
-                .iter()
-                .map(|(_, v)| crate::book::value::trim_visible(&format.display(v)).to_owned())
-                .collect();
-            let headers = Headers::new(names);
+            let headers = self.header_names();
+            if self.header_row_wanted.is_none()
+                && !self.title_checked
+                && self.could_be_title(&headers)
+            {
+                self.title_checked = true;
+                let row = self.header_row.unwrap_or_default();
+                self.title_cells = Some((row, std::mem::take(&mut self.header_cells)));
+                return Flow::Continue;
+            }
+            if let Some((title_row, title_cells)) = self.title_cells.take() {
+                let several_titles = self.header_cells.len() >= 2
+                    && self
+                        .header_cells
+                        .iter()
+                        .all(|(_, v)| matches!(v, Value::Text(_)));
+                if several_titles {
+                    let text = title_cells
+                        .first()
+                        .map(|(_, v)| crate::book::value::ValueFormat::default().display(v))
+                        .unwrap_or_default();
+                    self.title = Some((title_row + 1, text));
+                } else {
+                    // The lone cell was the header of a one-column sheet, and this row its
+                    // first data row.
+                    let data_row = self.header_row;
+                    let data = std::mem::replace(&mut self.header_cells, title_cells);
+                    self.header_row = Some(title_row);
+                    if self.end_row() == Flow::Stop {
+                        return Flow::Stop;
+                    }
+                    self.current_row = data_row;
+                    for (col, value) in data {
+                        let _ = self.push(data_row.unwrap_or_default(), col, value);
+                    }
+                    return self.end_row();
+                }
+            }
+            let headers = self.header_names();
             if let Some(wanted) = self.wanted
                 && !wanted(&headers)
             {
@@ -1266,6 +1321,24 @@ impl<'a> TableBuilder<'a> {
         Flow::Continue
     }
 
+    /// The header as read so far, its cells in column order.
+    fn header_names(&self) -> Headers {
+        let format = crate::book::value::ValueFormat::default();
+        Headers::new(
+            self.header_cells
+                .iter()
+                .map(|(_, v)| crate::book::value::trim_visible(&format.display(v)).to_owned())
+                .collect(),
+        )
+    }
+
+    /// Whether a first row may be a title above the header: one text cell (a merged title's
+    /// value is in its first cell) that is not itself a header the caller wants.
+    fn could_be_title(&self, headers: &Headers) -> bool {
+        matches!(self.header_cells.as_slice(), [(_, Value::Text(_))])
+            && !self.wanted.is_some_and(|wanted| wanted(headers))
+    }
+
     /// Shows the rows completed since the last call to `on_rows`.
     fn show_rows(&mut self) {
         if let (Some(on_rows), Some(headers)) = (self.on_rows.as_mut(), &self.headers) {
@@ -1276,6 +1349,12 @@ impl<'a> TableBuilder<'a> {
 
     fn finish(mut self, path: &Path, sheet: &str) -> Result<SheetRead, BookError> {
         if self.rejected_headers.is_none() {
+            self.end_row();
+        }
+        // A lone cell with nothing below it is the header of an empty one-column sheet.
+        if let Some((row, cells)) = self.title_cells.take() {
+            self.header_cells = cells;
+            self.header_row = Some(row);
             self.end_row();
         }
         if self.untitled.is_empty() && self.shown < self.rows.len() {
@@ -1303,6 +1382,7 @@ impl<'a> TableBuilder<'a> {
             rows: self.rows,
             untitled_columns,
             ignored_columns: self.ignored_columns,
+            title: self.title,
         }))
     }
 
@@ -1677,10 +1757,84 @@ mod tests {
         let wanted: &dyn Fn(&Headers) -> bool = &|h| h.find("phone").is_some();
         let mut b = TableBuilder::new(Some(wanted));
         assert_eq!(b.push(0, 0, Value::text("Notes")), Flow::Continue);
+        assert_eq!(b.push(0, 1, Value::text("More")), Flow::Continue);
         assert_eq!(b.push(1, 0, Value::text("x")), Flow::Stop);
         let SheetRead::Unwanted(headers) = b.finish(Path::new("x"), "S").unwrap() else {
             panic!("expected an unwanted header");
         };
-        assert_eq!(headers.names(), ["Notes"]);
+        assert_eq!(headers.names(), ["Notes", "More"]);
+    }
+
+    /// Rows of text cells, `(row, col, text)`, through a builder wanting a phone column.
+    fn built(cells: &[(u32, u32, &str)], header_row: Option<u32>) -> Table {
+        let wanted: &dyn Fn(&Headers) -> bool = &|h| h.find("phone").is_some();
+        let mut b = TableBuilder::new(Some(wanted));
+        b.header_row_wanted = header_row;
+        for (row, col, text) in cells {
+            if b.push(*row, *col, Value::text(*text)) == Flow::Stop {
+                break;
+            }
+        }
+        match b.finish(Path::new("x"), "S") {
+            Ok(SheetRead::Table(t)) => t,
+            Ok(SheetRead::Unwanted(h)) => panic!("unwanted header {:?}", h.names()),
+            other => panic!("{other:?}", other = other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn a_lone_title_above_the_header_is_skipped_and_reported() {
+        let t = built(
+            &[
+                (0, 0, "Customer list, December"),
+                (2, 0, "Phone"),
+                (2, 1, "Name"),
+                (3, 0, "961"),
+                (3, 1, "Rana"),
+            ],
+            None,
+        );
+        assert_eq!(t.headers.names(), ["Phone", "Name"]);
+        assert_eq!(t.title, Some((1, "Customer list, December".to_owned())));
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].number, 4);
+    }
+
+    #[test]
+    fn a_one_column_sheet_keeps_its_header_and_first_row() {
+        let wanted: &dyn Fn(&Headers) -> bool = &|h| h.find("tel").is_some() || h.len() == 1;
+        let mut b = TableBuilder::new(Some(wanted));
+        for (row, text) in [(0, "Numbers"), (1, "961"), (2, "962")] {
+            b.push(row, 0, Value::text(text));
+        }
+        let SheetRead::Table(t) = b.finish(Path::new("x"), "S").unwrap() else {
+            panic!("a table");
+        };
+        assert_eq!(t.headers.names(), ["Numbers"]);
+        assert_eq!(t.title, None);
+        let numbers: Vec<u32> = t.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [2, 3]);
+        // A wanted one-cell header is never a title.
+        let t = built(&[(0, 0, "Phone"), (1, 0, "961"), (1, 1, "x")], None);
+        assert_eq!(t.headers.names(), ["Phone", "B"]);
+        assert_eq!(t.rows.len(), 1);
+    }
+
+    #[test]
+    fn header_row_names_the_header_and_rows_above_are_not_read() {
+        let t = built(
+            &[
+                (0, 0, "Report"),
+                (0, 1, "for December"),
+                (1, 0, "Phone"),
+                (1, 1, "Name"),
+                (2, 0, "961"),
+            ],
+            Some(1),
+        );
+        assert_eq!(t.headers.names(), ["Phone", "Name"]);
+        assert_eq!(t.title, None);
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].number, 3);
     }
 }

@@ -486,6 +486,13 @@ pub struct SendArgs {
     #[arg(long, value_name = "CC", help_heading = "Message")]
     pub country_code: Option<String>,
 
+    /// Row (1-based) holding the column titles, when rows above it are not data.
+    ///
+    /// A title or notes above the header. [default: the first non-empty row, after a lone
+    /// title row]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_048_576), help_heading = "Input")]
+    pub header_row: Option<u32>,
+
     /// strftime format for dates in messages.
     ///
     /// [default: %Y-%m-%d, and %Y-%m-%d %H:%M for date-times]

@@ -48,6 +48,8 @@ pub struct ConfigFile {
     /// A regular expression every acceptance of the gateway must match (`'^\d+$'`); an
     /// answer that does not is not taken as one.
     pub success_pattern: Option<String>,
+    /// Default `--header-row`: the 1-based row the column titles are in.
+    pub header_row: Option<u32>,
 }
 
 /// A config file that was found and read.

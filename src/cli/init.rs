@@ -278,6 +278,7 @@ mod tests {
             price_per_segment,
             currency,
             success_pattern,
+            header_row,
         } = file;
         assert!(password.is_none(), "the starter config holds no password");
         assert!(uid.is_some() && username.is_some() && password_file.is_some());
@@ -288,6 +289,7 @@ mod tests {
         assert_eq!(gsm_substitute, Some(true));
         assert!(max_total_segments.is_some() && price_per_segment.is_some());
         assert!(currency.is_some() && success_pattern.is_some());
+        assert_eq!(header_row, Some(2));
     }
 
     #[test]

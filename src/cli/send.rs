@@ -302,6 +302,12 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
         (table, planning.join().ok().flatten())
     });
     let table = table?;
+    if let Some((row, title)) = &table.title {
+        terminal::note(format!(
+            "row {row} of sheet {:?} ({title:?}) is a title above the header, skipped; if it is the header, give --header-row {row}",
+            table.sheet
+        ));
+    }
     if !table.untitled_columns.is_empty() {
         const SHOWN: usize = 10;
         let mut columns =
@@ -417,6 +423,7 @@ fn plan_while_reading(
                 rows: Vec::new(),
                 untitled_columns: Vec::new(),
                 ignored_columns: 0,
+                title: None,
             };
             let bound = settings.bind(&probe, named.get()).ok()?;
             early = Some((

@@ -47,6 +47,8 @@ pub struct SendSettings {
     pub message_column: String,
     /// `--sender`, checked.
     pub sender: Option<String>,
+    /// `--header-row` (or the config's `header_row`): the 1-based row of the titles.
+    pub header_row: Option<u32>,
     /// `--country-code`.
     pub country: Option<CountryCode>,
     /// `--date-format`, checked.
@@ -391,6 +393,7 @@ impl SendSettings {
                 .clone()
                 .map_or(SheetChoice::Auto, SheetChoice::Named),
             to: args.to.clone(),
+            header_row: args.header_row.or_else(|| file.and_then(|f| f.header_row)),
             template,
             template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
@@ -440,12 +443,14 @@ impl SendSettings {
             Some(name) => Wanted {
                 test,
                 description: format!("a column {name:?} (from --to)"),
+                header_row: self.header_row,
                 hint: "check the spelling, or choose the sheet with --sheet".to_owned(),
                 suggest: &|_| None,
             },
             None => Wanted {
                 test,
                 description: format!("a recipient column ({})", RECIPIENT_HEADERS.join(", ")),
+                header_row: self.header_row,
                 hint: "name the column with --to COLUMN, or choose the sheet with --sheet"
                     .to_owned(),
                 suggest: &|headers| suggest_recipient_column(headers).map(|s| s.to_string()),

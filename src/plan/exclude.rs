@@ -51,6 +51,7 @@ impl ExcludeList {
         let wanted = Wanted {
             test: &any,
             description: "numbers".to_owned(),
+            header_row: None,
             hint: "put one number per row in the first column".to_owned(),
             suggest: &|_| None,
         };

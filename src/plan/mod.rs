@@ -716,6 +716,7 @@ mod tests {
                 .collect(),
             untitled_columns: Vec::new(),
             ignored_columns: 0,
+            title: None,
         }
     }
 

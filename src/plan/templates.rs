@@ -234,6 +234,7 @@ mod tests {
                 .collect(),
             untitled_columns: Vec::new(),
             ignored_columns: 0,
+            title: None,
         }
     }
 
