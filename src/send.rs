@@ -432,6 +432,12 @@ async fn send_plan(
         }
     }
     let journal = Journal::open(&journal_path, header)?;
+    if journal.mended() {
+        terminal::warn(format!(
+            "the last line of {} was torn (the process or the machine stopped while writing it) and is cut off; a message whose answer it held is UNCERTAIN",
+            journal_path.display()
+        ));
+    }
     let stop: Arc<Stop> = Arc::new(Stop::new());
     let signals = Signals::new().context("cannot watch for Ctrl-C")?;
     let signals = tokio::spawn(watch_signals(signals, Arc::clone(&stop)));
@@ -618,7 +624,28 @@ fn earlier_run(settings: &SendSettings, path: &std::path::Path) -> Result<Earlie
     if !path.exists() {
         return Ok(Earlier::Nothing);
     }
-    let previous = journal::load(path)?;
+    let previous = match journal::load(path) {
+        Ok(previous) => previous,
+        // Damage inside the journal (not a torn last line, which is read past) cannot be
+        // resumed from; `--fresh` sets it aside, kept for a person to look at.
+        Err(e) if e.is::<journal::Damaged>() => {
+            if !settings.fresh {
+                bail!(
+                    "{e:#}; it cannot be resumed from: --fresh sets it aside and starts over (messages it recorded as sent would be sent again)"
+                );
+            }
+            if !settings.yes && !terminal::confirm(&format!("{e:#}. Set it aside and start over?"))?
+            {
+                bail!("nothing sent: not confirmed");
+            }
+            terminal::warn(format!(
+                "{} cannot be read; it is kept aside and a new run starts (--fresh)",
+                path.display()
+            ));
+            return Ok(Earlier::Replace { finished: false });
+        }
+        Err(e) => return Err(e),
+    };
     let Some(header) = previous.header.clone() else {
         return Ok(Earlier::Replace { finished: false });
     };
