@@ -115,7 +115,28 @@ pub fn earlier_run(
     if !path.exists() {
         return Ok(Earlier::Nothing);
     }
-    let previous = journal::load(path)?;
+    let previous = match journal::load(path) {
+        Ok(previous) => previous,
+        // Damage inside the journal (not a torn last line, which is read past) cannot be
+        // resumed from; `--fresh` sets it aside, kept for a person to look at.
+        Err(e) if e.is::<journal::Damaged>() => {
+            if !settings.fresh {
+                bail!(
+                    "{e:#}; it cannot be resumed from: --fresh sets it aside and starts over (messages it recorded as sent would be sent again)"
+                );
+            }
+            if !settings.yes && !terminal::confirm(&format!("{e:#}. Set it aside and start over?"))?
+            {
+                bail!("nothing sent: not confirmed");
+            }
+            terminal::warn(format!(
+                "{} cannot be read; it is kept aside and a new run starts (--fresh)",
+                path.display()
+            ));
+            return Ok(Earlier::Replace(Replaced::Nothing));
+        }
+        Err(e) => return Err(e),
+    };
     let Some(header) = previous.header.clone() else {
         return Ok(Earlier::Replace(Replaced::Nothing));
     };

@@ -675,6 +675,12 @@ async fn send_plan(
         _ => None,
     };
     let journal = Journal::open(&journal_path, header)?;
+    if journal.mended() {
+        terminal::warn(format!(
+            "the last line of {} was torn (the process or the machine stopped while writing it) and is cut off; a message whose answer it held is UNCERTAIN",
+            journal_path.display()
+        ));
+    }
     let stop: Arc<Stop> = Arc::new(Stop::new());
     let signals = tokio::spawn(watch_signals(Arc::clone(&stop), signals));
     let mut progress = Progress::new(cost.messages(), settings.quiet);

@@ -280,7 +280,11 @@ pub struct Covered {
     pub uncertain: usize,
 }
 
-/// Reads a journal; a torn last line (the process died writing it) is ignored.
+/// Reads a journal. A torn last line (the process died writing it, the disk filled, the power
+/// went) is ignored: it is a record that never became durable, so its attempt never left, and
+/// an outcome lost that way leaves its message UNCERTAIN (its attempt line is whole). A torn
+/// record that an older smsmerge resumed behind, gluing its run header to the fragment, is
+/// read the same way: the fragment is dropped and the header kept.
 pub fn load(path: &Path) -> Result<Previous> {
     let file = File::open(path).with_context(|| format!("journal {}", path.display()))?;
     let mut previous = Previous::default();
@@ -292,7 +296,17 @@ pub fn load(path: &Path) -> Result<Previous> {
         let record: Record = match serde_json::from_str(&line) {
             Ok(record) => record,
             Err(_) if lines.peek().is_none() => break,
-            Err(e) => anyhow::bail!("journal {} line {number} is damaged: {e}", path.display()),
+            Err(e) => match glued_header(&line) {
+                Some(header) => header,
+                None => {
+                    return Err(Damaged {
+                        path: path.to_owned(),
+                        line: number,
+                        error: e.to_string(),
+                    }
+                    .into());
+                }
+            },
         };
         match record {
             Record::Run(header) => {
@@ -334,6 +348,70 @@ pub fn first_header(path: &Path) -> Result<Option<RunHeader>> {
     })
 }
 
+/// A journal line that is not a record, inside the journal (a torn last line is not damage).
+#[derive(Debug, thiserror::Error)]
+#[error("journal {} line {line} is damaged: {error}", path.display())]
+pub struct Damaged {
+    /// The journal.
+    pub path: PathBuf,
+    /// The line, from 1.
+    pub line: usize,
+    /// What the JSON parser said.
+    pub error: String,
+}
+
+/// The run header at the end of a line that starts with a torn record.
+fn glued_header(line: &str) -> Option<Record> {
+    const HEADER: &str = r#"{"type":"run""#;
+    let at = line.rfind(HEADER).filter(|&at| at > 0)?;
+    match serde_json::from_str(&line[at..]) {
+        Ok(record @ Record::Run(_)) => Some(record),
+        _ => None,
+    }
+}
+
+/// Makes the journal end with a whole line before a run appends to it: a torn last line is cut
+/// off (see [`load`]), and a last record that is whole but for its newline gets one. Returns
+/// how many bytes were cut.
+fn mend_tail(file: &mut File) -> std::io::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    const CHUNK: u64 = 64 * 1024;
+    let len = file.metadata()?.len();
+    let mut end = len;
+    let mut tail: Vec<u8> = Vec::new();
+    // Back from the end, a chunk at a time, to the last newline (or the start).
+    let line_start = loop {
+        if end == 0 {
+            break 0;
+        }
+        let start = end.saturating_sub(CHUNK);
+        let mut chunk = vec![0; (end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut chunk)?;
+        if end == len && chunk.last() == Some(&b'\n') {
+            return Ok(0);
+        }
+        let newline = chunk.iter().rposition(|&b| b == b'\n');
+        chunk.extend_from_slice(&tail);
+        tail = chunk;
+        if let Some(at) = newline {
+            tail.drain(..=at);
+            break start + at as u64 + 1;
+        }
+        end = start;
+    };
+    if tail.is_empty() {
+        return Ok(0);
+    }
+    if serde_json::from_slice::<Record>(&tail).is_ok() {
+        file.seek(SeekFrom::End(0))?;
+        file.write_all(b"\n")?;
+        return Ok(0);
+    }
+    file.set_len(line_start)?;
+    Ok(len - line_start)
+}
+
 /// The journal of a run in progress.
 ///
 /// Records are serialized into a buffer and reach the file in batches: [`Journal::flush`]
@@ -347,6 +425,8 @@ pub struct Journal {
     buffer: Mutex<Buffered>,
     for_sync: Arc<File>,
     synced: tokio::sync::Mutex<u64>,
+    /// Bytes of a torn last line that [`Journal::open`] cut off.
+    cut: u64,
 }
 
 /// Records not yet written, and how many records there have been.
@@ -362,11 +442,17 @@ struct Buffered {
 impl Journal {
     /// Opens (creating or appending to) the journal and writes the run header durably: this
     /// is also the probe that finds an unwritable folder or a full disk before any send.
+    ///
+    /// A torn last line left by an earlier run is cut off first (see [`load`]): this run's
+    /// header must start a line of its own, or the journal would be damaged from then on.
     pub fn open(path: &Path, header: RunHeader) -> Result<Journal> {
-        let file = File::options()
+        let mut file = File::options()
             .create(true)
+            .read(true)
             .append(true)
             .open(path)
+            .with_context(|| format!("cannot write the journal {}", path.display()))?;
+        let cut = mend_tail(&mut file)
             .with_context(|| format!("cannot write the journal {}", path.display()))?;
         let for_sync = Arc::new(
             file.try_clone()
@@ -383,6 +469,7 @@ impl Journal {
             }),
             for_sync,
             synced: tokio::sync::Mutex::new(0),
+            cut,
         };
         journal
             .append(&Record::Run(header))
@@ -395,6 +482,12 @@ impl Journal {
     /// Where it is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether opening it cut off a torn last line (a record an earlier run never finished
+    /// writing), so the user can be told.
+    pub fn mended(&self) -> bool {
+        self.cut > 0
     }
 
     fn buffered(&self) -> std::io::Result<std::sync::MutexGuard<'_, Buffered>> {
@@ -720,6 +813,97 @@ mod tests {
         text.push_str("\n{}\n");
         std::fs::write(&path, &text).unwrap();
         assert!(load(&path).is_err());
+    }
+
+    /// What a kill, a full disk or a power cut mid-write leaves: the journal of one run, its
+    /// last record (`k(1)`'s outcome) torn after `keep` bytes of its line.
+    async fn torn_journal(path: &Path) -> String {
+        let journal = Journal::open(path, header()).unwrap();
+        journal.attempt(&k(0), 2, 1).await.unwrap();
+        journal.outcome(&k(0), 2, &sent()).unwrap();
+        journal.attempt(&k(1), 3, 1).await.unwrap();
+        journal.outcome(&k(1), 3, &sent()).unwrap();
+        journal.close(false).await.unwrap();
+        drop(journal);
+        let text = std::fs::read_to_string(path).unwrap();
+        let last = text.trim_end().rfind('\n').unwrap() + 1;
+        let torn = &text[..last + 20];
+        std::fs::write(path, torn).unwrap();
+        torn.to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_torn_last_line_is_cut_off_before_a_run_appends_and_its_message_is_uncertain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let torn = torn_journal(&path).await;
+        let previous = load(&path).unwrap();
+        assert_eq!(previous.carried_outcome(&k(0).to_string()), Some(sent()));
+        let second = previous.carried_outcome(&k(1).to_string()).unwrap();
+        assert_eq!(second.status, Status::Uncertain, "its outcome never landed");
+        // The resume appends its header on a line of its own, and a second resume reads it.
+        let journal = Journal::open(&path, header()).unwrap();
+        assert!(journal.mended());
+        journal.attempt(&k(2), 4, 1).await.unwrap();
+        journal.close(false).await.unwrap();
+        drop(journal);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let whole = &torn[..torn.rfind('\n').unwrap() + 1];
+        assert!(text.starts_with(whole), "nothing whole was cut");
+        assert!(text[whole.len()..].starts_with(r#"{"type":"run""#));
+        let journal = Journal::open(&path, header()).unwrap();
+        assert!(!journal.mended());
+        drop(journal);
+        let previous = load(&path).unwrap();
+        assert_eq!(previous.attempted.len(), 3);
+        assert_eq!(
+            previous
+                .carried_outcome(&k(1).to_string())
+                .map(|o| o.status),
+            Some(Status::Uncertain)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_last_record_missing_only_its_newline_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt(&k(0), 2, 1).await.unwrap();
+        journal.close(false).await.unwrap();
+        drop(journal);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.trim_end()).unwrap();
+        let journal = Journal::open(&path, header()).unwrap();
+        assert!(!journal.mended());
+        drop(journal);
+        let previous = load(&path).unwrap();
+        assert_eq!(previous.attempted[&k(0).to_string()], 1);
+        assert!(std::fs::read_to_string(&path).unwrap().starts_with(&text));
+    }
+
+    /// An older smsmerge resumed right after a torn line, gluing its run header to it: that
+    /// line is read as the header, so such a journal resumes too.
+    #[tokio::test]
+    async fn a_run_header_glued_to_a_torn_line_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let torn = torn_journal(&path).await;
+        let mut glued = torn.clone();
+        glued.push_str(&serde_json::to_string(&Record::Run(header())).unwrap());
+        glued.push('\n');
+        std::fs::write(&path, &glued).unwrap();
+        let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt(&k(2), 4, 1).await.unwrap();
+        drop(journal);
+        let previous = load(&path).unwrap();
+        assert!(previous.header.is_some());
+        assert_eq!(previous.attempted.len(), 3);
+        assert!(!previous.finished);
+        // Damage that is not a torn record before a header is still damage.
+        std::fs::write(&path, format!("{torn}\n{{\"type\":\"attempt\"}}\n\n")).unwrap();
+        let error = load(&path).unwrap_err();
+        assert!(error.is::<Damaged>(), "{error:#}");
     }
 
     #[tokio::test]

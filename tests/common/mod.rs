@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod held;
+pub mod running;
 
 use assert_cmd::Command;
 use calamine::{Data, Reader, open_workbook_auto};
@@ -110,6 +111,20 @@ impl Workdir {
                         ws.write_string(r as u32, c as u16, *cell)?;
                     }
                 }
+            }
+            Ok(())
+        })
+    }
+
+    /// `book.xlsx`: `n` one-segment messages to distinct numbers, row `i` to `+9617` and `i`
+    /// in seven digits, saying "Message number i".
+    pub fn numbered_book(&self, n: usize) -> PathBuf {
+        self.xlsx("book.xlsx", "Sheet1", |ws| {
+            ws.write_string(0, 0, "Phone")?;
+            ws.write_string(0, 1, "Message")?;
+            for i in 0..n {
+                ws.write_string(i as u32 + 1, 0, format!("+9617{i:07}"))?;
+                ws.write_string(i as u32 + 1, 1, format!("Message number {i}"))?;
             }
             Ok(())
         })
