@@ -47,13 +47,7 @@ fn a_missing_sender_and_a_missing_message_say_how_to_give_them() {
     let wd = Workdir::new();
     let book = wd.xlsx_rows("book.xlsx", &[&["Phone", "Text"], &["96170000001", "Hi"]]);
     // A dry run needs no sender; a real send does, and says so before any connection.
-    let mut send = wd.command();
-    send.args(["send", "book.xlsx", "--yes", "--template", "Hi"])
-        .args(["--base-url", "http://127.0.0.1:9"])
-        .env("OTSMS_UID", "1")
-        .env("OTSMS_USERNAME", "u")
-        .env("OTSMS_PASSWORD", "p");
-    let stderr = one_line_error(send);
+    let stderr = one_line_error(wd.send_without_sender("book.xlsx", &["--template", "Hi"]));
     assert!(stderr.contains("give --sender ID"), "{stderr}");
     let stderr = one_line_error(wd.dry_run(&book, &["--sender", "OTSMS"]));
     assert!(

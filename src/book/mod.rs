@@ -1735,18 +1735,10 @@ mod tests {
         assert_eq!(from_iso_duration("PT10H30M00S"), time(10, 30, 0));
         assert_eq!(from_iso_duration("PT0H05M30S"), time(0, 5, 30));
         assert!(matches!(from_iso_duration("PT23H59M59,5S"), Value::Time(_)));
-        assert_eq!(
-            from_iso_duration("P1DT2H"),
-            Value::Duration(chrono::TimeDelta::hours(26))
-        );
-        assert_eq!(
-            from_iso_duration("PT36H00M00S"),
-            Value::Duration(chrono::TimeDelta::hours(36))
-        );
-        assert_eq!(
-            from_iso_duration("-PT1H"),
-            Value::Duration(chrono::TimeDelta::hours(-1))
-        );
+        for (iso, hours) in [("P1DT2H", 26), ("PT36H00M00S", 36), ("-PT1H", -1)] {
+            let elapsed = Value::Duration(chrono::TimeDelta::hours(hours));
+            assert_eq!(from_iso_duration(iso), elapsed, "{iso}");
+        }
         for bad in ["P", "PT", "PT10", "P1Y", "10:30", "PTXH"] {
             assert_eq!(from_iso_duration(bad), Value::text(bad), "{bad}");
         }

@@ -190,6 +190,19 @@ impl Workdir {
         self.path(&format!("{stem}.simulated.xlsx"))
     }
 
+    /// A real `smsmerge send BOOK --yes ARGS...` with an account but no sender, to a gateway
+    /// address where nothing listens: for refusals that must come before any connection.
+    pub fn send_without_sender(&self, book: &str, args: &[&str]) -> Command {
+        let mut cmd = self.command();
+        cmd.args(["send", book, "--yes"])
+            .args(args)
+            .args(["--base-url", "http://127.0.0.1:9"])
+            .env("OTSMS_UID", "1")
+            .env("OTSMS_USERNAME", "u")
+            .env("OTSMS_PASSWORD", "p");
+        cmd
+    }
+
     /// `smsmerge send BOOK --dry-run ARGS...`
     pub fn dry_run(&self, book: &Path, args: &[&str]) -> Command {
         let mut cmd = self.command();
