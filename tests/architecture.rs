@@ -68,10 +68,23 @@ fn resolve(src: &Path, path: &[String]) -> Option<PathBuf> {
         .find_map(|n| file_of(src, &path[..n]).filter(|_| n > 0))
 }
 
-/// The code of a file without its comments (doc links are not imports) and string literals.
+/// The code of a file without its unit tests, its comments (doc links are not imports) and
+/// string literals.
 fn code_of(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
+    // A file's unit tests (its `#[cfg(test)] mod tests`, at the end) are not its imports:
+    // their `super` is the file itself.
+    let mut lines = text.lines().peekable();
+    let mut code_lines = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.starts_with("#[cfg(test)]")
+            && lines.peek().is_some_and(|next| next.starts_with("mod "))
+        {
+            break;
+        }
+        code_lines.push(line);
+    }
+    for line in code_lines {
         let code = match line.find("//") {
             Some(at) => &line[..at],
             None => line,
@@ -167,12 +180,11 @@ fn imports_of(src: &Path, file: &Path) -> Vec<(Vec<String>, String)> {
     let text = std::fs::read_to_string(file).expect("a readable source file");
     let code = code_of(&text);
     let here = module_of(src, file);
-    // A mod.rs's `super` is its folder's parent; a file's, its folder.
-    let is_folder = file.file_name().is_some_and(|n| n == "mod.rs");
+    // `super` is the module above this one: for src/book/open.rs (book::open) it is book,
+    // for src/book/mod.rs (book) the crate root.
     let parent = |levels: usize| -> Vec<String> {
         let mut module = here.clone();
-        let drop = if is_folder { levels } else { levels + 1 } - 1;
-        for _ in 0..=drop {
+        for _ in 0..levels {
             module.pop();
         }
         module
