@@ -9,12 +9,11 @@ mod common;
 
 use common::clock::TestClock;
 use common::held::HeldGateway;
+use common::running::Running;
 use common::{Results, SimProcess, Workdir};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 /// Noon, 1 June 2025, UTC: "now" for the tests below, unless they move it.
 const NOON: &str = "2025-06-01T12:00:00Z";
@@ -25,22 +24,6 @@ const ACCOUNT: [(&str, &str); 3] = [
     ("OTSMS_USERNAME", "demo"),
     ("OTSMS_PASSWORD", "demo"),
 ];
-
-/// No run here may take longer.
-const DEADLINE: Duration = Duration::from_secs(60);
-
-/// A workbook of `n` one-segment messages to distinct numbers.
-fn book(wd: &Workdir, n: usize) -> PathBuf {
-    wd.xlsx("book.xlsx", "Sheet1", |ws| {
-        ws.write_string(0, 0, "Phone")?;
-        ws.write_string(0, 1, "Message")?;
-        for i in 0..n {
-            ws.write_string(i as u32 + 1, 0, format!("+9617{i:07}"))?;
-            ws.write_string(i as u32 + 1, 1, format!("Message number {i}"))?;
-        }
-        Ok(())
-    })
-}
 
 /// `smsmerge send BOOK --simulate --yes ARGS...` at noon, to its end.
 fn send_simulated(wd: &Workdir, book: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
@@ -61,7 +44,7 @@ fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
 #[test]
 fn no_wait_inside_quiet_hours_exits_75_and_touches_nothing() {
     let wd = Workdir::new();
-    let book = book(&wd, 3);
+    let book = wd.numbered_book(3);
     // An earlier run's results, which a run that sends nothing must leave alone.
     let results = wd.file("book.results.xlsx", "earlier results");
     let assert = send_simulated(
@@ -94,7 +77,7 @@ fn no_wait_inside_quiet_hours_exits_75_and_touches_nothing() {
 #[test]
 fn no_wait_before_not_before_exits_75() {
     let wd = Workdir::new();
-    let book = book(&wd, 3);
+    let book = wd.numbered_book(3);
     let assert = send_simulated(
         &wd,
         &book,
@@ -121,7 +104,7 @@ fn no_wait_before_not_before_exits_75() {
 #[test]
 fn not_before_in_the_past_and_quiet_hours_elsewhere_send_at_once() {
     let wd = Workdir::new();
-    let book = book(&wd, 3);
+    let book = wd.numbered_book(3);
     let assert = send_simulated(
         &wd,
         &book,
@@ -144,7 +127,7 @@ fn not_before_in_the_past_and_quiet_hours_elsewhere_send_at_once() {
 #[test]
 fn a_dry_run_says_a_real_send_would_wait_and_does_not() {
     let wd = Workdir::new();
-    let book = book(&wd, 2);
+    let book = wd.numbered_book(2);
     let clock = TestClock::new(NOON);
     let assert = wd
         .dry_run(
@@ -221,7 +204,7 @@ fn malformed_schedules_are_refused_in_one_line_before_anything_is_read() {
 #[test]
 fn quiet_hours_from_the_config_file_and_off_on_the_command_line() {
     let wd = Workdir::new();
-    let book = book(&wd, 2);
+    let book = wd.numbered_book(2);
     wd.file(
         "smsmerge.toml",
         "quiet_hours = \"11:00-13:00\"\ntimezone = \"UTC\"\n",
@@ -234,78 +217,17 @@ fn quiet_hours_from_the_config_file_and_off_on_the_command_line() {
 // ---------------------------------------------------------------------------------------------
 // A send that the window interrupts, and Ctrl-C while waiting
 
-/// `smsmerge send` as a child, stderr to a file, killed when dropped.
-struct Running {
-    child: Child,
-    stderr: PathBuf,
-}
-
-impl Running {
-    fn start(wd: &Workdir, book: &Path, url: &str, clock: &TestClock, args: &[&str]) -> Running {
-        let stderr = wd.path("run.stderr");
-        let child = wd
-            .process()
-            .arg("send")
-            .arg(book)
-            .args(["--base-url", url, "--yes", "--sender", "OTSMS"])
-            .args(args)
-            .envs(ACCOUNT)
-            .env(clock.env().0, clock.env().1)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).expect("create the stderr file"))
-            .spawn()
-            .expect("start smsmerge send");
-        Running { child, stderr }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// Waits until stderr holds `text`.
-    #[track_caller]
-    fn wait_for(&mut self, text: &str) {
-        let started = Instant::now();
-        while !self.stderr().contains(text) {
-            if let Some(status) = self.child.try_wait().expect("poll the child") {
-                panic!(
-                    "smsmerge ended ({status}) before {text:?}:\n{}",
-                    self.stderr()
-                );
-            }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "no {text:?}:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    /// Waits for the end; the exit code.
-    #[track_caller]
-    fn wait(&mut self) -> Option<i32> {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("poll the child") {
-                return status.code();
-            }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "still running:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `smsmerge send BOOK --base-url URL --yes --sender OTSMS ARGS...` on `clock`, as a child.
+fn start(wd: &Workdir, book: &Path, url: &str, clock: &TestClock, args: &[&str]) -> Running {
+    let mut command = wd.process();
+    command
+        .arg("send")
+        .arg(book)
+        .args(["--base-url", url, "--yes", "--sender", "OTSMS"])
+        .args(args)
+        .envs(ACCOUNT)
+        .env(clock.env().0, clock.env().1);
+    Running::spawn(wd, command)
 }
 
 /// Regression: the "sending resumed" line was written only when a once-a-second tick looked
@@ -318,9 +240,9 @@ fn sending_pauses_for_quiet_hours_and_resumes_after_them() {
     const N: usize = 10;
     let wd = Workdir::new();
     let gateway = HeldGateway::start("1000");
-    let book = book(&wd, N);
+    let book = wd.numbered_book(N);
     let clock = TestClock::new("2025-06-01T20:59:00Z");
-    let mut run = Running::start(
+    let mut run = start(
         &wd,
         &book,
         &gateway.url,
@@ -351,7 +273,7 @@ fn sending_pauses_for_quiet_hours_and_resumes_after_them() {
     clock.set("2025-06-01T21:00:00Z");
     third.accept();
     fourth.accept();
-    run.wait_for("smsmerge: quiet hours 21:00-22:00 (UTC): waiting until 22:00 (in 1h0m)");
+    run.wait_for_line("smsmerge: quiet hours 21:00-22:00 (UTC): waiting until 22:00 (in 1h0m)");
     assert!(
         gateway.try_next().is_none(),
         "a request started in quiet hours"
@@ -363,8 +285,9 @@ fn sending_pauses_for_quiet_hours_and_resumes_after_them() {
     while arrivals.len() < N {
         take(&mut arrivals).accept();
     }
-    assert_eq!(run.wait(), Some(0), "{}", run.stderr());
-    let stderr = run.stderr();
+    let done = run.wait();
+    done.expect_code(0);
+    let stderr = done.stderr;
     let resumed = stderr
         .find("smsmerge: sending resumed")
         .unwrap_or_else(|| panic!("no resume line:\n{stderr}"));
@@ -390,25 +313,20 @@ fn sending_pauses_for_quiet_hours_and_resumes_after_them() {
 fn ctrl_c_while_waiting_stops_at_once_and_a_rerun_sends_everything() {
     let wd = Workdir::new();
     let sim = SimProcess::start(&wd, &[]);
-    let book = book(&wd, 5);
+    let book = wd.numbered_book(5);
     let clock = TestClock::new(NOON);
-    let mut run = Running::start(
+    let mut run = start(
         &wd,
         &book,
         &sim.url,
         &clock,
         &["--quiet-hours", "11:00-13:00", "--timezone", "UTC"],
     );
-    run.wait_for("waiting until 13:00");
-    let status = std::process::Command::new("kill")
-        .arg("-INT")
-        .arg(run.child.id().to_string())
-        .status()
-        .expect("run kill");
-    assert!(status.success());
+    run.wait_for_line("waiting until 13:00");
+    run.signal("INT");
     // An hour of quiet is left on the test's clock, which stands still: only the stop can
     // end this run.
-    assert_eq!(run.wait(), Some(130), "{}", run.stderr());
+    run.wait().expect_code(130);
     assert_eq!(sim.accepted(), 0, "nothing was sent");
     let results = Results::read(&wd.path("book.results.xlsx"));
     for i in 0..5 {
@@ -420,10 +338,10 @@ fn ctrl_c_while_waiting_stops_at_once_and_a_rerun_sends_everything() {
     assert!(!wd.path("book.results.xlsx.journal.lock").exists());
 
     // Outside quiet hours the same batch resumes and sends every message once.
-    drop(run);
     clock.set("2025-06-01T13:00:00Z");
-    let mut rerun = Running::start(&wd, &book, &sim.url, &clock, &[]);
-    assert_eq!(rerun.wait(), Some(0), "{}", rerun.stderr());
+    start(&wd, &book, &sim.url, &clock, &[])
+        .wait()
+        .expect_code(0);
     let results = Results::read(&wd.path("book.results.xlsx"));
     assert_eq!(results.statuses(), ["SENT"; 5]);
     assert_eq!(sim.accepted(), 5);

@@ -500,12 +500,19 @@ impl<G: Gateway> Context<'_, G> {
                     )
                 });
             }
-            // Closed never: the semaphore lives as long as the batch.
-            let Ok(slot) = self.slots.acquire().await else {
-                return RowOutcome::new(Status::NotSent, "not sent: the batch ended");
+            // A stop ends the wait for a slot and for the rate limiter at once: nothing is
+            // sent after it, so nothing is worth waiting for.
+            let slot = match self.unless_stopped(self.slots.acquire()).await {
+                Some(Ok(slot)) => slot,
+                // Closed never: the semaphore lives as long as the batch.
+                Some(Err(_)) | None => {
+                    return self.stopped(attempts).unwrap_or_else(|| {
+                        RowOutcome::new(Status::NotSent, "not sent: the batch ended")
+                    });
+                }
             };
             if let Some(limiter) = self.limiter {
-                limiter.until_ready().await;
+                self.unless_stopped(limiter.until_ready()).await;
             }
             if let Some(outcome) = self.stopped(attempts) {
                 return outcome;
@@ -545,7 +552,9 @@ impl<G: Gateway> Context<'_, G> {
                             format!("gave up after {attempts} attempts: {reason}"),
                         );
                     }
-                    tokio::time::sleep(self.backoff(attempts, retry_after)).await;
+                    // The next turn of the loop finds the stop, if it came meanwhile.
+                    let wait = self.backoff(attempts, retry_after);
+                    self.unless_stopped(tokio::time::sleep(wait)).await;
                 }
                 SendError::Uncertain { reason } => {
                     if !self.settings.retry_uncertain || resent_uncertain {
@@ -572,6 +581,14 @@ impl<G: Gateway> Context<'_, G> {
                     );
                 }
             }
+        }
+    }
+
+    /// Runs `wait` to its end, or until the batch is stopped (`None`).
+    async fn unless_stopped<F: std::future::Future>(&self, wait: F) -> Option<F::Output> {
+        tokio::select! {
+            done = wait => Some(done),
+            () = self.batch.stop.stopped() => None,
         }
     }
 
@@ -895,6 +912,95 @@ mod tests {
             ]
         );
         assert!(done.outcomes[2].detail.contains("internal error"));
+    }
+
+    /// Sends `plan` and sets the stop `after` into the batch; returns what was dispatched
+    /// and when (on tokio's clock) `send_all` returned.
+    async fn stopped_after(
+        gateway: &Scripted,
+        plan: &Plan,
+        settings: &DispatchSettings,
+        after: Duration,
+    ) -> (Dispatched, Duration) {
+        let outcomes = crate::outcome::from_plan(plan);
+        let mut progress = Progress::new(plan.rows.len(), true);
+        let keys = crate::journal::keys(plan);
+        let stop = Stop::new();
+        let batch = Batch {
+            plan,
+            keys: &keys,
+            journal: None,
+            stop: &stop,
+            timing: None,
+        };
+        let started = tokio::time::Instant::now();
+        let ctrl_c = async {
+            tokio::time::sleep(after).await;
+            stop.set(StopReason::Interrupted).unwrap();
+        };
+        let (done, ()) = tokio::join!(
+            send_all(gateway, &batch, outcomes, settings, &mut progress),
+            ctrl_c
+        );
+        (done, started.elapsed())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_ends_the_rate_limiters_wait_at_once() {
+        // One a second, 32 waiting: the last would wait half a minute.
+        let plan = plan(40);
+        let gateway = Scripted::default();
+        let mut s = settings();
+        s.rate = Some(1.0);
+        s.concurrency = 32;
+        let (done, took) = stopped_after(&gateway, &plan, &s, Duration::from_millis(2500)).await;
+        assert_eq!(
+            took,
+            Duration::from_millis(2500),
+            "no wait outlived the stop"
+        );
+        let sent = done.outcomes.iter().filter(|o| o.status == Status::Sent);
+        assert_eq!(sent.count(), 3, "released at 0, 1 and 2 s");
+        assert!(
+            done.outcomes[3..]
+                .iter()
+                .all(|o| o.status == Status::NotSent && &*o.detail == "not sent: interrupted")
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_ends_a_retry_after_wait_at_once() {
+        let plan = plan(2);
+        let first = plan.rows[0].recipient.clone().unwrap();
+        let busy = SendError::Retryable {
+            reason: "gateway answered HTTP 429".into(),
+            retry_after: Some(Duration::from_secs(120)),
+        };
+        let gateway = Scripted::default().script(&first, vec![busy]);
+        let mut s = settings();
+        s.concurrency = 1;
+        s.backoff = Duration::from_secs(60);
+        let (done, took) = stopped_after(&gateway, &plan, &s, Duration::from_secs(1)).await;
+        assert_eq!(took, Duration::from_secs(1));
+        assert_eq!(gateway.requests_for(&first), 1);
+        // Its one request was refused: certainly not sent, so NOT SENT for a rerun to send.
+        assert_eq!(done.outcomes[0].status, Status::NotSent);
+        assert_eq!(done.outcomes[0].attempts, Some(1));
+        // The wait holds no slot: the other message went meanwhile.
+        assert_eq!(done.outcomes[1].status, Status::Sent);
+        assert_eq!(done.stopped_by, Some(StopReason::Interrupted));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_ends_a_backoff_at_once() {
+        let plan = plan(1);
+        let first = plan.rows[0].recipient.clone().unwrap();
+        let gateway = Scripted::default().script(&first, vec![retryable(); 5]);
+        let mut s = settings();
+        s.backoff = Duration::from_secs(100);
+        let (done, took) = stopped_after(&gateway, &plan, &s, Duration::from_secs(3)).await;
+        assert_eq!(took, Duration::from_secs(3));
+        assert_eq!(done.outcomes[0].status, Status::NotSent);
     }
 
     #[tokio::test]
