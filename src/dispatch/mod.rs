@@ -922,9 +922,9 @@ mod tests {
         settings: &DispatchSettings,
         after: Duration,
     ) -> (Dispatched, Duration) {
-        let outcomes = crate::outcome::from_plan(plan);
-        let mut progress = Progress::new(plan.rows.len(), true);
-        let keys = crate::journal::keys(plan);
+        let outcomes = crate::plan::outcome::from_plan(plan);
+        let mut events = crate::dispatch::events::Ignored;
+        let keys = crate::dispatch::journal::keys(plan);
         let stop = Stop::new();
         let batch = Batch {
             plan,
@@ -939,7 +939,7 @@ mod tests {
             stop.set(StopReason::Interrupted).unwrap();
         };
         let (done, ()) = tokio::join!(
-            send_all(gateway, &batch, outcomes, settings, &mut progress),
+            send_all(gateway, &batch, outcomes, settings, &mut events),
             ctrl_c
         );
         (done, started.elapsed())
