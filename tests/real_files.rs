@@ -325,3 +325,53 @@ fn header_row_names_the_header_from_the_flag_or_the_config() {
     );
     assert!(stderr.contains("--header-row"), "{stderr}");
 }
+
+/// An .xlsm as old Excel macros leave it: a worksheet and an Excel 4.0 macro sheet.
+#[test]
+fn a_macro_sheet_is_skipped_with_a_warning_and_the_other_sheets_read() {
+    use std::io::Read;
+    let wd = Workdir::new();
+    let plain = wd.xlsx_rows(
+        "plain.xlsx",
+        &[&["Phone", "Name"], &["+9613123456", "Rana"]],
+    );
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(&plain).expect("open")).expect("a zip");
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).expect("a part");
+        let mut data = Vec::new();
+        part.read_to_end(&mut data).expect("read a part");
+        parts.push((part.name().expect("a part name").into_owned(), data));
+    }
+    for (name, data) in &mut parts {
+        let text = String::from_utf8(data.clone()).unwrap_or_default();
+        if name == "xl/workbook.xml" {
+            *data = text
+                .replace(
+                    "</sheets>",
+                    r#"<sheet name="Macro1" sheetId="9" r:id="rId99"/></sheets>"#,
+                )
+                .into_bytes();
+        } else if name == "xl/_rels/workbook.xml.rels" {
+            *data = text
+                .replace("</Relationships>", r#"<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>"#)
+                .into_bytes();
+        }
+    }
+    parts.push((
+        "xl/macrosheets/sheet1.xml".to_owned(),
+        br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData/></xm:macrosheet>"#.to_vec(),
+    ));
+    let entries: Vec<(&str, &[u8])> = parts
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let book = wd.file("macros.xlsm", stored_zip(&entries));
+    let (r, stderr) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert_eq!(r.column("Message"), ["Hi Rana"]);
+    assert!(
+        stderr.contains(r#"macros.xlsm: sheet "Macro1" is an Excel 4.0 macro sheet, which smsmerge cannot read; it is skipped"#),
+        "{stderr}"
+    );
+}

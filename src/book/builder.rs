@@ -287,6 +287,7 @@ impl<'a> TableBuilder<'a> {
             untitled_columns,
             ignored_columns: self.ignored_columns,
             title: self.title,
+            skipped_sheets: Vec::new(),
         }))
     }
 

@@ -5,10 +5,10 @@ use super::archive::*;
 use super::builder::*;
 use super::csv::*;
 use super::error::*;
-use super::ods_repair;
 use super::sniff::*;
 use super::table::*;
-use calamine::{Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+use super::{macro_sheets, ods_repair};
+use calamine::{Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx, XlsxError};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -43,6 +43,8 @@ pub(super) type Reading = BufReader<File>;
 pub(super) struct Book {
     pub(super) path: PathBuf,
     pub(super) kind: Kind,
+    /// Sheets left out when it was opened (Excel 4.0 macro sheets).
+    pub(super) skipped_sheets: Vec<String>,
 }
 
 /// The reader for each supported kind of input.
@@ -78,10 +80,13 @@ impl Book {
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
         let magic = sniff(path)?;
+        let mut skipped_sheets = Vec::new();
         let kind = match (magic, ext.as_str()) {
             (Magic::Zip, ext) => {
                 let shape = check_archive(path)?;
-                open_zip(path, ext, shape)?
+                let (kind, skipped) = open_zip(path, ext, shape)?;
+                skipped_sheets = skipped;
+                kind
             }
             (Magic::OldBiff, _) => {
                 return Err(BookError::TooOld {
@@ -116,6 +121,7 @@ impl Book {
         Ok(Book {
             path: path.to_owned(),
             kind,
+            skipped_sheets,
         })
     }
 
@@ -186,7 +192,11 @@ impl Book {
             }
             Kind::Csv => read_csv(path, &mut builder)?,
         }
-        builder.finish(path, sheet)
+        let mut read = builder.finish(path, sheet)?;
+        if let SheetRead::Table(table) = &mut read {
+            table.skipped_sheets = self.skipped_sheets.clone();
+        }
+        Ok(read)
     }
 }
 
@@ -220,11 +230,21 @@ pub(super) fn push_range(builder: &mut TableBuilder<'_>, range: &calamine::Range
 /// xlsx, xlsm, xlsb and ods are all zip archives: the extension says which reader to try
 /// first, and the others are tried when it fails, so a file saved under the wrong name still
 /// opens. When none can read it, the error of the reader the extension asked for is reported.
-pub(super) fn open_zip(path: &Path, ext: &str, shape: ArchiveShape) -> Result<Kind, BookError> {
-    type Opener = fn(&Path, ArchiveShape) -> Result<Kind, BookError>;
-    let xlsx: Opener = |p, _| Ok(Kind::Xlsx(Box::new(open_calamine(p, xlsx_error)?)));
-    let xlsb: Opener = |p, _| Ok(Kind::Xlsb(Box::new(open_calamine(p, xlsb_error)?)));
-    let ods: Opener = |p, shape| Ok(Kind::Ods(Box::new(open_ods(p, shape)?)));
+pub(super) fn open_zip(
+    path: &Path,
+    ext: &str,
+    shape: ArchiveShape,
+) -> Result<(Kind, Vec<String>), BookError> {
+    type Opener = fn(&Path, ArchiveShape) -> Result<(Kind, Vec<String>), BookError>;
+    let xlsx: Opener = |p, _| {
+        let (book, skipped) = open_xlsx(p)?;
+        Ok((Kind::Xlsx(Box::new(book)), skipped))
+    };
+    let xlsb: Opener = |p, _| {
+        let book = open_calamine(p, xlsb_error)?;
+        Ok((Kind::Xlsb(Box::new(book)), Vec::new()))
+    };
+    let ods: Opener = |p, shape| Ok((Kind::Ods(Box::new(open_ods(p, shape)?)), Vec::new()));
     let order = match ext {
         "xlsb" => [xlsb, xlsx, ods],
         "ods" => [ods, xlsx, xlsb],
@@ -240,6 +260,32 @@ pub(super) fn open_zip(path: &Path, ext: &str, shape: ArchiveShape) -> Result<Ki
         }
     }
     Err(first_error.unwrap_or_else(|| corrupt(path, "unreadable zip archive")))
+}
+
+/// Opens an xlsx or xlsm; one with Excel 4.0 macro sheets, which calamine refuses whole, is
+/// opened from a copy without them (in an unnamed temporary file): their names come back.
+pub(super) fn open_xlsx(path: &Path) -> Result<(Xlsx<Reading>, Vec<String>), BookError> {
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    match Xlsx::new(BufReader::new(file)) {
+        Ok(book) => Ok((book, Vec::new())),
+        Err(XlsxError::Unrecognized {
+            typ: "sheet:type", ..
+        }) => {
+            let file = File::open(path).map_err(|e| io_error(path, e))?;
+            let mut archive = zip::ZipArchive::new(BufReader::new(file))
+                .map_err(|_| corrupt(path, BROKEN_ZIP))?;
+            let mut copy = tempfile::tempfile().map_err(|e| io_error(path, e))?;
+            let skipped = macro_sheets::without_macro_sheets(
+                &mut archive,
+                std::io::BufWriter::new(&mut copy),
+            )
+            .map_err(|_| corrupt(path, UNKNOWN_CONTENT))?;
+            std::io::Seek::rewind(&mut copy).map_err(|e| io_error(path, e))?;
+            let book = Xlsx::new(BufReader::new(copy)).map_err(|e| xlsx_error(path, e))?;
+            Ok((book, skipped))
+        }
+        Err(e) => Err(xlsx_error(path, e)),
+    }
 }
 
 /// Opens an ods, from a repaired copy (in an unnamed temporary file, gone with the process)

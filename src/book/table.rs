@@ -95,6 +95,8 @@ pub struct Table {
     /// A lone title above the header (`Customer list, December`), skipped: its 1-based row
     /// and text.
     pub title: Option<(u32, String)>,
+    /// Sheets of the workbook that cannot be read and were left out (Excel 4.0 macro sheets).
+    pub skipped_sheets: Vec<String>,
 }
 
 /// Which sheet to read: `--sheet NAME|N`.

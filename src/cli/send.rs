@@ -302,6 +302,12 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
         (table, planning.join().ok().flatten())
     });
     let table = table?;
+    for sheet in &table.skipped_sheets {
+        terminal::warn(format!(
+            "{}: sheet {sheet:?} is an Excel 4.0 macro sheet, which smsmerge cannot read; it is skipped",
+            table.path.display()
+        ));
+    }
     if let Some((row, title)) = &table.title {
         terminal::note(format!(
             "row {row} of sheet {:?} ({title:?}) is a title above the header, skipped; if it is the header, give --header-row {row}",
@@ -424,6 +430,7 @@ fn plan_while_reading(
                 untitled_columns: Vec::new(),
                 ignored_columns: 0,
                 title: None,
+                skipped_sheets: Vec::new(),
             };
             let bound = settings.bind(&probe, named.get()).ok()?;
             early = Some((

@@ -717,6 +717,7 @@ mod tests {
             untitled_columns: Vec::new(),
             ignored_columns: 0,
             title: None,
+            skipped_sheets: Vec::new(),
         }
     }
 

@@ -235,6 +235,7 @@ mod tests {
             untitled_columns: Vec::new(),
             ignored_columns: 0,
             title: None,
+            skipped_sheets: Vec::new(),
         }
     }
 
