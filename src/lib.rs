@@ -105,3 +105,4 @@ pub mod job;
 pub mod plan;
 pub mod report;
 pub mod text;
+pub mod ui;

@@ -41,6 +41,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Balance(args) => balance::run(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        // The page is a face of its own over the engine: `main` starts it, not this face.
+        Command::Ui(_) => Err(anyhow::anyhow!(
+            "`smsmerge ui` is started by the binary, not the command line's dispatch"
+        )),
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
     }
