@@ -11,7 +11,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     smsmerge::cli::panics::install_hook();
     let cli = smsmerge::cli::args::Cli::parse();
-    match smsmerge::cli::run(cli) {
+    // The page is a face of its own beside the command line, so the binary starts it.
+    let ran = match cli.command {
+        smsmerge::cli::args::Command::Ui(args) => smsmerge::ui::run(&args),
+        command => smsmerge::cli::run(smsmerge::cli::args::Cli { command }),
+    };
+    match ran {
         Ok(exit) => exit.into(),
         Err(err) => {
             smsmerge::cli::terminal::error(&err);

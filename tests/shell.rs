@@ -117,6 +117,7 @@ fn man_out_writes_a_page_per_command() {
         "smsmerge-balance.1",
         "smsmerge-report.1",
         "smsmerge-simulate.1",
+        "smsmerge-ui.1",
         "smsmerge-completions.1",
         "smsmerge-man.1",
     ];

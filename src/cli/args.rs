@@ -221,6 +221,13 @@ pub enum Command {
     /// Serve a simulator of the OpenTech API on loopback, for trying smsmerge without an
     /// account.
     Simulate(SimulateArgs),
+    /// Open the whole job in a page in the browser: workbook, message, check, send, results.
+    ///
+    /// Serves the page on 127.0.0.1 only and opens the default browser at its address (with a
+    /// one-time token). FOLDER is where workbooks are looked for and where results and
+    /// journals go, as `send` puts them. Ctrl-C stops the server; a send in progress stops as
+    /// `send` stops on Ctrl-C.
+    Ui(UiArgs),
     /// Print a completion script for a shell (see the README for where it goes).
     Completions(CompletionsArgs),
     /// Print the manual page, as roff: `smsmerge man | man -l -`.
@@ -412,6 +419,31 @@ pub struct ManArgs {
     /// Write every page into this folder instead (smsmerge.1, smsmerge-send.1, ...).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// Flags of `smsmerge ui`.
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// Folder of the workbooks, results and journals [default: the current one].
+    #[arg(value_name = "FOLDER")]
+    pub folder: Option<PathBuf>,
+
+    /// Port on 127.0.0.1 [default: a free one].
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    pub port: u16,
+
+    /// Print the address but do not open a browser.
+    #[arg(long)]
+    pub no_open: bool,
+
+    /// Config file [default: ./smsmerge.toml, else the user's config dir
+    /// smsmerge/config.toml].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Largest workbook the page accepts, in MB.
+    #[arg(long, value_name = "MB", default_value_t = 200)]
+    pub max_upload_mb: u64,
 }
 
 /// Flags of `smsmerge send`. Each one's first paragraph is its line in `-h`; `--help` shows

@@ -6,14 +6,13 @@
 pub mod args;
 pub mod balance;
 pub mod config;
+pub mod face;
 pub mod init;
 pub mod monitor;
 pub mod panics;
 pub mod preview;
 pub mod progress;
 pub mod rebuild;
-pub mod rerun;
-pub mod results_file;
 pub mod send;
 pub mod settings;
 pub mod shell;
@@ -25,21 +24,7 @@ use args::{Cli, Command};
 use settings::SendSettings;
 use std::process::ExitCode;
 
-/// How a run ended, as the process exit code scripts and cron read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Every row is fine (READY or SENT, or deliberately left out).
-    Success = 0,
-    /// Some rows were not sendable or not sent; the results say which.
-    Attention = 1,
-    /// Bad invocation or unreadable input: nothing was done.
-    BadInput = 2,
-    /// Not a time to send (quiet hours, `--not-before`) and `--no-wait`: nothing was done; try
-    /// again later. 75 is EX_TEMPFAIL of sysexits.h, "a temporary failure, retry later".
-    NotNow = 75,
-    /// Interrupted by the user.
-    Interrupted = 130,
-}
+pub use crate::job::Exit;
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
@@ -56,6 +41,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Balance(args) => balance::run(&args),
         Command::Report(args) => rebuild::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        // The page is a face of its own over the engine: `main` starts it, not this face.
+        Command::Ui(_) => Err(anyhow::anyhow!(
+            "`smsmerge ui` is started by the binary, not the command line's dispatch"
+        )),
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
     }

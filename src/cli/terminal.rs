@@ -93,11 +93,7 @@ pub fn plan_summary(table: &Table, totals: &Totals) -> String {
     out
 }
 
-/// One line of the plan: `  label         value`, labels in a column, so every part of the
-/// plan (totals, look-alikes, cost, gateway) lines up.
-pub fn plan_line(label: &str, value: impl std::fmt::Display) -> String {
-    format!("  {label:<14}{value}\n")
-}
+pub use crate::job::face::plan_line;
 
 /// Prints lines already laid out like the plan's.
 pub fn print_raw(text: &str) {
@@ -114,12 +110,7 @@ pub fn print_results_path(path: &Path) {
 
 /// The lines a real send adds to the plan: where the messages go, from whom, and the balance.
 pub fn print_send_plan(gateway: &str, sender: Option<&str>, balance: Option<&str>) {
-    let mut out = plan_line("gateway", gateway);
-    out.push_str(&plan_line("sender", sender.unwrap_or("per row")));
-    if let Some(balance) = balance {
-        out.push_str(&plan_line("balance", balance));
-    }
-    print_raw(&out);
+    print_raw(&crate::job::face::send_plan_lines(gateway, sender, balance));
 }
 
 /// Asks a yes/no question on the terminal; refuses to guess when there is no terminal to ask.
@@ -169,22 +160,11 @@ pub fn note(message: impl std::fmt::Display) {
 
 /// What a resumed run found already done.
 pub fn print_resumed(sent: usize, uncertain: usize, retry_uncertain: bool) {
-    let mut out = plan_line(
-        "already done",
-        format!("{sent} sent by an earlier run (not sent again)"),
-    );
-    if uncertain > 0 {
-        let fate = if retry_uncertain {
-            "re-sent now (--retry-uncertain)"
-        } else {
-            "not re-sent without --retry-uncertain"
-        };
-        out.push_str(&plan_line(
-            "uncertain",
-            format!("{uncertain} got no answer in an earlier run: {fate}"),
-        ));
-    }
-    print_raw(&out);
+    print_raw(&crate::job::face::resumed_lines(
+        sent,
+        uncertain,
+        retry_uncertain,
+    ));
 }
 
 pub use crate::text::words::plural;

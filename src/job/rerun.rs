@@ -8,10 +8,11 @@
 //! record to resume, so the next run simply starts, with any option changed. A simulated run
 //! never counts as sent.
 
-use crate::cli::settings::SendSettings;
-use crate::cli::terminal;
 use crate::dispatch::journal::{self, Covered, JournalKey, Previous};
+use crate::job::face::{Face, Said};
+use crate::job::settings::SendSettings;
 use crate::plan::outcome::{RowOutcome, Status};
+use crate::text::words::plural;
 use anyhow::{Context, Result, bail};
 use chrono::DateTime;
 use std::path::Path;
@@ -90,7 +91,7 @@ impl SentBefore {
     /// The line a rerun of a completely sent batch prints, and the `--json` reason.
     pub fn nothing_to_do(&self) -> String {
         let Covered { sent, uncertain } = self.covered;
-        let messages = terminal::plural(sent + uncertain, "message");
+        let messages = plural(sent + uncertain, "message");
         let uncertain = if uncertain == 0 {
             String::new()
         } else {
@@ -107,10 +108,11 @@ impl SentBefore {
 
 /// Reads the journal at `path` (if any) and decides what this run does with it, for the
 /// batch whose rows have these journal `keys`.
-pub fn earlier_run(
+pub async fn earlier_run(
     settings: &SendSettings,
     path: &Path,
     keys: &[Option<JournalKey>],
+    face: &mut dyn Face,
 ) -> Result<Earlier> {
     if !path.exists() {
         return Ok(Earlier::Nothing);
@@ -125,14 +127,17 @@ pub fn earlier_run(
                     "{e:#}; it cannot be resumed from: --fresh sets it aside and starts over (messages it recorded as sent would be sent again)"
                 );
             }
-            if !settings.yes && !terminal::confirm(&format!("{e:#}. Set it aside and start over?"))?
+            if !settings.yes
+                && !face
+                    .confirm(format!("{e:#}. Set it aside and start over?"))
+                    .await?
             {
                 bail!("nothing sent: not confirmed");
             }
-            terminal::warn(format!(
+            face.say(Said::Warning(format!(
                 "{} cannot be read; it is kept aside and a new run starts (--fresh)",
                 path.display()
-            ));
+            )));
             return Ok(Earlier::Replace(Replaced::Nothing));
         }
         Err(e) => return Err(e),
@@ -189,10 +194,10 @@ pub fn earlier_run(
         );
     }
     if journal::hash_file(&settings.book)? != header.input_hash {
-        terminal::warn(format!(
+        face.say(Said::Warning(format!(
             "{} changed since the unfinished run; messages it already sent are recognised by recipient, sender and text and are not sent again",
             settings.book.display()
-        ));
+        )));
     }
     Ok(Earlier::Resume(Box::new(previous)))
 }
