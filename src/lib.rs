@@ -38,6 +38,7 @@
 //!     untitled_columns: Vec::new(),
 //!     ignored_columns: 0,
 //!     title: None,
+//!     skipped_sheets: Vec::new(),
 //! };
 //! let template = Template::parse("Dear {{Name}}, your order is ready.")?;
 //! let settings = PlanSettings {
