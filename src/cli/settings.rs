@@ -19,7 +19,7 @@ use crate::plan::recipient::RECIPIENT_HEADERS;
 use crate::plan::templates::{self, NamedTemplates};
 use crate::plan::{self, MessageSource, PlanSettings};
 use crate::report::OutputFormat;
-use crate::text::phone::CountryCode;
+use crate::text::phone::{CountryCode, NumberRules};
 use crate::text::template::{BoundTemplate, Template};
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
@@ -49,8 +49,8 @@ pub struct SendSettings {
     pub sender: Option<String>,
     /// `--header-row` (or the config's `header_row`): the 1-based row of the titles.
     pub header_row: Option<u32>,
-    /// `--country-code`.
-    pub country: Option<CountryCode>,
+    /// `--country-code`, `--no-number-check`, `--allow-landlines`.
+    pub numbers: NumberRules,
     /// `--date-format`, checked.
     pub format: ValueFormat,
     /// `--allow-duplicates`.
@@ -297,6 +297,13 @@ impl SendSettings {
                     .map_err(|e| anyhow!("--country-code {cc:?}: {e}"))
             })
             .transpose()?;
+        let numbers = NumberRules {
+            country,
+            check_plan: !(args.no_number_check
+                || file.and_then(|f| f.no_number_check).unwrap_or(false)),
+            allow_landlines: args.allow_landlines
+                || file.and_then(|f| f.allow_landlines).unwrap_or(false),
+        };
         let format = ValueFormat::new(args.date_format.as_deref())?;
         let template_text = match (&args.template, &args.template_file) {
             (Some(text), _) => Some(text.clone()),
@@ -365,7 +372,7 @@ impl SendSettings {
             (_, Some(listed)) => listed.clone(),
             _ => Vec::new(),
         };
-        let exclude = read_exclude_lists(&exclude_paths, country.as_ref(), args.quiet)?;
+        let exclude = read_exclude_lists(&exclude_paths, &numbers, args.quiet)?;
         let schedule = schedule(args, file)?;
         let gsm_substitute =
             args.gsm_substitute || file.and_then(|f| f.gsm_substitute).unwrap_or(false);
@@ -377,7 +384,9 @@ impl SendSettings {
             template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
             sender: sender.clone(),
-            country_code: country.as_ref().map(ToString::to_string),
+            country_code: numbers.country.as_ref().map(ToString::to_string),
+            no_number_check: !numbers.check_plan,
+            allow_landlines: numbers.allow_landlines,
             date_format: args.date_format.clone(),
             allow_duplicates: args.allow_duplicates,
             max_segments: args.max_segments,
@@ -398,7 +407,7 @@ impl SendSettings {
             template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
             sender,
-            country,
+            numbers,
             format,
             allow_duplicates: args.allow_duplicates,
             max_segments: usize::from(args.max_segments),
@@ -508,7 +517,7 @@ impl SendSettings {
             message,
             sender_column,
             default_sender,
-            country: self.country.clone(),
+            numbers: self.numbers.clone(),
             allow_duplicates: self.allow_duplicates,
             max_segments: self.max_segments,
             format: self.format.clone(),
@@ -653,13 +662,13 @@ pub fn suggest_recipient_column(headers: &Headers) -> Option<RecipientSuggestion
 /// look).
 fn read_exclude_lists(
     paths: &[PathBuf],
-    country: Option<&CountryCode>,
+    rules: &NumberRules,
     quiet: bool,
 ) -> Result<Option<Arc<ExcludeList>>> {
     if paths.is_empty() {
         return Ok(None);
     }
-    let list = ExcludeList::read(paths, country)?;
+    let list = ExcludeList::read(paths, rules)?;
     if list.rejected > 0 {
         crate::cli::terminal::warn(format!(
             "--exclude: {} entr{} of {} are not phone numbers and match no row",
