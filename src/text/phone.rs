@@ -424,7 +424,7 @@ fn either_reading(digits: &str, code: &CountryCode, hint: Hint) -> Result<Known,
         // one, and what the plan finds wrong with it is the Detail.
         return match national {
             Some(known) => Ok(known),
-            None => international(format!("{}{digits}", code.digits())),
+            None => international(check_lengths(digits.to_owned())?),
         };
     }
     let international = numbering::check(digits).ok();
