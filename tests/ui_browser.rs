@@ -142,6 +142,18 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
     shown(&client, "#workbook").await;
     shot(&client, "01-start").await;
 
+    // A document renamed to .xlsx: send's one-line error, in the page.
+    let letter = folder.path().join("letter.xlsx");
+    std::fs::write(&letter, renamed_document()).unwrap();
+    let input = shown(&client, "#file").await;
+    input.send_keys(letter.to_str().unwrap()).await.unwrap();
+    let error = shown(&client, "#book-error").await.text().await.unwrap();
+    assert!(
+        error.contains("letter.xlsx") && !error.contains('\n'),
+        "{error}"
+    );
+    shot(&client, "02-not-a-workbook").await;
+
     // The workbook, chosen as a file: the page uploads it and shows its header.
     let input = shown(&client, "#file").await;
     input.send_keys(book.to_str().unwrap()).await.unwrap();
@@ -149,13 +161,37 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
     let sender = shown(&client, "#sender").await;
     sender.clear().await.unwrap();
     sender.send_keys("SMSMERGE").await.unwrap();
-    shot(&client, "02-workbook").await;
+    shot(&client, "03-workbook").await;
+
+    // The counter while typing: 160 letters are one GSM-7 segment, the 161st makes two, and
+    // an Arabic letter makes the message UCS-2.
+    let typed = shown(&client, "input[name=source][value=typed]").await;
+    typed.click().await.unwrap();
+    let template = shown(&client, "#template").await;
+    template.send_keys(&"a".repeat(160)).await.unwrap();
+    shown(&client, "#count-0[data-segments='1'][data-encoding*='GSM']").await;
+    template.send_keys("a").await.unwrap();
+    shown(&client, "#count-0[data-segments='2'][data-encoding*='GSM']").await;
+    template.send_keys("\u{0645}").await.unwrap();
+    shown(&client, "#count-0[data-encoding*='UCS']").await;
+    client
+        .execute(
+            "document.getElementById('counter').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(&client, "04-counter").await;
+    // Back to each row's own message for the check and the send.
+    template.clear().await.unwrap();
+    let column = shown(&client, "input[name=source][value=column]").await;
+    column.click().await.unwrap();
 
     // The check: send --dry-run's totals.
     shown(&client, "#check-button").await.click().await.unwrap();
     let totals = shown(&client, "#totals").await.text().await.unwrap();
     assert!(!totals.is_empty());
-    shot(&client, "03-check").await;
+    shot(&client, "05-check").await;
 
     // The send, to the simulator: the question is send's, then the progress to the end.
     shown(&client, "#mode-simulate")
@@ -168,14 +204,14 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
     let asked = question.text().await.unwrap();
     assert!(asked.starts_with("Send "), "{asked}");
     assert!(asked.contains("built-in simulator"), "{asked}");
-    shot(&client, "04-question").await;
+    shot(&client, "06-question").await;
     shown(&client, "#yes").await.click().await.unwrap();
 
     // At the end the page moves to the results: counts, and the same workbook send writes.
     let summary = shown(&client, "#summary").await.text().await.unwrap();
     assert!(summary.contains("SENT"), "{summary}");
     shown(&client, "#download-results").await;
-    shot(&client, "05-results").await;
+    shot(&client, "07-results").await;
 
     // The Arabic interface is laid out right to left.
     shown(&client, "#lang").await.click().await.unwrap();
@@ -185,11 +221,11 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
         .await
         .expect("the Arabic page is right to left");
     assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("ar"));
-    shot(&client, "06-results-arabic").await;
+    shot(&client, "08-results-arabic").await;
     let base = address.split("/?").next().unwrap();
     client.goto(&format!("{base}/")).await.unwrap();
     shown(&client, "html[dir=rtl] #workbook").await;
-    shot(&client, "07-start-arabic").await;
+    shot(&client, "09-start-arabic").await;
 
     client.close().await.unwrap();
 }
@@ -200,4 +236,16 @@ fn nix_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
+}
+
+/// A Word document (a zip with `word/document.xml`), as a renamed .docx is.
+fn renamed_document() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    std::io::Write::write_all(&mut zip, b"<w:document/>").unwrap();
+    zip.finish().unwrap().into_inner()
 }
