@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::clock::TestClock;
+use common::running::Running;
 use common::{SimProcess, Workdir};
 use serde_json::Value;
 
@@ -196,4 +198,86 @@ fn an_unwritable_log_file_stops_the_run_before_anything_is_done() {
     assert!(!wd.path("book.results.xlsx").exists());
     // Even then, --json gets its object.
     assert_eq!(only_json(&stdout)["exit_code"], 2);
+}
+
+/// The log and the JSON follow the batch as it goes: a send that waits for quiet hours says
+/// so in the log when the wait starts and when sending resumes, its JSON lists the pause, and
+/// a stop (Ctrl-C while waiting) is logged before the run's last line.
+#[cfg(unix)]
+#[test]
+fn pauses_resumes_and_stops_are_logged_as_they_happen_and_listed_in_the_json() {
+    let wd = Workdir::new();
+    let sim = SimProcess::start(&wd, &[]);
+    let book = wd.numbered_book(3);
+    let log = wd.path("night.log");
+    let clock = TestClock::new("2025-06-01T12:00:00Z");
+    let start = || {
+        let mut command = wd.process();
+        command
+            .arg("send")
+            .arg(&book)
+            .args([
+                "--base-url",
+                &sim.url,
+                "--yes",
+                "--sender",
+                "OTSMS",
+                "--json",
+            ])
+            .args(["--quiet-hours", "11:00-13:00", "--timezone", "UTC"])
+            .arg("--log-file")
+            .arg(&log)
+            .envs([
+                ("OTSMS_UID", "1000"),
+                ("OTSMS_USERNAME", "demo"),
+                ("OTSMS_PASSWORD", "demo"),
+            ])
+            .env(clock.env().0, clock.env().1);
+        Running::spawn(&wd, command)
+    };
+
+    // Stopped while waiting.
+    let mut run = start();
+    run.wait_for_line("waiting until 13:00");
+    run.signal("INT");
+    let done = run.wait();
+    done.expect_code(130);
+    let logged = std::fs::read_to_string(&log).expect("the log file");
+    let lines: Vec<&str> = logged.lines().collect();
+    assert_eq!(lines.len(), 4, "{logged}");
+    assert!(
+        lines[1].ends_with("paused: quiet hours 11:00-13:00 (UTC): waiting until 13:00 (in 1h0m)"),
+        "{logged}"
+    );
+    assert!(
+        lines[2].ends_with("stopping early: interrupted"),
+        "{logged}"
+    );
+    assert!(lines[3].contains("interrupted: exit 130"), "{logged}");
+    let json = only_json(&done.stdout);
+    assert_eq!(json["pauses"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["pauses"][0]["until"], "2025-06-01T13:00:00+00:00");
+
+    // Waiting, then sending when the window ends.
+    let mut run = start();
+    run.wait_for_line("waiting until 13:00");
+    clock.set("2025-06-01T13:00:00Z");
+    let done = run.wait();
+    done.expect_code(0);
+    assert_eq!(sim.accepted(), 3);
+    let logged = std::fs::read_to_string(&log).expect("the log file");
+    let lines: Vec<&str> = logged.lines().skip(4).collect();
+    assert_eq!(lines.len(), 4, "{logged}");
+    assert!(
+        lines[1].contains("paused: quiet hours 11:00-13:00"),
+        "{logged}"
+    );
+    assert!(lines[2].ends_with("sending resumed"), "{logged}");
+    assert!(
+        lines[3].contains("done: exit 0; 3 rows: SENT 3"),
+        "{logged}"
+    );
+    let json = only_json(&done.stdout);
+    assert_eq!(json["pauses"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["statuses"]["SENT"], 3);
 }

@@ -615,7 +615,8 @@ pub struct SendArgs {
     #[arg(long, help_heading = "Results")]
     pub json: bool,
 
-    /// Append timestamped lines (start, end with counts, or the error) to this file.
+    /// Append timestamped lines (start, pauses and early stops, end with counts, or the error)
+    /// to this file.
     #[arg(long, value_name = "PATH", help_heading = "Results")]
     pub log_file: Option<PathBuf>,
 

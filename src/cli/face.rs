@@ -14,8 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The command line's face of a send.
-pub struct TerminalFace {
+pub struct TerminalFace<'a> {
     quiet: bool,
+    /// Who else follows the batch's events: `--log-file` and `--json`.
+    also: &'a mut (dyn Consumer + Send),
     /// The bar or the plain lines, from the moment the batch says how many it sends.
     progress: Option<Progress>,
     /// Set once the journal is open: a signal from then on stops the batch mid-send.
@@ -24,11 +26,12 @@ pub struct TerminalFace {
     watcher: Option<tokio::task::JoinHandle<()>>,
 }
 
-impl TerminalFace {
-    /// A face that prints unless `quiet`.
-    pub fn new(quiet: bool) -> TerminalFace {
+impl<'a> TerminalFace<'a> {
+    /// A face that prints unless `quiet`, and passes every event on to `also` as well.
+    pub fn new(quiet: bool, also: &'a mut (dyn Consumer + Send)) -> TerminalFace<'a> {
         TerminalFace {
             quiet,
+            also,
             progress: None,
             sending: Arc::new(AtomicBool::new(false)),
             watcher: None,
@@ -36,7 +39,7 @@ impl TerminalFace {
     }
 }
 
-impl Drop for TerminalFace {
+impl Drop for TerminalFace<'_> {
     fn drop(&mut self) {
         if let Some(watcher) = self.watcher.take() {
             watcher.abort();
@@ -44,8 +47,9 @@ impl Drop for TerminalFace {
     }
 }
 
-impl Consumer for TerminalFace {
+impl Consumer for TerminalFace<'_> {
     fn event(&mut self, event: Event) {
+        self.also.event(event.clone());
         if let Event::Started { total } = &event {
             self.progress = Some(Progress::new(*total, self.quiet));
         }
@@ -55,13 +59,14 @@ impl Consumer for TerminalFace {
     }
 
     fn tick(&mut self) {
+        self.also.tick();
         if let Some(progress) = &mut self.progress {
             Consumer::tick(progress);
         }
     }
 }
 
-impl Face for TerminalFace {
+impl Face for TerminalFace<'_> {
     fn say(&mut self, said: Said) {
         match said {
             Said::Note(line) => terminal::note(line),

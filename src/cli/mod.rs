@@ -66,7 +66,7 @@ fn send_monitored(args: &args::SendArgs) -> Result<Exit> {
             monitor.open_log(path, args)?;
         }
         let settings = SendSettings::from_config(args, config?)?;
-        let finished = send::run(&settings)?;
+        let finished = send::run(&settings, &mut monitor)?;
         monitor.finished(&finished);
         Ok(finished.exit)
     };

@@ -2,6 +2,10 @@
 //! nothing else on stdout), and `--log-file` appends timestamped plain lines, so cron mail,
 //! a monitoring check or a grep over months of logs can tell how each night went.
 //!
+//! Both follow the batch's events as the terminal's bar does: the log says when sending
+//! paused (quiet hours, `--not-before`), resumed and stopped early, as it happens, and the
+//! JSON object lists the pauses.
+//!
 //! Both report failures too: a run that stopped with an error still prints its JSON object
 //! (with `exit_code` 2 and the error) and logs the error, since that is the night someone
 //! needs to know about.
@@ -9,6 +13,7 @@
 use crate::cli::Exit;
 use crate::cli::args::SendArgs;
 use crate::cli::send::Finished;
+use crate::dispatch::events::{Consumer, Event};
 use crate::plan::outcome::{EncodingTotals, Status, Totals};
 use crate::report;
 use anyhow::{Context, Result};
@@ -25,6 +30,17 @@ pub struct Monitor {
     log: Option<LogFile>,
     book: PathBuf,
     started: DateTime<FixedOffset>,
+    /// Every pause of the batch, in order, as its events told them.
+    pauses: Vec<Pause>,
+    /// Sending is paused now: the repeated events of one pause (its countdown) are one pause.
+    paused: bool,
+}
+
+/// One pause of a batch, in `--json`: why, and the instant sending could start again.
+#[derive(Serialize)]
+struct Pause {
+    reason: String,
+    until: String,
 }
 
 /// An open `--log-file`, appended to.
@@ -79,6 +95,8 @@ impl Monitor {
             log: None,
             book: args.book.clone(),
             started: Local::now().fixed_offset(),
+            pauses: Vec::new(),
+            paused: false,
         }
     }
 
@@ -100,21 +118,23 @@ impl Monitor {
 
     /// Reports a send that ran to its end (whatever its exit code).
     pub fn finished(&mut self, finished: &Finished) {
-        if let Some(log) = &mut self.log {
-            log.line(&finished_line(finished));
-        }
+        self.log(&finished_line(finished));
         if self.json {
-            let summary = Summary::of(finished, &self.book);
+            let summary = Summary::of(finished, &self.book, &self.pauses);
             print_json(&summary);
+        }
+    }
+
+    fn log(&mut self, text: &str) {
+        if let Some(log) = &mut self.log {
+            log.line(text);
         }
     }
 
     /// Reports a send that stopped with an error (exit 2).
     pub fn failed(&mut self, error: &anyhow::Error) {
         let message = format!("{error:#}");
-        if let Some(log) = &mut self.log {
-            log.line(&format!("error: {message} (exit {})", Exit::BadInput as u8));
-        }
+        self.log(&format!("error: {message} (exit {})", Exit::BadInput as u8));
         if self.json {
             print_json(&Failure {
                 command: "send",
@@ -123,6 +143,33 @@ impl Monitor {
                 exit_code: Exit::BadInput as u8,
                 error: message,
             });
+        }
+    }
+}
+
+/// The log and the JSON follow what dispatch does. Outcomes are counted by the results;
+/// a log line per message would drown the lines a person looks for.
+impl Consumer for Monitor {
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Paused { reason, until } if !self.paused => {
+                self.paused = true;
+                self.log(&format!("paused: {reason}"));
+                self.pauses.push(Pause {
+                    reason,
+                    until: until.to_rfc3339(),
+                });
+            }
+            Event::Resumed if self.paused => {
+                self.paused = false;
+                self.log("sending resumed");
+            }
+            Event::Stopped { reason } => self.log(&format!("stopping early: {reason}")),
+            Event::Started { .. }
+            | Event::Outcome { .. }
+            | Event::Paused { .. }
+            | Event::Resumed
+            | Event::Finished => {}
         }
     }
 }
@@ -204,6 +251,8 @@ struct Summary<'a> {
     /// `"0.175 SAR (7 segments at 0.025 each)"`, when a price is configured.
     estimated_cost: Option<&'a str>,
     interrupted: bool,
+    /// Each time sending waited for the schedule, in order (empty when it never did).
+    pauses: &'a [Pause],
 }
 
 #[derive(Serialize)]
@@ -218,7 +267,7 @@ struct Segments {
 }
 
 impl<'a> Summary<'a> {
-    fn of(finished: &'a Finished, book: &'a Path) -> Summary<'a> {
+    fn of(finished: &'a Finished, book: &'a Path, pauses: &'a [Pause]) -> Summary<'a> {
         let run = &finished.run;
         let totals: &Totals = &finished.totals;
         Summary {
@@ -255,6 +304,7 @@ impl<'a> Summary<'a> {
             resumed: run.resumed.as_deref(),
             estimated_cost: run.estimated_cost.as_deref(),
             interrupted: finished.exit == Exit::Interrupted,
+            pauses,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::cli::Exit;
 use crate::cli::face::TerminalFace;
 use crate::cli::settings::SendSettings;
 use crate::cli::terminal;
+use crate::dispatch::events::Consumer;
 use crate::dispatch::journal;
 use crate::dispatch::lock::Lock;
 use crate::dispatch::schedule::{Hold, Schedule};
@@ -35,8 +36,9 @@ use std::sync::OnceLock;
 
 pub use crate::job::{Finished, MAX_SENDING_TIME, dry_run_cost, exit_code, plan_exit_code, tally};
 
-/// Runs `send` with checked settings.
-pub fn run(settings: &SendSettings) -> Result<Finished> {
+/// Runs `send` with checked settings; `also` follows the batch's events besides the
+/// terminal (the monitor of `--log-file` and `--json`).
+pub fn run(settings: &SendSettings, also: &mut (dyn Consumer + Send)) -> Result<Finished> {
     let started = Local::now().fixed_offset();
     let kind = run_kind(settings);
     let (table, plan) = read_and_plan(settings)?;
@@ -69,7 +71,7 @@ pub fn run(settings: &SendSettings) -> Result<Finished> {
         .build()
         .context("cannot start the async runtime")?;
     let job = Job::new(settings, &table, &plan, started);
-    let mut face = TerminalFace::new(settings.quiet);
+    let mut face = TerminalFace::new(settings.quiet, also);
     runtime.block_on(job.run(&mut face))
 }
 
