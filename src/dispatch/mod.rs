@@ -7,37 +7,36 @@
 //! limit → request → retry policy), and a bounded `buffer_unordered` runs them. Outcomes come
 //! back in completion order and are put in their row's place, so the results keep row order.
 //!
-//! A [`Schedule`] (quiet hours, `--not-before`) gates every request: outside the hours to send,
+//! A [`Schedule`](schedule::Schedule) (quiet hours, `--not-before`) gates every request: outside the hours to send,
 //! no request starts (those in flight finish) until the schedule opens again, and a stop
-//! (Ctrl-C) ends the wait at once. The time comes from a [`Clock`], so tests run the pauses on
+//! (Ctrl-C) ends the wait at once. The time comes from a [`Clock`](clock::Clock), so tests run the pauses on
 //! tokio's paused time. A pause begins when a request finds the schedule closed and ends when
 //! one passes it open: the progress display is told of both as they happen, not when a
-//! periodic tick happens to look.
+//! periodic tick happens to look (`gate`).
 
 pub mod clock;
 pub mod events;
+mod gate;
 pub mod journal;
 pub mod lock;
 pub mod pacer;
 pub mod schedule;
 pub mod stop;
 
-use crate::dispatch::clock::Clock;
 use crate::dispatch::events::{Consumer, Event};
+pub use crate::dispatch::gate::Timing;
+use crate::dispatch::gate::{Gate, Pauses};
 use crate::dispatch::journal::{Journal, JournalKey};
 use crate::dispatch::pacer::Pacer;
-use crate::dispatch::schedule::{Hold, Schedule, Window};
 use crate::dispatch::stop::{Stop, StopReason};
 use crate::gateway::{Gateway, Message, SendError};
 use crate::plan::outcome::{RowOutcome, Status};
 use crate::plan::{Plan, PlannedRow};
-use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
 use rand::RngExt;
 use std::panic::AssertUnwindSafe;
-use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 
 /// How to send.
 #[derive(Debug, Clone)]
@@ -71,15 +70,6 @@ pub struct Batch<'a> {
     pub stop: &'a Stop,
     /// When requests may start (quiet hours, `--not-before`); `None`: at any time.
     pub timing: Option<Timing<'a>>,
-}
-
-/// A schedule and the clock to read it by.
-#[derive(Clone, Copy)]
-pub struct Timing<'a> {
-    /// When requests may start.
-    pub schedule: &'a Schedule,
-    /// What time it is: the system's clock, or a test's.
-    pub clock: &'a dyn Clock,
 }
 
 /// What dispatch did.
@@ -194,101 +184,6 @@ pub async fn send_all<G: Gateway>(
     }
 }
 
-/// The schedule's pauses as the send loop sees them: told to the events' consumer when they
-/// begin and end, and timed (on tokio's clock) so that the Summary's throughput leaves them
-/// out.
-struct Pauses<'a> {
-    gate: Option<(&'a Gate<'a>, watch::Receiver<Option<Hold>>)>,
-    /// What was shown last: why requests wait, while they do.
-    shown: Option<Hold>,
-    /// The pause's words last told, so that a consumer hears of it when they change only.
-    said: Option<String>,
-    since: Option<tokio::time::Instant>,
-    before: Duration,
-}
-
-impl<'a> Pauses<'a> {
-    fn new(gate: Option<&'a Gate<'a>>) -> Pauses<'a> {
-        Pauses {
-            gate: gate.map(|g| (g, g.held.subscribe())),
-            shown: None,
-            said: None,
-            since: None,
-            before: Duration::ZERO,
-        }
-    }
-
-    /// The gate's next change: a pause beginning (`Some`) or ending (`None`). Never returns
-    /// without a schedule.
-    async fn changed(&mut self) -> Option<Hold> {
-        if let Some((_, held)) = &mut self.gate
-            && held.changed().await.is_ok()
-        {
-            return *held.borrow_and_update();
-        }
-        // The gate lives as long as the loop; without one there is nothing to wait for.
-        std::future::pending().await
-    }
-
-    /// Tells a pause beginning, its countdown changing or the pause ending, and times it.
-    fn show(&mut self, hold: Option<Hold>, events: &mut dyn Consumer) {
-        match (hold.is_some(), self.since) {
-            (true, None) => self.since = Some(tokio::time::Instant::now()),
-            (false, Some(since)) => {
-                self.before += since.elapsed();
-                self.since = None;
-            }
-            _ => {}
-        }
-        self.shown = hold;
-        let Some((gate, _)) = &self.gate else {
-            return;
-        };
-        match hold {
-            Some(hold) => {
-                let now = gate.timing.clock.now();
-                let reason = gate.timing.schedule.describe(&hold, now);
-                // A consumer hears of the countdown when its words change, not every tick.
-                if self.said.as_ref() != Some(&reason) {
-                    self.said = Some(reason.clone());
-                    events.event(Event::Paused {
-                        reason,
-                        until: hold.until,
-                    });
-                }
-            }
-            None => {
-                if self.said.take().is_some() {
-                    events.event(Event::Resumed);
-                }
-            }
-        }
-    }
-
-    /// Shows the current pause again, its wait counted down to now.
-    fn refresh(&mut self, events: &mut dyn Consumer) {
-        if self.shown.is_some() {
-            self.show(self.shown, events);
-        }
-    }
-
-    /// Shows the gate's last word, if the loop ended before it was seen.
-    fn settle(&mut self, events: &mut dyn Consumer) {
-        let Some((_, held)) = &self.gate else {
-            return;
-        };
-        let hold = *held.borrow();
-        if hold != self.shown {
-            self.show(hold, events);
-        }
-    }
-
-    /// Time spent paused.
-    fn total(&self) -> Duration {
-        self.before + self.since.map_or(Duration::ZERO, |t| t.elapsed())
-    }
-}
-
 /// Messages whose attempt is journaled while all `concurrency` requests are in flight, so
 /// that a freed slot never waits for the journal's sync (3-6 ms on a plain disk, 6-10% of
 /// the throughput at 50 ms gateway latency). A kill (not Ctrl-C, which records them as
@@ -306,87 +201,6 @@ struct Context<'a, G> {
     slots: &'a Semaphore,
     batch: &'a Batch<'a>,
     gate: Option<Gate<'a>>,
-}
-
-/// The schedule as dispatch asks it, before every request.
-struct Gate<'a> {
-    timing: Timing<'a>,
-    /// What the schedule said last, and the stretch of time `[from, until)` it holds for:
-    /// inside it, a request asks only the clock.
-    known: Mutex<Option<Known>>,
-    /// Why requests wait, while one does: set when a request finds the schedule closed,
-    /// cleared when one passes it open. The send loop shows the pause from it.
-    held: watch::Sender<Option<Hold>>,
-}
-
-/// A stretch of time the schedule is known to be open, or closed for one reason, throughout.
-#[derive(Clone, Copy)]
-struct Known {
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
-    hold: Option<Hold>,
-}
-
-impl<'a> Gate<'a> {
-    fn new(timing: Timing<'a>) -> Gate<'a> {
-        Gate {
-            timing,
-            known: Mutex::new(None),
-            held: watch::Sender::new(None),
-        }
-    }
-
-    /// Why requests may not start at `now`, and until when; `None` when they may.
-    fn hold(&self, now: DateTime<Utc>) -> Option<Hold> {
-        let Ok(mut known) = self.known.lock() else {
-            return self.timing.schedule.at(now).hold();
-        };
-        if let Some(k) = *known
-            && k.from <= now
-            && now < k.until
-        {
-            return k.hold;
-        }
-        let (until, hold) = match self.timing.schedule.at(now) {
-            Window::Open(until) => (until.unwrap_or(DateTime::<Utc>::MAX_UTC), None),
-            Window::Closed(hold) => (hold.until, Some(hold)),
-        };
-        *known = Some(Known {
-            from: now,
-            until,
-            hold,
-        });
-        hold
-    }
-
-    /// Whether requests may not start now.
-    fn closed(&self) -> bool {
-        self.hold(self.timing.clock.now()).is_some()
-    }
-
-    /// Waits while requests may not start; `false` when the batch was stopped meanwhile.
-    async fn wait(&self, stop: &Stop) -> bool {
-        loop {
-            let now = self.timing.clock.now();
-            let Some(hold) = self.hold(now) else {
-                self.held.send_if_modified(|held| held.take().is_some());
-                return true;
-            };
-            self.held.send_if_modified(|held| {
-                let new = *held != Some(hold);
-                *held = Some(hold);
-                new
-            });
-            let nap = (hold.until - now)
-                .to_std()
-                .unwrap_or_default()
-                .clamp(Duration::from_millis(1), self.timing.clock.recheck());
-            tokio::select! {
-                _ = tokio::time::sleep(nap) => {}
-                _ = stop.stopped() => return false,
-            }
-        }
-    }
 }
 
 impl<G: Gateway> Context<'_, G> {
@@ -634,10 +448,13 @@ fn failed(status: Status, attempts: u32, detail: String) -> RowOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::clock::Clock;
     use crate::dispatch::events::Collected;
+    use crate::dispatch::schedule::Schedule;
     use crate::gateway::{Accepted, Balance};
     use crate::plan::{MessageKey, Verdict};
     use crate::text::sms;
+    use chrono::{DateTime, Utc};
     use std::collections::{HashMap, VecDeque};
     use std::sync::Mutex;
 
