@@ -82,6 +82,7 @@ fn empty_table() -> Table {
         untitled_columns: Vec::new(),
         ignored_columns: 0,
         title: None,
+        skipped_sheets: Vec::new(),
     }
 }
 
