@@ -21,7 +21,7 @@
 //! use smsmerge::gateway::opentech::{Account, ClientSettings, OpenTech};
 //! use smsmerge::gateway::{secret::Secret, simulator::{SimAccount, Simulator, SimulatorConfig}};
 //! use smsmerge::plan::{MessageSource, PlanSettings, Planner, outcome::{self, Status}};
-//! use smsmerge::text::template::Template;
+//! use smsmerge::text::{phone::NumberRules, template::Template};
 //! use std::time::Duration;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -38,6 +38,7 @@
 //!     untitled_columns: Vec::new(),
 //!     ignored_columns: 0,
 //!     title: None,
+//!     skipped_sheets: Vec::new(),
 //! };
 //! let template = Template::parse("Dear {{Name}}, your order is ready.")?;
 //! let settings = PlanSettings {
@@ -45,7 +46,7 @@
 //!     message: MessageSource::Global(template.bind(&table.headers)?),
 //!     sender_column: None,
 //!     default_sender: Some("SMSMERGE".into()), // a sender id the simulator knows
-//!     country: None,
+//!     numbers: NumberRules::checked(None), // each number checked against its country's plan
 //!     allow_duplicates: false,
 //!     max_segments: 10,
 //!     format: ValueFormat::default(),

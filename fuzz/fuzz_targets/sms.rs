@@ -4,7 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smsmerge::text::sms::{Encoding, analyze, decode_ucs2_hex, gsm7_septets, non_gsm7_chars, ucs2_hex};
+use smsmerge::text::sms::{
+    Encoding, analyze, decode_ucs2_hex, gsm7_septets, non_gsm7_chars, ucs2_hex,
+};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

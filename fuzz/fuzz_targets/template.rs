@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveTime, TimeDelta};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use smsmerge::book::Headers;
-use smsmerge::text::template::Template;
 use smsmerge::book::value::{Value, ValueFormat};
+use smsmerge::text::template::Template;
 
 /// The sheet every template is bound to (Arabic, spaces and case included).
 const HEADER: [&str; 8] = [

@@ -67,6 +67,7 @@ fuzz_target!(|data: &[u8]| {
         description: "a phone column".to_owned(),
         hint: "name it".to_owned(),
         suggest: &|_| None,
+        header_row: None,
     };
     for ext in EXTENSIONS {
         let path = folder().join(format!("input.{ext}"));

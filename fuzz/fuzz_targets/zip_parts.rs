@@ -207,6 +207,7 @@ fuzz_target!(|data: &[u8]| {
         description: "a phone column".to_owned(),
         hint: "name it".to_owned(),
         suggest: &|_| None,
+        header_row: None,
     };
     for choice in [SheetChoice::Auto, SheetChoice::Named("1".to_owned())] {
         if let Ok(table) = read(&path, &choice, &wanted) {

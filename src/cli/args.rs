@@ -518,6 +518,20 @@ pub struct SendArgs {
     #[arg(long, value_name = "CC", help_heading = "Message")]
     pub country_code: Option<String>,
 
+    /// Check numbers by the old country-blind rules (8 to 15 digits), not by each country's
+    /// numbering plan: for a new mobile range the plan does not know yet.
+    ///
+    /// Also `no_number_check = true` in the config file.
+    #[arg(long, help_heading = "Message")]
+    pub no_number_check: bool,
+
+    /// Send to numbers the numbering plan knows as landlines (refused by default: an SMS to a
+    /// fixed line is paid for and lost).
+    ///
+    /// Also `allow_landlines = true` in the config file.
+    #[arg(long, help_heading = "Message")]
+    pub allow_landlines: bool,
+
     /// Row (1-based) holding the column titles, when rows above it are not data.
     ///
     /// A title or notes above the header. [default: the first non-empty row, after a lone

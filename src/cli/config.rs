@@ -25,6 +25,10 @@ pub struct ConfigFile {
     pub base_url: Option<String>,
     /// Default `--country-code`.
     pub country_code: Option<String>,
+    /// `--no-number-check`: the country-blind length rules instead of numbering plans.
+    pub no_number_check: Option<bool>,
+    /// `--allow-landlines`: send to numbers the plan knows as fixed lines.
+    pub allow_landlines: Option<bool>,
     /// Default `-j/--concurrency`.
     pub concurrency: Option<usize>,
     /// Default `--rate` (messages per second).

@@ -267,6 +267,8 @@ mod tests {
             sender,
             base_url,
             country_code,
+            no_number_check,
+            allow_landlines,
             concurrency,
             rate,
             exclude,
@@ -284,6 +286,7 @@ mod tests {
         assert!(uid.is_some() && username.is_some() && password_file.is_some());
         assert!(sender.is_some() && base_url.is_some() && country_code.is_some());
         assert!(concurrency.is_some() && rate.is_some());
+        assert_eq!((no_number_check, allow_landlines), (Some(true), Some(true)));
         assert!(exclude.is_some() && log_file.is_some());
         assert!(quiet_hours.is_some() && timezone.is_some());
         assert_eq!(gsm_substitute, Some(true));

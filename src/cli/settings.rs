@@ -17,7 +17,7 @@ use crate::plan;
 use crate::plan::budget::{Budget, Price};
 use crate::plan::exclude::ExcludeList;
 use crate::report::OutputFormat;
-use crate::text::phone::CountryCode;
+use crate::text::phone::{CountryCode, NumberRules};
 use crate::text::template::Template;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
@@ -231,6 +231,13 @@ impl SendSettings {
                     .map_err(|e| anyhow!("--country-code {cc:?}: {e}"))
             })
             .transpose()?;
+        let numbers = NumberRules {
+            country,
+            check_plan: !(args.no_number_check
+                || file.and_then(|f| f.no_number_check).unwrap_or(false)),
+            allow_landlines: args.allow_landlines
+                || file.and_then(|f| f.allow_landlines).unwrap_or(false),
+        };
         let format = ValueFormat::new(args.date_format.as_deref())?;
         let template_text = match (&args.template, &args.template_file) {
             (Some(text), _) => Some(text.clone()),
@@ -299,7 +306,7 @@ impl SendSettings {
             (_, Some(listed)) => listed.clone(),
             _ => Vec::new(),
         };
-        let exclude = read_exclude_lists(&exclude_paths, country.as_ref(), args.quiet)?;
+        let exclude = read_exclude_lists(&exclude_paths, &numbers, args.quiet)?;
         let schedule = schedule(args, file)?;
         let gsm_substitute =
             args.gsm_substitute || file.and_then(|f| f.gsm_substitute).unwrap_or(false);
@@ -311,7 +318,9 @@ impl SendSettings {
             template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
             sender: sender.clone(),
-            country_code: country.as_ref().map(ToString::to_string),
+            country_code: numbers.country.as_ref().map(ToString::to_string),
+            no_number_check: !numbers.check_plan,
+            allow_landlines: numbers.allow_landlines,
             date_format: args.date_format.clone(),
             allow_duplicates: args.allow_duplicates,
             max_segments: args.max_segments,
@@ -332,7 +341,7 @@ impl SendSettings {
             template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),
             sender,
-            country,
+            numbers,
             format,
             allow_duplicates: args.allow_duplicates,
             max_segments: usize::from(args.max_segments),
@@ -363,13 +372,13 @@ impl SendSettings {
 /// look).
 fn read_exclude_lists(
     paths: &[PathBuf],
-    country: Option<&CountryCode>,
+    rules: &NumberRules,
     quiet: bool,
 ) -> Result<Option<Arc<ExcludeList>>> {
     if paths.is_empty() {
         return Ok(None);
     }
-    let list = ExcludeList::read(paths, country)?;
+    let list = ExcludeList::read(paths, rules)?;
     if list.rejected > 0 {
         crate::cli::terminal::warn(format!(
             "--exclude: {} entr{} of {} are not phone numbers and match no row",

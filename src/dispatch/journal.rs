@@ -61,6 +61,14 @@ pub struct PlanArgs {
     /// `--strict-braces`: it makes rows INVALID, so the batch.
     #[serde(default)]
     pub strict_braces: bool,
+    /// `--no-number-check` (flag or config). Recorded, not compared: a number the plan
+    /// accepts has the same digits either way, so a resume with the other setting only
+    /// changes which rows are INVALID, never sends one twice. Absent in older journals.
+    #[serde(default)]
+    pub no_number_check: bool,
+    /// `--allow-landlines` (flag or config). Recorded, not compared, like `exclude`.
+    #[serde(default)]
+    pub allow_landlines: bool,
 }
 
 impl PlanArgs {

@@ -14,7 +14,7 @@ use crate::plan::exclude::{self, ExcludeList};
 use crate::plan::recipient::RECIPIENT_HEADERS;
 use crate::plan::templates::{self, NamedTemplates};
 use crate::plan::{MessageSource, PlanSettings};
-use crate::text::phone::CountryCode;
+use crate::text::phone::NumberRules;
 use crate::text::template::{BoundTemplate, Template};
 use anyhow::{Result, anyhow, bail};
 use std::path::PathBuf;
@@ -42,8 +42,8 @@ pub struct SendSettings {
     pub sender: Option<String>,
     /// `--header-row` (or the config's `header_row`): the 1-based row of the titles.
     pub header_row: Option<u32>,
-    /// `--country-code`.
-    pub country: Option<CountryCode>,
+    /// `--country-code`, `--no-number-check`, `--allow-landlines`.
+    pub numbers: NumberRules,
     /// `--date-format`, checked.
     pub format: ValueFormat,
     /// `--allow-duplicates`.
@@ -174,7 +174,7 @@ impl SendSettings {
             message,
             sender_column,
             default_sender,
-            country: self.country.clone(),
+            numbers: self.numbers.clone(),
             allow_duplicates: self.allow_duplicates,
             max_segments: self.max_segments,
             format: self.format.clone(),

@@ -7,7 +7,7 @@
 
 use crate::book::value::{Value, ValueFormat};
 use crate::book::{self, Headers, SheetChoice, Wanted};
-use crate::text::phone::{self, CountryCode};
+use crate::text::phone::{self, NumberRules};
 use anyhow::{Result, anyhow};
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -38,15 +38,15 @@ impl ExcludeList {
     /// Reads every list. Each is the first sheet of a workbook, or a CSV file: its recipient
     /// column (named like the recipients sheet's: phone, mobile, ...), else its first column.
     /// A list without a header (numbers from the first row on) is read whole.
-    pub fn read(paths: &[PathBuf], country: Option<&CountryCode>) -> Result<ExcludeList> {
+    pub fn read(paths: &[PathBuf], rules: &NumberRules) -> Result<ExcludeList> {
         let mut list = ExcludeList::default();
         for path in paths {
-            list.read_one(path, country)?;
+            list.read_one(path, rules)?;
         }
         Ok(list)
     }
 
-    fn read_one(&mut self, path: &Path, country: Option<&CountryCode>) -> Result<()> {
+    fn read_one(&mut self, path: &Path, rules: &NumberRules) -> Result<()> {
         let any = |_: &Headers| true;
         let wanted = Wanted {
             test: &any,
@@ -60,7 +60,7 @@ impl ExcludeList {
             // A list of one number is a "header" without data rows: it is still a list.
             Err(book::BookError::OnlyHeader { headers, .. }) => {
                 if let Some(first) = headers.first() {
-                    self.add(&Value::Text(first.as_str().into()), country);
+                    self.add(&Value::Text(first.as_str().into()), rules);
                 }
                 return Ok(());
             }
@@ -73,7 +73,7 @@ impl ExcludeList {
             .unwrap_or(0);
         // A header that is itself a number: the list has no header.
         let title = Value::Text(headers.names()[column].as_str().into());
-        if let Some(key) = number_key_of(&title, country) {
+        if let Some(key) = number_key_of(&title, rules) {
             self.numbers.insert(key);
         }
         // Normalizing is most of the cost of a long list: spread it over the cores.
@@ -82,7 +82,7 @@ impl ExcludeList {
             .par_iter()
             .map(|row| {
                 let value = &row.cells[column];
-                (!value.is_blank()).then(|| number_key_of(value, country))
+                (!value.is_blank()).then(|| number_key_of(value, rules))
             })
             .collect();
         self.numbers.reserve(keys.len());
@@ -90,9 +90,9 @@ impl ExcludeList {
         Ok(())
     }
 
-    fn add(&mut self, value: &Value, country: Option<&CountryCode>) {
+    fn add(&mut self, value: &Value, rules: &NumberRules) {
         if !value.is_blank() {
-            self.keep(number_key_of(value, country));
+            self.keep(number_key_of(value, rules));
         }
     }
 
@@ -122,9 +122,9 @@ impl ExcludeList {
     }
 }
 
-fn number_key_of(value: &Value, country: Option<&CountryCode>) -> Option<u64> {
+fn number_key_of(value: &Value, rules: &NumberRules) -> Option<u64> {
     let raw = phone::raw_number(value)?;
-    let digits = phone::normalize(raw, country).ok()?;
+    let digits = phone::check(raw, rules).ok()?;
     number_key(&digits)
 }
 
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn list_numbers_are_normalized_like_recipients() {
-        let cc: CountryCode = "961".parse().unwrap();
+        let rules = NumberRules::checked(Some("961".parse().unwrap()));
         let mut list = ExcludeList::default();
         for v in [
             Value::Text(Arc::from("03 123 456")),
@@ -183,7 +183,7 @@ mod tests {
             Value::Text(Arc::from("not a number")),
             Value::Empty,
         ] {
-            list.add(&v, Some(&cc));
+            list.add(&v, &rules);
         }
         assert!(list.contains("9613123456"));
         assert!(list.contains("96171234567"));

@@ -14,7 +14,7 @@ use crate::book::value::{Value, ValueFormat};
 use crate::book::{Headers, Row, Table};
 use crate::plan::templates::Picker;
 use crate::text::lookalike::{self, CostNote};
-use crate::text::phone::{self, CountryCode};
+use crate::text::phone::{self, NumberRules};
 use crate::text::sms::{self, SmsInfo};
 use crate::text::template::{BoundTemplate, Template};
 use exclude::{ExcludeList, OptOut};
@@ -56,8 +56,8 @@ pub struct PlanSettings {
     pub sender_column: Option<usize>,
     /// `--sender`, already checked.
     pub default_sender: Option<String>,
-    /// `--country-code`.
-    pub country: Option<CountryCode>,
+    /// `--country-code`, `--no-number-check`, `--allow-landlines`.
+    pub numbers: NumberRules,
     /// `--allow-duplicates`.
     pub allow_duplicates: bool,
     /// `--max-segments`: longer messages are INVALID.
@@ -395,7 +395,7 @@ impl<'a> Planner<'a> {
                 ));
             }
         };
-        phone::normalize(raw, settings.country.as_ref()).map_err(|e| e.to_string())
+        phone::check(raw, &settings.numbers).map_err(|e| e.to_string())
     }
 
     fn sender_of(&self, row: &Row) -> Result<Arc<str>, String> {
@@ -732,7 +732,7 @@ mod tests {
             ),
             sender_column: None,
             default_sender: Some("OTSMS".into()),
-            country: Some("961".parse().unwrap()),
+            numbers: NumberRules::checked(Some("961".parse().unwrap())),
             allow_duplicates: false,
             max_segments: 10,
             format: ValueFormat::default(),
@@ -801,7 +801,7 @@ mod tests {
             vec![text("96170000002"), text("Karim"), text("")],
             vec![text("96170000003"), text("Maya"), text("perhaps")],
         ]);
-        let list = crate::plan::exclude::ExcludeList::read(&[], None).unwrap();
+        let list = crate::plan::exclude::ExcludeList::read(&[], &NumberRules::default()).unwrap();
         let s = PlanSettings {
             opt_out_column: Some(2),
             exclude: Some(Arc::new(list)),

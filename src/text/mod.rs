@@ -4,6 +4,7 @@
 //! of `book` and nothing else of ours.
 
 pub mod lookalike;
+pub mod numbering;
 pub mod phone;
 pub mod printable;
 pub mod sms;

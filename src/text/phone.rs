@@ -15,6 +15,7 @@
 //! sentence the user can act on, because a wrong guess texts a stranger.
 
 use crate::book::value::is_invisible;
+use crate::text::numbering::{self, Known, PlanProblem};
 use std::fmt;
 use std::str::FromStr;
 
@@ -43,6 +44,12 @@ impl CountryCode {
     /// front of a national number or compared with the start of one.
     pub fn digits(&self) -> &str {
         &self.0
+    }
+
+    /// The code as a number, for the numbering plan's lookups.
+    pub fn number(&self) -> u16 {
+        // Parsing checked it is 1 to 3 ASCII digits.
+        self.0.parse().unwrap_or_default()
     }
 }
 
@@ -241,6 +248,49 @@ pub enum PhoneError {
         count: usize,
     },
 
+    /// The numbering plan of the number's country knows no such number, or it is a landline.
+    #[error(transparent)]
+    Plan(#[from] PlanProblem),
+
+    /// A national spelling that the country's own trunk and international prefixes do not
+    /// read as a number there (a `0…` number in NANP, which has no trunk `0`).
+    #[error(
+        "{digits} is not a number in {country} as written: write it with + and its country code"
+    )]
+    NotNational {
+        /// The digits as written.
+        digits: String,
+        /// The country and its code.
+        country: String,
+    },
+
+    /// Bare digits that are a valid number read as national and another read as
+    /// international: sending to either is a guess.
+    #[error("{digits} could be {first} or {second}: {fix}")]
+    TwoReadings {
+        /// The digits as written.
+        digits: String,
+        /// The national reading.
+        first: String,
+        /// The international reading.
+        second: String,
+        /// What to change in the sheet.
+        fix: &'static str,
+    },
+
+    /// Bare digits that are no valid number either way.
+    #[error("{digits} is no valid number as {first} or as {second}: {fix}")]
+    NoReading {
+        /// The digits as written.
+        digits: String,
+        /// The national reading.
+        first: String,
+        /// The international reading.
+        second: String,
+        /// What to change in the sheet.
+        fix: &'static str,
+    },
+
     /// A numeric cell held NaN or infinity.
     #[error("numeric cell holds {value}, which is not a phone number")]
     NotFinite {
@@ -264,17 +314,160 @@ pub enum PhoneError {
 }
 
 /// Turns one recipient cell into the API form (digits only, country code
-/// first), so every sender sees the same validated number or the same
-/// explanation of why the row cannot be sent.
+/// first) by the country-blind rules alone, so every sender sees the same validated number
+/// or the same explanation of why the row cannot be sent. `--no-number-check` runs this.
 ///
 /// `country` completes national numbers (`03 123 456` → `9613123456`); it is
 /// never used to guess at a number that lacks both `+` and a leading `0`.
 pub fn normalize(raw: RawNumber<'_>, country: Option<&CountryCode>) -> Result<String, PhoneError> {
-    let digits = match raw {
-        RawNumber::Text(text) => normalize_text(text, country)?,
-        RawNumber::Number(value) => normalize_number(value, country)?,
+    let digits = match read(raw)? {
+        Read::Prefixed(prefix, digits) => apply_prefix(prefix, digits, country)?,
+        Read::Numeric(digits) => require_numeric_country_code(digits, country)?,
     };
     check_final_digits(digits)
+}
+
+/// How numbers are checked, from the settings: one value for every place that reads a
+/// number (recipients, exclude lists, opt-outs), so they all agree on the digits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NumberRules {
+    /// `--country-code`: completes national numbers.
+    pub country: Option<CountryCode>,
+    /// Checks numbers against their country's numbering plan (off with `--no-number-check`).
+    pub check_plan: bool,
+    /// Accepts numbers the plan knows as fixed lines (`--allow-landlines`).
+    pub allow_landlines: bool,
+}
+
+impl NumberRules {
+    /// The default rules of a send: the plan checked, landlines refused.
+    pub fn checked(country: Option<CountryCode>) -> Self {
+        Self {
+            country,
+            check_plan: true,
+            allow_landlines: false,
+        }
+    }
+}
+
+/// Turns one recipient cell into the API form by `rules`: the cleaning of [`normalize`],
+/// then, unless the plan check is off, the number's country's numbering plan decides which
+/// reading of the cell is a number at all and whether it can receive SMS.
+pub fn check(raw: RawNumber<'_>, rules: &NumberRules) -> Result<String, PhoneError> {
+    if !rules.check_plan {
+        return normalize(raw, rules.country.as_ref());
+    }
+    let known = match (read(raw)?, rules.country.as_ref()) {
+        (Read::Prefixed(Prefix::International, digits), _) => international(digits)?,
+        (Read::Prefixed(Prefix::National, digits), None) => {
+            return Err(PhoneError::NationalWithoutCountryCode { digits });
+        }
+        (Read::Prefixed(Prefix::National, digits), Some(code)) => national(&digits, code)?,
+        (Read::Prefixed(Prefix::Bare, digits), None) | (Read::Numeric(digits), None) => {
+            international(digits)?
+        }
+        (Read::Prefixed(Prefix::Bare, digits), Some(code)) => {
+            either_reading(&digits, code, Hint::Text)?
+        }
+        (Read::Numeric(digits), Some(code)) => either_reading(&digits, code, Hint::Numeric)?,
+    };
+    if known.landline && !rules.allow_landlines {
+        return Err(PhoneError::Plan(PlanProblem::Landline {
+            country: numbering::country_label(known.calling_code),
+            digits: known.digits,
+        }));
+    }
+    Ok(known.digits)
+}
+
+/// Digits that already carry their country code: the E.164 limits, then the plan.
+fn international(digits: String) -> Result<Known, PhoneError> {
+    if digits.starts_with('0') {
+        return Err(PhoneError::StartsWithZero { digits });
+    }
+    let digits = check_lengths(digits)?;
+    Ok(numbering::check(&digits)?)
+}
+
+/// A number written with its country's trunk prefix, read by that country's own prefixes
+/// (none in Kuwait, `1` in NANP, so `0…` is no national number there).
+fn national(digits: &str, code: &CountryCode) -> Result<Known, PhoneError> {
+    if let Some(known) = numbering::national_reading(digits, code.digits()) {
+        return Ok(known);
+    }
+    // Say what the plan finds wrong with the number the old reading would have made.
+    let completed = format!("{}{}", code.digits(), &digits[1..]);
+    match international(completed) {
+        Err(problem) => Err(problem),
+        Ok(_) => Err(PhoneError::NotNational {
+            digits: shorten(digits),
+            country: numbering::country_label(code.number()),
+        }),
+    }
+}
+
+/// What a reader of a Detail is told to do with a cell that could be two numbers.
+#[derive(Clone, Copy)]
+enum Hint {
+    /// Text without `+`, `00` or a trunk prefix.
+    Text,
+    /// A numeric cell, which lost any `+` and leading `0`.
+    Numeric,
+}
+
+/// Bare digits with a country code given: a national number, or an international one
+/// without its `+`. Taken only when exactly one reading is a number (or both are the same).
+fn either_reading(digits: &str, code: &CountryCode, hint: Hint) -> Result<Known, PhoneError> {
+    let national = numbering::national_reading(digits, code.digits());
+    if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) {
+        // Too short or too long to carry a country code: the national reading is the only
+        // one, and what the plan finds wrong with it is the Detail.
+        return match national {
+            Some(known) => Ok(known),
+            None => international(check_lengths(digits.to_owned())?),
+        };
+    }
+    let international = numbering::check(digits).ok();
+    let fix = match hint {
+        Hint::Text => "write it with + and its country code",
+        Hint::Numeric => {
+            "format the column as Text and enter it with its leading 0, or write it with +"
+        }
+    };
+    match (national, international) {
+        (Some(one), Some(other)) if one.digits != other.digits => Err(PhoneError::TwoReadings {
+            digits: shorten(digits),
+            first: one.to_string(),
+            second: other.to_string(),
+            fix,
+        }),
+        (Some(known), _) | (None, Some(known)) => Ok(known),
+        (None, None) => Err(PhoneError::NoReading {
+            digits: shorten(digits),
+            first: format!("+{}{}", code.digits(), shorten(digits)),
+            second: format!("+{}", shorten(digits)),
+            fix,
+        }),
+    }
+}
+
+/// What [`read`] found in a cell, before any country code is applied.
+enum Read {
+    /// Text, with the way it announced itself.
+    Prefixed(Prefix, String),
+    /// A numeric cell's digits (or text exported from one, `9613123456.0`).
+    Numeric(String),
+}
+
+/// Cleans a cell and reads its prefix, rejecting what cannot be a single number.
+fn read(raw: RawNumber<'_>) -> Result<Read, PhoneError> {
+    match raw {
+        RawNumber::Text(text) => match plain_number(text) {
+            Some((prefix, digits)) => Ok(Read::Prefixed(prefix, digits)),
+            None => read_any_text(text),
+        },
+        RawNumber::Number(value) => Ok(Read::Numeric(whole_number_digits(value)?)),
+    }
 }
 
 /// How a text number announced itself.
@@ -287,17 +480,9 @@ enum Prefix {
     Bare,
 }
 
-/// The text path: clean, reject what cannot be a single number, read the prefix.
-fn normalize_text(text: &str, country: Option<&CountryCode>) -> Result<String, PhoneError> {
-    match plain_number(text) {
-        Some((prefix, digits)) => apply_prefix(prefix, digits, country),
-        None => normalize_any_text(text, country),
-    }
-}
-
 /// The common case, read without the general path's copies: ASCII digits with spaces or
 /// hyphens between them and at most a leading `+` (`+961 70 123 456`, `03-123456`). Gives
-/// exactly what [`normalize_any_text`] gives for such text (a property test checks it), and
+/// exactly what [`read_any_text`] reads for such text (a property test checks it), and
 /// `None` for anything else. A list of a million opt-outs is mostly this.
 fn plain_number(text: &str) -> Option<(Prefix, String)> {
     let trimmed = text.trim_matches(' ');
@@ -329,7 +514,7 @@ fn plain_number(text: &str) -> Option<(Prefix, String)> {
 }
 
 /// Any text: digit forms unified, invisible marks and formatting removed, the prefix read.
-fn normalize_any_text(text: &str, country: Option<&CountryCode>) -> Result<String, PhoneError> {
+fn read_any_text(text: &str) -> Result<Read, PhoneError> {
     let unified: String = text.chars().map(unify_char).collect();
     let compact = compact(&unified);
     if compact.is_empty() {
@@ -342,14 +527,18 @@ fn normalize_any_text(text: &str, country: Option<&CountryCode>) -> Result<Strin
         return Err(PhoneError::MultipleNumbers { value: shown(text) });
     }
     if let Some(whole) = exported_number(&compact) {
-        return normalize_exported_number(whole, text, country);
+        // `0501234567.0` is no numeric cell's export: neither reading fits it.
+        if whole.starts_with('0') {
+            return Err(PhoneError::DecimalText { value: shown(text) });
+        }
+        return Ok(Read::Numeric(whole.to_owned()));
     }
     let (prefix, rest) = split_prefix(&compact);
     if rest.is_empty() {
         return Err(PhoneError::Empty);
     }
     check_only_digits(&rest, text)?;
-    apply_prefix(prefix, rest, country)
+    Ok(Read::Prefixed(prefix, rest))
 }
 
 /// Maps every digit form to ASCII and full-width ASCII (`＋`, `０`) to ASCII.
@@ -417,19 +606,6 @@ fn exported_number(compact: &str) -> Option<&str> {
         && !fraction.is_empty()
         && fraction.bytes().all(|b| b == b'0');
     is_exported.then_some(whole)
-}
-
-/// Treats `9613123456.0` as the numeric cell it came from; rejects
-/// `0501234567.0`, which no numeric cell produces.
-fn normalize_exported_number(
-    whole: &str,
-    text: &str,
-    country: Option<&CountryCode>,
-) -> Result<String, PhoneError> {
-    if whole.starts_with('0') {
-        return Err(PhoneError::DecimalText { value: shown(text) });
-    }
-    require_numeric_country_code(whole.to_owned(), country)
 }
 
 /// Whether a list separator stands between two groups of at least
@@ -541,11 +717,6 @@ fn apply_prefix(
     }
 }
 
-/// The numeric-cell path: exact whole digits, then the country-code check.
-fn normalize_number(value: f64, country: Option<&CountryCode>) -> Result<String, PhoneError> {
-    require_numeric_country_code(whole_number_digits(value)?, country)
-}
-
 /// A numeric cell has lost any `+` and leading `0`: with a country code
 /// given, it must already start with it, or it is not guessed at.
 fn require_numeric_country_code(
@@ -608,6 +779,21 @@ const NO_ZERO_AFTER: [&str; 73] = [
 /// The rules every result obeys: 8 to 15 digits, first one not `0`, no trunk `0` after a
 /// country code that never has one.
 fn check_final_digits(digits: String) -> Result<String, PhoneError> {
+    let digits = check_lengths(digits)?;
+    if digits.starts_with('0') {
+        return Err(PhoneError::StartsWithZero { digits });
+    }
+    if let Some(code) = trunk_zero_after(&digits) {
+        return Err(PhoneError::ZeroAfterCountryCode {
+            country: code.to_owned(),
+            digits,
+        });
+    }
+    Ok(digits)
+}
+
+/// The E.164 limits: 8 to 15 digits with the country code.
+fn check_lengths(digits: String) -> Result<String, PhoneError> {
     let count = digits.len();
     if count < MIN_DIGITS {
         return Err(PhoneError::TooShort { digits, count });
@@ -616,15 +802,6 @@ fn check_final_digits(digits: String) -> Result<String, PhoneError> {
         return Err(PhoneError::TooLong {
             digits: shorten(&digits),
             count,
-        });
-    }
-    if digits.starts_with('0') {
-        return Err(PhoneError::StartsWithZero { digits });
-    }
-    if let Some(code) = trunk_zero_after(&digits) {
-        return Err(PhoneError::ZeroAfterCountryCode {
-            country: code.to_owned(),
-            digits,
         });
     }
     Ok(digits)
@@ -668,6 +845,153 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a cell becomes by the numbering plan with a country code: the digits, or a
+    /// Detail that contains the given words.
+    enum Want {
+        Digits(&'static str),
+        Detail(&'static str),
+    }
+
+    fn by_plan(country: &str, raw: RawNumber<'_>) -> Result<String, PhoneError> {
+        check(raw, &NumberRules::checked(Some(country.parse().unwrap())))
+    }
+
+    #[test]
+    fn numbers_are_read_by_their_countrys_plan() {
+        use RawNumber::{Number as N, Text as T};
+        use Want::{Detail, Digits};
+        let table: &[(&str, RawNumber<'_>, Want)] = &[
+            // Lebanon: 7x/8x mobiles without trunk 0, 03 with it.
+            ("961", T("71 123 456"), Digits("96171123456")),
+            ("961", T("03 123 456"), Digits("9613123456")),
+            ("961", T("+961 71 123 456"), Digits("96171123456")),
+            ("961", T("+961 03 123 456"), Digits("9613123456")),
+            ("961", T("٠٣ ١٢٣ ٤٥٦"), Digits("9613123456")),
+            (
+                "961",
+                T("\u{200F}+961 71 123 456\u{200F}"),
+                Digits("96171123456"),
+            ),
+            ("961", N(3123456.0), Digits("9613123456")),
+            ("961", N(96171123456.0), Digits("96171123456")),
+            (
+                "961",
+                T("+961 71 123"),
+                Detail(
+                    "too short for Lebanon (+961): 5 digits after the country code, numbers there have 7 or 8",
+                ),
+            ),
+            (
+                "961",
+                T("+961 711 625 625"),
+                Detail("too long for Lebanon (+961)"),
+            ),
+            (
+                "961",
+                T("+961 74 472 972"),
+                Detail("not a number in use in Lebanon (+961)"),
+            ),
+            ("961", T("01 123 456"), Detail("landline in Lebanon (+961)")),
+            // Saudi Arabia: a trunk 0 kept after the country code is dropped.
+            ("966", T("051 234 5678"), Digits("966512345678")),
+            ("966", T("+966 0512345678"), Digits("966512345678")),
+            ("966", T("00966 51 234 5678"), Digits("966512345678")),
+            ("966", T("512345678"), Digits("966512345678")),
+            (
+                "966",
+                T("011 234 5678"),
+                Detail("landline in Saudi Arabia (+966)"),
+            ),
+            // United Arab Emirates.
+            ("971", T("050 123 4567"), Digits("971501234567")),
+            ("971", T("+971 50 123 4567"), Digits("971501234567")),
+            ("971", N(501234567.0), Digits("971501234567")),
+            (
+                "971",
+                T("02 234 5678"),
+                Detail("landline in United Arab Emirates (+971)"),
+            ),
+            // Kuwait, Qatar, Bahrain, Oman: no trunk prefix at all.
+            ("965", T("500 12345"), Digits("96550012345")),
+            ("965", T("96565748"), Digits("96596565748")),
+            ("965", T("+965 5000 76565"), Detail("Kuwait (+965)")),
+            ("965", T("2234 5678"), Detail("landline in Kuwait (+965)")),
+            ("974", T("3312 3456"), Digits("97433123456")),
+            ("974", T("+974 3312 3456"), Digits("97433123456")),
+            ("974", T("4412 3456"), Detail("landline in Qatar (+974)")),
+            ("973", T("3600 1234"), Digits("97336001234")),
+            ("973", T("1700 1234"), Detail("landline in Bahrain (+973)")),
+            ("968", T("9212 3456"), Digits("96892123456")),
+            ("968", T("23 123456"), Detail("landline in Oman (+968)")),
+            // Jordan, Egypt, Iraq, Syria: trunk 0.
+            ("962", T("07 9012 3456"), Digits("962790123456")),
+            ("962", T("+962 7 9012 3456"), Digits("962790123456")),
+            ("20", T("010 01234567"), Digits("201001234567")),
+            ("20", T("+20 10 01234567"), Digits("201001234567")),
+            ("964", T("0791 234 5678"), Digits("9647912345678")),
+            ("963", T("0944 567 890"), Digits("963944567890")),
+            ("963", T("۰۹۴۴ ۵۶۷ ۸۹۰"), Digits("963944567890")),
+            // NANP: no trunk 0, international prefix 011.
+            ("1", T("+1 (201) 555-0123"), Digits("12015550123")),
+            ("1", T("011 33 6 12 34 56 78"), Digits("33612345678")),
+            ("1", T("0201436779"), Detail("United States")),
+            // Europe, Russia, India.
+            ("44", T("07400 123456"), Digits("447400123456")),
+            ("44", T("+44 (0)7400 123456"), Digits("447400123456")),
+            ("33", T("06 12 34 56 78"), Digits("33612345678")),
+            ("33", T("612345678"), Digits("33612345678")),
+            ("39", T("312 345 6789"), Digits("393123456789")),
+            ("39", T("02 1234 5678"), Detail("landline in Italy (+39)")),
+            ("7", T("8 912 345-67-89"), Digits("79123456789")),
+            ("7", T("+7 912 345 67 89"), Digits("79123456789")),
+            ("91", T("081234 56789"), Digits("918123456789")),
+            ("91", T("9198188728"), Digits("919198188728")),
+        ];
+        let mut wrong = Vec::new();
+        for (country, raw, want) in table {
+            let got = by_plan(country, *raw);
+            let fine = match (want, &got) {
+                (Digits(digits), Ok(got)) => got == digits,
+                (Detail(words), Err(e)) => e.to_string().contains(words),
+                _ => false,
+            };
+            if !fine {
+                wrong.push(format!("{country} {raw:?}: {got:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn bare_digits_that_are_two_numbers_are_not_guessed() {
+        // A US number in national form is also an Egyptian one without its +.
+        let e = by_plan("1", RawNumber::Text("(201) 555-0123"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("could be +12015550123 or +2015550123"), "{e}");
+    }
+
+    #[test]
+    fn landlines_are_sent_when_allowed() {
+        let rules = NumberRules {
+            allow_landlines: true,
+            ..NumberRules::checked(Some("961".parse().unwrap()))
+        };
+        assert_eq!(
+            check(RawNumber::Text("01 123 456"), &rules),
+            Ok("9611123456".into())
+        );
+    }
+
+    #[test]
+    fn without_the_plan_check_the_old_rules_apply() {
+        let rules = NumberRules::default();
+        assert_eq!(
+            check(RawNumber::Text("+961 74 472 972"), &rules),
+            Ok("96174472972".into())
+        );
+    }
     use proptest::prelude::*;
 
     fn code(text: &str) -> CountryCode {
@@ -1503,7 +1827,10 @@ mod tests {
             if let Some((prefix, digits)) = plain_number(&raw) {
                 prop_assert_eq!(
                     apply_prefix(prefix, digits, country.as_ref()).and_then(check_final_digits),
-                    normalize_any_text(&raw, country.as_ref()).and_then(check_final_digits),
+                    read_any_text(&raw).and_then(|read| match read {
+                        Read::Prefixed(prefix, digits) => apply_prefix(prefix, digits, country.as_ref()),
+                        Read::Numeric(digits) => require_numeric_country_code(digits, country.as_ref()),
+                    }).and_then(check_final_digits),
                     "{:?}", raw
                 );
             }

@@ -8,7 +8,9 @@
 //!   `Origin` and the CSRF token (header `x-csrf-token` or query `csrf`), so that a page of
 //!   another site open in the same browser cannot start a send.
 //! - Every answer forbids everything from elsewhere (Content-Security-Policy), being framed,
-//!   sniffing, caching and referrers.
+//!   sniffing, caching, and referrers to other sites. (Not every referrer: under
+//!   `no-referrer` a browser sends `Origin: null` with the page's own forms, which the
+//!   same-origin check must then refuse.)
 
 use super::Session;
 use super::texts::Lang;
@@ -52,7 +54,7 @@ pub async fn guard(State(session): State<Arc<Session>>, request: Request, next: 
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));

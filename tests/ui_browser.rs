@@ -1,0 +1,251 @@
+//! `smsmerge ui` in a real browser: headless Chromium driven over WebDriver (chromedriver),
+//! against the real binary. Each step saves a screenshot under `target/ui-shots/`.
+//!
+//! Without Chromium and chromedriver the test says so in one line and passes, except in CI
+//! (`CI=true`), where it fails: `.ci/run` installs them. Every wait is for something the page
+//! shows, never for a duration.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A child process killed when the test ends, however it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The browser's programs, or `None` (with the note printed) when they are missing outside CI.
+fn browser() -> Option<(PathBuf, PathBuf)> {
+    let find = |name: &str| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|path| path.is_file())
+        })
+    };
+    match (find("chromium"), find("chromedriver")) {
+        (Some(chromium), Some(driver)) => Some((chromium, driver)),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI needs chromium and chromedriver for the page's browser tests")
+        }
+        _ => {
+            eprintln!("skipped: chromium and chromedriver are not installed");
+            None
+        }
+    }
+}
+
+/// Starts a program and returns it with the first line of its output that holds `wanted`.
+fn start_and_read(mut command: Command, stderr: bool, wanted: &str) -> (Killed, String) {
+    if stderr {
+        command.stderr(Stdio::piped()).stdout(Stdio::null());
+    } else {
+        command.stdout(Stdio::piped()).stderr(Stdio::null());
+    }
+    let mut child = command.spawn().expect("start");
+    let out: Box<dyn std::io::Read + Send> = if stderr {
+        Box::new(child.stderr.take().unwrap())
+    } else {
+        Box::new(child.stdout.take().unwrap())
+    };
+    let mut lines = BufReader::new(out).lines();
+    let line = lines
+        .by_ref()
+        .map(|l| l.expect("read"))
+        .find(|l| l.contains(wanted))
+        .unwrap_or_else(|| panic!("no line with {wanted:?}"));
+    // Keep draining, so a full pipe never blocks the program.
+    std::thread::spawn(move || for _ in lines {});
+    (Killed(child), line)
+}
+
+/// Saves a screenshot of the page as `target/ui-shots/NAME.png`.
+async fn shot(client: &Client, name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ui-shots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// The element, once the page shows it (WebDriver's own wait, polled by the driver).
+/// When it never comes, the page as it is is saved as `target/ui-shots/failed.png`.
+async fn shown(client: &Client, css: &str) -> Element {
+    let found = client
+        .wait()
+        .at_most(std::time::Duration::from_secs(60))
+        .for_element(Locator::Css(css))
+        .await;
+    match found {
+        Ok(element) => element,
+        Err(error) => {
+            shot(client, "failed").await;
+            let source = client.source().await.unwrap_or_default();
+            panic!("{css}: {error}; the page was:\n{source}")
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
+    let Some((chromium, driver)) = browser() else {
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let book = folder.path().join("customers.xlsx");
+    std::fs::copy(samples.join("customers.xlsx"), &book).unwrap();
+
+    let mut page = Command::new(env!("CARGO_BIN_EXE_smsmerge"));
+    page.arg("ui").arg(folder.path()).arg("--no-open");
+    let (_page, line) = start_and_read(page, true, "the page is at ");
+    let address = line
+        .split("the page is at ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+
+    let mut chromedriver = Command::new(&driver);
+    chromedriver.arg("--port=0");
+    let (_driver, line) = start_and_read(chromedriver, false, "was started successfully on port");
+    let port: u16 = line
+        .rsplit("on port ")
+        .next()
+        .and_then(|p| p.trim_end_matches('.').trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+
+    let mut args = vec!["--headless=new", "--disable-gpu", "--window-size=1100,1000"];
+    // Chromium refuses to run as root inside its sandbox (CI containers run as root).
+    if nix_root() {
+        args.push("--no-sandbox");
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({ "binary": chromium, "args": args }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect to chromedriver");
+
+    // The printed address with its token opens the page.
+    client.goto(&address).await.unwrap();
+    shown(&client, "#workbook").await;
+    shot(&client, "01-start").await;
+
+    // A document renamed to .xlsx: send's one-line error, in the page.
+    let letter = folder.path().join("letter.xlsx");
+    std::fs::write(&letter, renamed_document()).unwrap();
+    let input = shown(&client, "#file").await;
+    input.send_keys(letter.to_str().unwrap()).await.unwrap();
+    let error = shown(&client, "#book-error").await.text().await.unwrap();
+    assert!(
+        error.contains("letter.xlsx") && !error.contains('\n'),
+        "{error}"
+    );
+    shot(&client, "02-not-a-workbook").await;
+
+    // The workbook, chosen as a file: the page uploads it and shows its header.
+    let input = shown(&client, "#file").await;
+    input.send_keys(book.to_str().unwrap()).await.unwrap();
+    shown(&client, "#choices").await;
+    let sender = shown(&client, "#sender").await;
+    sender.clear().await.unwrap();
+    sender.send_keys("SMSMERGE").await.unwrap();
+    shot(&client, "03-workbook").await;
+
+    // The counter while typing: 160 letters are one GSM-7 segment, the 161st makes two, and
+    // an Arabic letter makes the message UCS-2.
+    let typed = shown(&client, "input[name=source][value=typed]").await;
+    typed.click().await.unwrap();
+    let template = shown(&client, "#template").await;
+    template.send_keys(&"a".repeat(160)).await.unwrap();
+    shown(&client, "#count-0[data-segments='1'][data-encoding*='GSM']").await;
+    template.send_keys("a").await.unwrap();
+    shown(&client, "#count-0[data-segments='2'][data-encoding*='GSM']").await;
+    template.send_keys("\u{0645}").await.unwrap();
+    shown(&client, "#count-0[data-encoding*='UCS']").await;
+    client
+        .execute(
+            "document.getElementById('counter').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(&client, "04-counter").await;
+    // Back to each row's own message for the check and the send.
+    template.clear().await.unwrap();
+    let column = shown(&client, "input[name=source][value=column]").await;
+    column.click().await.unwrap();
+
+    // The check: send --dry-run's totals.
+    shown(&client, "#check-button").await.click().await.unwrap();
+    let totals = shown(&client, "#totals").await.text().await.unwrap();
+    assert!(!totals.is_empty());
+    shot(&client, "05-check").await;
+
+    // The send, to the simulator: the question is send's, then the progress to the end.
+    shown(&client, "#mode-simulate")
+        .await
+        .click()
+        .await
+        .unwrap();
+    shown(&client, "#send-button").await.click().await.unwrap();
+    let question = shown(&client, "#question:not([hidden]) #question-text").await;
+    let asked = question.text().await.unwrap();
+    assert!(asked.starts_with("Send "), "{asked}");
+    assert!(asked.contains("built-in simulator"), "{asked}");
+    shot(&client, "06-question").await;
+    shown(&client, "#yes").await.click().await.unwrap();
+
+    // At the end the page moves to the results: counts, and the same workbook send writes.
+    let summary = shown(&client, "#summary").await.text().await.unwrap();
+    assert!(summary.contains("SENT"), "{summary}");
+    shown(&client, "#download-results").await;
+    shot(&client, "07-results").await;
+
+    // The Arabic interface is laid out right to left.
+    shown(&client, "#lang").await.click().await.unwrap();
+    let html = client
+        .wait()
+        .for_element(Locator::Css("html[dir=rtl]"))
+        .await
+        .expect("the Arabic page is right to left");
+    assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("ar"));
+    shot(&client, "08-results-arabic").await;
+    let base = address.split("/?").next().unwrap();
+    client.goto(&format!("{base}/")).await.unwrap();
+    shown(&client, "html[dir=rtl] #workbook").await;
+    shot(&client, "09-start-arabic").await;
+
+    client.close().await.unwrap();
+}
+
+/// Whether the test runs as root.
+fn nix_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
+}
+
+/// A Word document (a zip with `word/document.xml`), as a renamed .docx is.
+fn renamed_document() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    std::io::Write::write_all(&mut zip, b"<w:document/>").unwrap();
+    zip.finish().unwrap().into_inner()
+}
