@@ -12,13 +12,37 @@ use common::running::{DEADLINE, Running};
 use common::{Results, Workdir};
 use std::collections::HashMap;
 use std::process::Command;
-use std::time::Instant;
+use std::time::Duration;
 
 const ACCOUNT: [(&str, &str); 3] = [
     ("OTSMS_UID", "7"),
     ("OTSMS_USERNAME", "office"),
     ("OTSMS_PASSWORD", "pw-7"),
 ];
+
+/// Whether process `pid` ends within `deadline`, waiting on its pidfd (no polling).
+fn exited_within(pid: libc::pid_t, deadline: Duration) -> bool {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        // Already gone and reaped.
+        return true;
+    }
+    let fd = fd as libc::c_int;
+    let mut watch = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let millis = libc::c_int::try_from(deadline.as_millis()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: one valid pollfd, then the descriptor opened above is closed once.
+    let ready = unsafe {
+        let ready = libc::poll(&mut watch, 1, millis);
+        libc::close(fd);
+        ready
+    };
+    ready == 1
+}
 
 /// Single quotes for `sh`.
 fn quoted(text: &str) -> String {
@@ -73,30 +97,30 @@ fn a_hang_up_mid_batch_ends_like_an_interrupt_and_a_rerun_sends_the_rest() {
     // Closing the pty's master is the hang-up: smsmerge gets SIGHUP and a dead terminal.
     terminal.signal("KILL");
     let pid = std::fs::read_to_string(wd.path("smsmerge.pid")).expect("smsmerge's pid");
-    let stat = format!("/proc/{}/stat", pid.trim());
     // The request in flight still gets its answer.
     let mut sent = vec![in_flight.recipient.clone()];
     in_flight.accept();
-    let started = Instant::now();
-    // Gone, or a zombie of the killed script's.
-    while std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) {
-        assert!(
-            started.elapsed() < DEADLINE,
-            "smsmerge still runs after the hang-up"
-        );
-        assert!(
-            gateway.try_next().is_none(),
-            "a request started after the hang-up"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    // Waits for smsmerge's exit itself (it is script's child, not ours): its pidfd becomes
+    // readable when it ends, a zombie of the killed script's included.
+    assert!(
+        exited_within(pid.trim().parse().expect("a pid"), DEADLINE),
+        "smsmerge still runs after the hang-up"
+    );
+    assert!(
+        gateway.try_next().is_none(),
+        "a request started after the hang-up"
+    );
     drop(terminal);
 
     let log = std::fs::read_to_string(wd.path("run.log")).expect("the log file");
     assert!(log.contains("interrupted: exit 130"), "{log}");
     let results = Results::read(&wd.path("book.results.xlsx"));
     let statuses = results.statuses();
-    assert_eq!(statuses.iter().filter(|s| *s == "SENT").count(), 1, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "SENT").count(),
+        1,
+        "{statuses:?}"
+    );
     assert_eq!(
         statuses.iter().filter(|s| *s == "NOT SENT").count(),
         N - 1,
@@ -125,5 +149,8 @@ fn a_hang_up_mid_batch_ends_like_an_interrupt_and_a_rerun_sends_the_rest() {
     }
     assert_eq!(counts.len(), N);
     assert!(counts.values().all(|&n| n == 1), "sent twice: {counts:?}");
-    assert_eq!(Results::read(&wd.path("book.results.xlsx")).statuses(), ["SENT"; N]);
+    assert_eq!(
+        Results::read(&wd.path("book.results.xlsx")).statuses(),
+        ["SENT"; N]
+    );
 }
