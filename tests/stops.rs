@@ -81,6 +81,14 @@ fn a_stop_ends_a_retry_after_wait_at_once() {
     // The deadline (60 s) is half the Retry-After: only a stop that ends the wait passes.
     let (done, _) = run.wait_while(|| assert!(gateway.try_next().is_none(), "sent after the stop"));
     done.expect_code(130);
+    // The last line says none went, not "4 of 4 messages done".
+    assert!(
+        done.stderr.contains(
+            "smsmerge: 0 of 4 sent, 4 not sent (interrupted): run the same command again to send them"
+        ),
+        "{}",
+        done.stderr
+    );
     let results = Results::read(&wd.path("book.results.xlsx"));
     assert_eq!(results.statuses(), ["NOT SENT"; N]);
     assert_eq!(results.column("Detail"), ["not sent: interrupted"; N]);

@@ -106,7 +106,7 @@ async fn ask(question: String) -> Result<bool> {
         .map_err(|_| anyhow!("the confirmation prompt ended without an answer"))?
 }
 
-/// First Ctrl-C or SIGTERM: stop starting sends (those in flight finish). Second: quit at
+/// First Ctrl-C, SIGTERM or SIGHUP: stop starting sends (those in flight finish). Second: quit at
 /// once; the journal is consistent, so a rerun resumes.
 /// Before sending has started, the job itself says that nothing was sent.
 async fn watch_signals(stop: Arc<Stop>, signals: Option<Signals>, sending: Arc<AtomicBool>) {
@@ -125,7 +125,7 @@ async fn watch_signals(stop: Arc<Stop>, signals: Option<Signals>, sending: Arc<A
     std::process::exit(Exit::Interrupted as i32);
 }
 
-/// Ctrl-C and, on Unix, SIGTERM (what cron, systemd and `kill` send). Registered when made,
+/// Ctrl-C and, on Unix, SIGTERM (what cron, systemd and `kill` send) and SIGHUP. Registered when made,
 /// before the first line of the send is printed: a signal sent as soon as the run says it
 /// is sending (or waiting) is handled, not lost to the default action.
 struct Signals {
@@ -133,6 +133,12 @@ struct Signals {
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    /// The terminal hung up (an SSH session dropped, the window closed): handled like
+    /// SIGTERM, so a batch started over SSH still ends with its results and no lock left.
+    /// Lines for the gone terminal fail from then on, and every write to stderr ignores its
+    /// errors, so that does not end the run either; `--log-file` still gets its lines.
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
     #[cfg(windows)]
     ctrl_c: tokio::signal::windows::CtrlC,
 }
@@ -146,6 +152,7 @@ impl Signals {
             Ok(Signals {
                 interrupt: signal(SignalKind::interrupt())?,
                 terminate: signal(SignalKind::terminate())?,
+                hangup: signal(SignalKind::hangup())?,
             })
         }
         #[cfg(windows)]
@@ -159,6 +166,7 @@ impl Signals {
         tokio::select! {
             _ = self.interrupt.recv() => {}
             _ = self.terminate.recv() => {}
+            _ = self.hangup.recv() => {}
         }
         #[cfg(windows)]
         let _ = self.ctrl_c.recv().await;

@@ -6,9 +6,11 @@
 //! sending resumes.
 
 use crate::dispatch::events::{Consumer, Event};
+use crate::dispatch::stop::StopReason;
 use crate::plan::outcome::{RowOutcome, Status};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use std::fmt;
+use std::io::{IsTerminal, Write as _};
 use std::time::{Duration, Instant};
 
 /// How often the plain progress line is written.
@@ -25,6 +27,7 @@ struct Counts {
     sent: u64,
     failed: u64,
     uncertain: u64,
+    not_sent: u64,
 }
 
 impl Counts {
@@ -34,6 +37,7 @@ impl Counts {
             Status::Sent => self.sent += 1,
             Status::Failed => self.failed += 1,
             Status::Uncertain => self.uncertain += 1,
+            Status::NotSent => self.not_sent += 1,
             _ => {}
         }
     }
@@ -65,6 +69,8 @@ pub struct Progress {
     paused_since: Option<Instant>,
     /// Time spent in earlier pauses, left out of the rate and the duration.
     paused_before: Duration,
+    /// Ctrl-C, SIGTERM or SIGHUP stopped the batch: the last line says what was not sent.
+    interrupted: bool,
 }
 
 impl Progress {
@@ -76,9 +82,17 @@ impl Progress {
         } else if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{spinner} {pos}/{len} [{bar:30}] {per_sec} ETA {eta} {msg}",
+                "{spinner} {pos}/{len} [{bar:30}] {rate} ETA {eta} {msg}",
             )
-            .map(|s| s.progress_chars("=> "))
+            // indicatif's own `{per_sec}` prints four decimals ("149.6571/s").
+            .map(|s| {
+                s.progress_chars("=> ").with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn fmt::Write| {
+                        let _ = write!(w, "{}/s", one_decimal(state.per_sec()));
+                    },
+                )
+            })
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -96,6 +110,7 @@ impl Progress {
             paused: None,
             paused_since: None,
             paused_before: Duration::ZERO,
+            interrupted: false,
         }
     }
 
@@ -205,10 +220,11 @@ impl Progress {
             0.0
         };
         format!(
-            "smsmerge: {}/{} done, {} ({rate:.1}/s)",
+            "smsmerge: {}/{} done, {} ({}/s)",
             self.counts.done,
             self.total,
-            self.counts.describe()
+            self.counts.describe(),
+            one_decimal(rate)
         )
     }
 
@@ -229,16 +245,45 @@ impl Progress {
                     crate::dispatch::schedule::in_words(paused)
                 )
             };
-            let _ = writeln!(
-                std::io::stderr(),
-                "smsmerge: {} of {} messages done in {:.1} s{paused}: {}",
-                self.counts.done,
-                self.total,
-                elapsed.as_secs_f64(),
-                self.counts.describe()
-            );
+            let line = if self.interrupted {
+                self.interrupted_line()
+            } else {
+                format!(
+                    "{} of {} messages done in {:.1} s{paused}: {}",
+                    self.counts.done,
+                    self.total,
+                    elapsed.as_secs_f64(),
+                    self.counts.describe()
+                )
+            };
+            let _ = writeln!(std::io::stderr(), "smsmerge: {line}");
         }
     }
+
+    /// "1491 of 3000 sent, 1509 not sent (interrupted): run the same command again to send
+    /// them": after a stop every message not sent came back NOT SENT, so the usual "3000 of
+    /// 3000 done" would read as if all were sent.
+    fn interrupted_line(&self) -> String {
+        let c = &self.counts;
+        let mut line = format!("{} of {} sent", c.sent, self.total);
+        if c.failed > 0 {
+            line.push_str(&format!(", {} failed", c.failed));
+        }
+        if c.uncertain > 0 {
+            line.push_str(&format!(", {} uncertain", c.uncertain));
+        }
+        // Rows dispatch never reached count as not sent too.
+        let not_sent = c.not_sent + self.total.saturating_sub(c.done);
+        line.push_str(&format!(
+            ", {not_sent} not sent (interrupted): run the same command again to send them"
+        ));
+        line
+    }
+}
+
+/// A rate with one decimal: `149.6`, never `149.6571`.
+fn one_decimal(rate: f64) -> String {
+    format!("{rate:.1}")
 }
 
 /// The terminal's bar and plain lines draw dispatch's events.
@@ -248,6 +293,9 @@ impl Consumer for Progress {
             Event::Outcome { outcome, .. } => self.record(&outcome),
             Event::Paused { reason, .. } if self.shown() => self.pause(Some(reason)),
             Event::Resumed if self.shown() => self.pause(None),
+            Event::Stopped {
+                reason: StopReason::Interrupted,
+            } => self.interrupted = true,
             Event::Finished => self.finish(),
             // The total was known when the bar was made; why a batch stopped is said by the
             // command once the bar is gone.
@@ -267,4 +315,35 @@ impl Consumer for Progress {
 fn plain_line(line: &str) {
     let now = chrono::Local::now().format("%H:%M:%S");
     let _ = writeln!(std::io::stderr(), "{now} {line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_show_one_decimal() {
+        assert_eq!(one_decimal(149.657_1), "149.7");
+        assert_eq!(one_decimal(40.0), "40.0");
+    }
+
+    #[test]
+    fn an_interrupted_batch_ends_saying_how_many_were_not_sent() {
+        let mut progress = Progress::new(3000, true);
+        for i in 0..3000 {
+            let status = if i < 1491 {
+                Status::Sent
+            } else {
+                Status::NotSent
+            };
+            progress.record(&RowOutcome::new(status, ""));
+        }
+        progress.event(Event::Stopped {
+            reason: StopReason::Interrupted,
+        });
+        assert_eq!(
+            progress.interrupted_line(),
+            "1491 of 3000 sent, 1509 not sent (interrupted): run the same command again to send them"
+        );
+    }
 }
