@@ -5,6 +5,9 @@
 //! (`CI=true`), where it fails: `.ci/run` installs them. Every wait is for something the page
 //! shows, never for a duration.
 
+mod common;
+
+use common::Results;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{BufRead, BufReader};
@@ -189,8 +192,47 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
 
     // The check: send --dry-run's totals.
     shown(&client, "#check-button").await.click().await.unwrap();
-    let totals = shown(&client, "#totals").await.text().await.unwrap();
-    assert!(!totals.is_empty());
+    shown(&client, "#totals").await;
+    let dry = dry_run(&samples.join("customers.xlsx"), "SMSMERGE");
+    let numbers = |id: &'static str| {
+        let client = client.clone();
+        async move {
+            let text = shown(&client, &format!("[id='total-{id}'] td"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            numbers_in(&text)
+        }
+    };
+    let segments = &dry["segments"];
+    assert_eq!(
+        numbers("send").await,
+        [
+            dry["messages"].as_u64().unwrap(),
+            segments["total"].as_u64().unwrap()
+        ]
+    );
+    for encoding in ["gsm7", "ucs2"] {
+        let e = &segments[encoding];
+        assert_eq!(
+            numbers(encoding).await,
+            [
+                e["messages"].as_u64().unwrap(),
+                e["segments"].as_u64().unwrap()
+            ],
+            "{encoding}"
+        );
+    }
+    for (status, count) in dry["statuses"].as_object().unwrap() {
+        let count = count.as_u64().unwrap();
+        let css = format!("[id='total-{status}'] td");
+        let shown_count = match client.find(Locator::Css(&css)).await {
+            Ok(cell) => numbers_in(&cell.text().await.unwrap()),
+            Err(_) => vec![0],
+        };
+        assert_eq!(shown_count, [count], "{status}");
+    }
     shot(&client, "05-check").await;
 
     // The send, to the simulator: the question is send's, then the progress to the end.
@@ -212,6 +254,18 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
     assert!(summary.contains("SENT"), "{summary}");
     shown(&client, "#download-results").await;
     shot(&client, "07-results").await;
+
+    // The results workbook, downloaded from the page with its session: row for row the
+    // statuses `send --simulate` gives the same workbook.
+    let downloaded = folder.path().join("downloaded.xlsx");
+    std::fs::write(&downloaded, download(&client, "download-results").await).unwrap();
+    let simulated = simulate(&samples.join("customers.xlsx"), "SMSMERGE");
+    let statuses = Results::read(&downloaded).statuses();
+    assert!(statuses.iter().any(|s| s == "SENT"), "{statuses:?}");
+    assert_eq!(
+        statuses,
+        Results::read(&simulated.path().join(&simulated.results)).statuses()
+    );
 
     // The Arabic interface is laid out right to left.
     shown(&client, "#lang").await.click().await.unwrap();
@@ -248,4 +302,71 @@ fn renamed_document() -> Vec<u8> {
     .unwrap();
     std::io::Write::write_all(&mut zip, b"<w:document/>").unwrap();
     zip.finish().unwrap().into_inner()
+}
+
+/// `send MODE --json` on a copy of `book` in a folder of its own: the folder (kept while the
+/// value lives) and the JSON report.
+fn send_copy(book: &Path, mode: &str, sender: &str) -> (tempfile::TempDir, serde_json::Value) {
+    let folder = tempfile::tempdir().unwrap();
+    let copy = folder.path().join(book.file_name().unwrap());
+    std::fs::copy(book, &copy).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_smsmerge"))
+        .args(["send", mode, "--yes", "--json", "--sender", sender])
+        .arg(&copy)
+        .current_dir(folder.path())
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (folder, report)
+}
+
+/// `send --dry-run --json`'s report on a copy of `book`.
+fn dry_run(book: &Path, sender: &str) -> serde_json::Value {
+    send_copy(book, "--dry-run", sender).1
+}
+
+/// The results workbook `send --simulate` writes for a copy of `book`.
+struct Simulated {
+    folder: tempfile::TempDir,
+    /// Its name in the folder.
+    results: PathBuf,
+}
+
+impl Simulated {
+    fn path(&self) -> &Path {
+        self.folder.path()
+    }
+}
+
+/// `send --simulate` on a copy of `book`, keeping its results workbook.
+fn simulate(book: &Path, sender: &str) -> Simulated {
+    let (folder, report) = send_copy(book, "--simulate", sender);
+    let results = PathBuf::from(report["results"].as_str().expect("a results path"));
+    Simulated { folder, results }
+}
+
+/// The file a link on the page points at, fetched by the page itself (so with its session
+/// cookie), as bytes.
+async fn download(client: &Client, link: &str) -> Vec<u8> {
+    let script = "const [id, done] = arguments;
+        fetch(document.getElementById(id).href)
+            .then(r => r.ok ? r.arrayBuffer() : Promise.reject('HTTP ' + r.status))
+            .then(b => done(Array.from(new Uint8Array(b))), e => done(String(e)));";
+    let answer = client
+        .execute_async(script, vec![serde_json::json!(link)])
+        .await
+        .expect("run the download in the page");
+    let bytes = answer
+        .as_array()
+        .unwrap_or_else(|| panic!("download of #{link}: {answer}"));
+    bytes.iter().map(|b| b.as_u64().unwrap() as u8).collect()
+}
+
+/// The whole numbers in a text, in order ("6 messages, 7 segments" gives 6 and 7).
+fn numbers_in(text: &str) -> Vec<u64> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().unwrap())
+        .collect()
 }
