@@ -509,3 +509,33 @@ fn send_without_an_account_names_the_variables_and_simulate() {
         ],
     );
 }
+
+/// Absurd rates are refused in one short line that shows the rate as typed, whatever its
+/// size: `1e-300` would mean no message before the machine is gone.
+#[test]
+fn absurd_rates_are_refused_in_one_short_line() {
+    let wd = Workdir::new();
+    let book = good_book(&wd, "book.xlsx");
+    for (rate, says) in [
+        (
+            "1e-300",
+            "--rate 1e-300: that is one message every more than a thousand years",
+        ),
+        ("1e-9", "--rate 1e-9: that is one message every 31.7 years"),
+        (
+            "0",
+            "--rate 0.0: give a number of messages per second above 0",
+        ),
+        (
+            "NaN",
+            "--rate NaN: give a number of messages per second above 0",
+        ),
+        (
+            "inf",
+            "--rate inf: give a number of messages per second above 0",
+        ),
+    ] {
+        let stderr = fails_cleanly(&wd, dry_run(&wd, &book, &["--rate", rate]), &[says]);
+        assert!(stderr.len() < 160, "{stderr}");
+    }
+}

@@ -277,10 +277,10 @@ impl SendSettings {
         };
         check_output(&output, &args.book)?;
         let rate = match (args.rate, file.and_then(|f| f.rate)) {
-            (Some(rate), _) => Some(checked_rate(rate, &format!("--rate {rate}"))?),
+            (Some(rate), _) => Some(checked_rate(rate, &format!("--rate {rate:?}"))?),
             (None, Some(rate)) => Some(checked_rate(
                 rate,
-                &format!("rate = {rate} in the config file"),
+                &format!("rate = {rate:?} in the config file"),
             )?),
             (None, None) => None,
         };
