@@ -159,3 +159,28 @@ fn exclude_lists_from_the_config_file_apply_unless_a_flag_replaces_them() {
         ["READY", "SKIPPED", "READY", "SKIPPED", "SKIPPED", "READY"]
     );
 }
+
+#[test]
+fn an_exclude_list_is_read_by_the_same_numbering_plan_as_the_recipients() {
+    // Kuwait has no trunk 0: its national numbers are eight bare digits, on the list and in
+    // the workbook alike, and `96565748` is the national 9656 5748, not +965 65748.
+    let wd = Workdir::new();
+    let book = wd.xlsx_rows(
+        "book.xlsx",
+        &[
+            &["Phone", "Name"],
+            &["+965 500 12345", "Fahad"],
+            &["965 9656 5748", "Noura"],
+            &["6555 1234", "Bader"],
+            &["9876 5432", "Sara"],
+        ],
+    );
+    let list = wd.file("optouts.csv", "500 12345\n96565748\n+965 6555 1234\n");
+    let mut cmd = wd.dry_run(&book, &["--sender", "OTSMS", "--country-code", "965"]);
+    cmd.args(["--template", "Hi {{Name}}", "--exclude"]).arg(&list);
+    let stderr = expect_exit(cmd, 0);
+    assert!(stderr.contains("--exclude: 3 numbers read"), "{stderr}");
+    let r = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(r.statuses(), ["SKIPPED", "SKIPPED", "SKIPPED", "READY"]);
+    assert_eq!(r.text(3, "Recipient"), "96598765432");
+}

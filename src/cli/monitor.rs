@@ -242,6 +242,8 @@ struct Summary<'a> {
     rows: usize,
     /// Every status word, with zeros, so a check can read any key without guarding.
     statuses: BTreeMap<&'static str, usize>,
+    /// INVALID rows that only the numbering plan refused (counted in `statuses` too).
+    invalid_by_numbering_plan: usize,
     messages: usize,
     segments: Segments,
     balance_before: Option<&'a str>,
@@ -290,6 +292,7 @@ impl<'a> Summary<'a> {
                 .into_iter()
                 .map(|s| (s.as_str(), totals.count(s)))
                 .collect(),
+            invalid_by_numbering_plan: totals.invalid_by_numbering_plan,
             messages: totals.messages(),
             segments: Segments {
                 total: totals.segments(),

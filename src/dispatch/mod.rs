@@ -532,6 +532,7 @@ mod tests {
                     text: Some(text.into()),
                     cost_note: None,
                     single_braces: false,
+                    number_check: crate::plan::NumberCheck::Accepted,
                 }
             })
             .collect();

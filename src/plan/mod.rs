@@ -8,6 +8,7 @@ pub mod budget;
 pub mod exclude;
 pub mod outcome;
 pub mod recipient;
+pub mod stray;
 pub mod templates;
 
 use crate::book::value::{Value, ValueFormat};
@@ -102,6 +103,21 @@ impl fmt::Display for MessageKey {
     }
 }
 
+/// How the row's number fared against its country's numbering plan: what the batch's
+/// country check needs, and what the Summary counts so that a plan gone out of date shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NumberCheck {
+    /// Accepted as written (`+`, `00`, a national form), or not checked at all.
+    #[default]
+    Accepted,
+    /// Bare digits (no `+`, no `00`) taken as international: the batch checks it against
+    /// the country most of its rows are in ([`stray::refuse_strays`]).
+    AcceptedAsInternational,
+    /// Refused by the plan (or the batch's country check) though the country-blind rules
+    /// take it: the count `--no-number-check` would change.
+    RefusedByPlan,
+}
+
 /// What planning decided for one row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -144,6 +160,8 @@ pub struct PlannedRow {
     /// results' Note says so ([`Plan::single_brace_note`]). A flag, not the note itself,
     /// since a million rows keep their plan until the end.
     pub single_braces: bool,
+    /// How its number fared against the numbering plan.
+    pub number_check: NumberCheck,
     /// The decision.
     pub verdict: Verdict,
 }
@@ -287,6 +305,7 @@ impl<'a> Planner<'a> {
                     sms: None,
                     cost_note: None,
                     single_braces: false,
+                    number_check: NumberCheck::Accepted,
                     verdict: Verdict::Invalid(
                         "internal error while planning this row (please report it)".into(),
                     ),
@@ -297,6 +316,8 @@ impl<'a> Planner<'a> {
 
     /// Marks duplicates (unless allowed) over every planned row, in row order.
     pub fn finish(&self, mut rows: Vec<PlannedRow>) -> Plan {
+        // Before duplicates, so a refused row is no row's first occurrence.
+        stray::refuse_strays(&mut rows);
         if !self.settings.allow_duplicates {
             mark_duplicates(&mut rows);
         }
@@ -309,7 +330,16 @@ impl<'a> Planner<'a> {
     fn plan_row(&self, row: &Row, scratch: &mut RowScratch) -> PlannedRow {
         let settings = self.settings;
         let mut problems: Vec<String> = Vec::new();
-        let recipient = self.recipient_of(row).map_err(|e| problems.push(e)).ok();
+        let (recipient, number_check) = match self.recipient_of(row) {
+            Ok(checked) if checked.read_as_international => {
+                (Some(checked.digits), NumberCheck::AcceptedAsInternational)
+            }
+            Ok(checked) => (Some(checked.digits), NumberCheck::Accepted),
+            Err((problem, check)) => {
+                problems.push(problem);
+                (None, check)
+            }
+        };
         let sender = self.sender_of(row).map_err(|e| problems.push(e)).ok();
         let (text, replaced, single_braces) = match self.text_of(row, scratch) {
             Ok(made) => (Some(made.text), made.replaced, made.single_braces),
@@ -375,27 +405,43 @@ impl<'a> Planner<'a> {
             sms,
             cost_note,
             single_braces,
+            number_check,
             verdict,
         }
     }
 
-    fn recipient_of(&self, row: &Row) -> Result<String, String> {
+    /// The row's number checked, or why not and whether only the numbering plan refused it.
+    fn recipient_of(&self, row: &Row) -> Result<phone::Checked, (String, NumberCheck)> {
         let settings = self.settings;
         let column = &self.headers.names()[settings.recipient_column];
         let cell = &row.cells[settings.recipient_column];
         let raw = match (phone::raw_number(cell), cell) {
             (Some(raw), _) => raw,
             (None, Value::Error(code)) => {
-                return Err(format!("{column:?} holds the error {code}"));
+                return Err((
+                    format!("{column:?} holds the error {code}"),
+                    NumberCheck::Accepted,
+                ));
             }
             (None, other) => {
                 let shown = settings.format.display(other);
-                return Err(format!(
-                    "{column:?} holds {shown:?}, which is not a phone number"
+                return Err((
+                    format!("{column:?} holds {shown:?}, which is not a phone number"),
+                    NumberCheck::Accepted,
                 ));
             }
         };
-        phone::check(raw, &settings.numbers).map_err(|e| e.to_string())
+        let rules = &settings.numbers;
+        phone::check_reading(raw, rules).map_err(|e| {
+            let blind_rules_take_it =
+                rules.check_plan && phone::normalize(raw, rules.country.as_ref()).is_ok();
+            let check = if blind_rules_take_it {
+                NumberCheck::RefusedByPlan
+            } else {
+                NumberCheck::Accepted
+            };
+            (e.to_string(), check)
+        })
     }
 
     fn sender_of(&self, row: &Row) -> Result<Arc<str>, String> {

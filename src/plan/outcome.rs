@@ -3,7 +3,7 @@
 //! This is the boundary between the stages that decide (plan and dispatch)
 //! and the stage that reports: the report and the exit code are built only from these values.
 
-use crate::plan::{Plan, PlannedRow, Verdict};
+use crate::plan::{NumberCheck, Plan, PlannedRow, Verdict};
 use crate::text::lookalike::CostNote;
 use crate::text::sms::{Encoding, SmsInfo};
 use chrono::{DateTime, FixedOffset};
@@ -259,6 +259,9 @@ pub struct Totals {
     /// READY or SENT messages in which `--gsm-substitute` replaced look-alikes, and the
     /// segments that saved.
     pub substituted: EncodingTotals,
+    /// INVALID rows that only the numbering plan refused (the country-blind rules take
+    /// them): a sudden jump says the plan is behind, and `--no-number-check` is the way out.
+    pub invalid_by_numbering_plan: usize,
 }
 
 impl Totals {
@@ -271,6 +274,9 @@ impl Totals {
         for (index, row) in plan.rows.iter().enumerate() {
             let status = outcomes.status(index, row);
             totals.counts[status.index()] += 1;
+            if status == Status::Invalid && row.number_check == NumberCheck::RefusedByPlan {
+                totals.invalid_by_numbering_plan += 1;
+            }
             if matches!(status, Status::Ready | Status::Sent)
                 && let Some(sms) = row.sms
             {

@@ -40,6 +40,10 @@ pub(super) fn write_summary(
         ),
         ("Duration (s)", SummaryValue::Seconds(duration)),
         ("Rows", totals.rows.into()),
+        (
+            "Invalid by numbering plan",
+            totals.invalid_by_numbering_plan.into(),
+        ),
     ];
     let optional = [
         ("Gateway", run.gateway.clone()),
