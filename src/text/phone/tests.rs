@@ -1099,3 +1099,110 @@ fn the_no_zero_codes_are_prefix_free() {
         }
     }
 }
+
+/// The ways a spreadsheet holds one international number: `+`, `00`, spaced, dashed, in
+/// Arabic-Indic or Persian digits, wrapped in direction marks.
+fn international_spellings(digits: &str, spaced: &str) -> Vec<String> {
+    let to_script = |zero: u32| -> String {
+        spaced
+            .chars()
+            .map(|c| match c.to_digit(10) {
+                Some(d) => char::from_u32(zero + d).unwrap_or(c),
+                None => c,
+            })
+            .collect()
+    };
+    vec![
+        format!("+{digits}"),
+        format!("00{digits}"),
+        spaced.to_owned(),
+        spaced.replace(' ', "-"),
+        format!("00{}", spaced.trim_start_matches('+')),
+        to_script(0x0660),
+        to_script(0x06F0),
+        format!("\u{200E}{spaced}"),
+        format!("\u{200F}{spaced}\u{200F}"),
+        format!("\u{202A}{spaced}\u{202C}"),
+    ]
+}
+
+/// Every country's example mobile number from the metadata, written every way a sheet holds
+/// it, reads as the same digits. Two kinds of exception, both by the rules: a bare national
+/// spelling that is also a valid number elsewhere (`131 2345 6789` in China is also
+/// +1 312 345 6789) is refused naming both readings, and a country whose numbers are shorter
+/// than the 8 digits smsmerge requires (Tokelau's +690 7290) is refused as too short.
+#[test]
+fn every_spelling_of_each_countrys_example_mobile_reads_as_the_same_digits() {
+    use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumberFormat, PhoneNumberType};
+    let mut countries = 0;
+    let mut wrong = Vec::new();
+    let mut too_short = Vec::new();
+    let without_country = NumberRules::checked(None);
+    for region in PHONE_NUMBER_UTIL.get_supported_regions() {
+        let Ok(example) = PHONE_NUMBER_UTIL
+            .get_example_number_for_type_and_region(region, PhoneNumberType::Mobile)
+        else {
+            continue;
+        };
+        let code = PHONE_NUMBER_UTIL
+            .get_country_code_for_region(region)
+            .unwrap()
+            .to_string();
+        let with_country = NumberRules::checked(Some(code.parse().unwrap()));
+        let format = |how| PHONE_NUMBER_UTIL.format(&example, how).into_owned();
+        let digits = format(PhoneNumberFormat::E164)
+            .trim_start_matches('+')
+            .to_owned();
+        let spaced = format(PhoneNumberFormat::International);
+        let national = format(PhoneNumberFormat::National);
+        countries += 1;
+        if digits.len() < 8 {
+            assert!(matches!(
+                check(RawNumber::Text(&spaced), &with_country),
+                Err(PhoneError::TooShort { .. })
+            ));
+            too_short.push(region.to_string());
+            continue;
+        }
+        let mut expect = |spelling: &str, rules: &NumberRules| {
+            let got = check(RawNumber::Text(spelling), rules);
+            let plus = format!("+{digits}");
+            let right = match &got {
+                Ok(got) => *got == digits,
+                Err(PhoneError::TwoReadings { first, second, .. }) => {
+                    spelling == national && (*first == plus || *second == plus)
+                }
+                Err(_) => false,
+            };
+            if !right {
+                wrong.push(format!(
+                    "{region} {spelling:?} with {:?}: {got:?}",
+                    rules.country
+                ));
+            }
+        };
+        for spelling in international_spellings(&digits, &spaced) {
+            expect(&spelling, &with_country);
+        }
+        // Explicit international spellings need no country code.
+        expect(&format!("+{digits}"), &without_country);
+        expect(&format!("00{digits}"), &without_country);
+        // The way the country writes it at home, with its own trunk prefix if it has one.
+        expect(&national, &with_country);
+    }
+    assert!(
+        countries > 200,
+        "only {countries} countries have an example mobile"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} of {countries}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(
+        too_short,
+        ["TK"],
+        "countries whose mobiles have under 8 digits"
+    );
+}
