@@ -21,8 +21,8 @@ const ACCOUNT: [(&str, &str); 3] = [
     ("OTSMS_PASSWORD", "pw-7"),
 ];
 
-/// `smsmerge send BOOK --base-url URL --yes --sender OTSMS ARGS...` as a child.
-fn start(wd: &Workdir, book: &Path, url: &str, args: &[&str]) -> Running {
+/// `smsmerge send BOOK --base-url URL --yes --sender OTSMS ARGS...`.
+fn send_command(wd: &Workdir, book: &Path, url: &str, args: &[&str]) -> std::process::Command {
     let mut command = wd.process();
     command
         .arg("send")
@@ -30,7 +30,12 @@ fn start(wd: &Workdir, book: &Path, url: &str, args: &[&str]) -> Running {
         .args(["--base-url", url, "--yes", "--sender", "OTSMS"])
         .args(args)
         .envs(ACCOUNT);
-    Running::spawn(wd, command)
+    command
+}
+
+/// [`send_command`] as a child.
+fn start(wd: &Workdir, book: &Path, url: &str, args: &[&str]) -> Running {
+    Running::spawn(wd, send_command(wd, book, url, args))
 }
 
 /// Runs the same send again to its end, accepting every request; the recipients it sent.
@@ -138,4 +143,82 @@ fn a_stop_ends_the_rate_limiters_wait_at_once() {
     sent.extend(again);
     assert_eq!(sent.len(), N);
     assert_once_each(&sent);
+}
+
+#[test]
+fn a_ctrl_c_during_the_results_write_lets_it_finish_and_the_run_ends_interrupted() {
+    const N: usize = 3;
+    let wd = Workdir::new();
+    let gateway = HeldGateway::start("1000");
+    let book = wd.numbered_book(N);
+    // The send waits at this file, just before it writes the results, until the test
+    // removes it: the Ctrl-C comes during the write's phase, whatever the machine's speed.
+    let gate = wd.path("results-gate");
+    let mut command = send_command(&wd, &book, &gateway.url, &[]);
+    command.env("SMSMERGE_TEST_RESULTS_GATE", &gate);
+    let mut run = Running::spawn(&wd, command);
+    let mut sent = Vec::new();
+    run.wait_for("the results write", || {
+        while let Some(held) = gateway.try_next() {
+            sent.push(held.recipient.clone());
+            held.accept();
+        }
+        gate.exists()
+    });
+    run.signal("INT");
+    run.wait_for_line("interrupted: finishing the results file");
+    std::fs::remove_file(&gate).unwrap();
+    let done = run.wait();
+    done.expect_code(130);
+    let said = |text: &str| {
+        done.stderr
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} not in:\n{}", done.stderr))
+    };
+    assert!(
+        said(
+            "interrupted while the results were being written: sending had ended, so nothing was sent after the interrupt; the results were written to the end first"
+        ) < said("results written to"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(sent.len(), N);
+    let results = Results::read(&wd.path("book.results.xlsx"));
+    assert_eq!(results.statuses(), ["SENT"; N]);
+    assert!(!wd.path("book.results.xlsx.journal.lock").exists());
+
+    // Interrupted, the run is not marked finished: the same command sends nothing and
+    // writes the results again.
+    let (done, again) = rerun_accepting(&wd, &book, &gateway, &[]);
+    done.expect_code(0);
+    assert!(again.is_empty(), "sent again: {again:?}");
+    assert_eq!(
+        Results::read(&wd.path("book.results.xlsx")).statuses(),
+        ["SENT"; N]
+    );
+}
+
+#[test]
+fn a_results_file_a_killed_write_left_behind_is_removed_by_the_next_run() {
+    let wd = Workdir::new();
+    let gateway = HeldGateway::start("1000");
+    let book = wd.numbered_book(2);
+    // What a kill during a results write leaves: the hidden temporary file, never renamed.
+    let left = wd.path(".smsmerge-Ab12Cd.part");
+    let file = std::fs::File::create(&left).unwrap();
+    let two_hours = std::time::Duration::from_secs(7200);
+    file.set_modified(std::time::SystemTime::now() - two_hours)
+        .unwrap();
+    drop(file);
+    let (done, sent) = rerun_accepting(&wd, &book, &gateway, &[]);
+    done.expect_code(0);
+    assert_eq!(sent.len(), 2);
+    assert!(!left.exists());
+    assert!(
+        done.stderr.contains(
+            ".smsmerge-Ab12Cd.part, a results file an earlier run did not finish writing"
+        ),
+        "{}",
+        done.stderr
+    );
 }

@@ -11,7 +11,7 @@ use crate::dispatch::stop::{Stop, StopReason};
 use crate::job::{Answer, Face, Said};
 use anyhow::{Result, anyhow};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The command line's face of a send.
 pub struct TerminalFace<'a> {
@@ -20,8 +20,8 @@ pub struct TerminalFace<'a> {
     also: &'a mut (dyn Consumer + Send),
     /// The bar or the plain lines, from the moment the batch says how many it sends.
     progress: Option<Progress>,
-    /// Set once the journal is open: a signal from then on stops the batch mid-send.
-    sending: Arc<AtomicBool>,
+    /// Where the run is ([`Phase`] as a number), for what a first signal says it does.
+    phase: Arc<AtomicU8>,
     /// Watches for Ctrl-C until the results are written: a second one quits at once.
     watcher: Option<tokio::task::JoinHandle<()>>,
 }
@@ -33,7 +33,7 @@ impl<'a> TerminalFace<'a> {
             quiet,
             also,
             progress: None,
-            sending: Arc::new(AtomicBool::new(false)),
+            phase: Arc::new(AtomicU8::new(Phase::Preparing as u8)),
             watcher: None,
         }
     }
@@ -85,13 +85,28 @@ impl Face for TerminalFace<'_> {
         // Registered here, inside the runtime and before the first line of the send is
         // printed, so that a signal sent as soon as the run says it is sending is handled.
         let signals = Signals::new().ok();
-        let watcher = watch_signals(Arc::clone(stop), signals, Arc::clone(&self.sending));
+        let watcher = watch_signals(Arc::clone(stop), signals, Arc::clone(&self.phase));
         self.watcher = Some(tokio::spawn(watcher));
     }
 
     fn sending(&mut self) {
-        self.sending.store(true, Ordering::SeqCst);
+        self.phase.store(Phase::Sending as u8, Ordering::SeqCst);
     }
+
+    fn writing_results(&mut self) {
+        self.phase
+            .store(Phase::WritingResults as u8, Ordering::SeqCst);
+    }
+}
+
+/// Where a send is, for what a first Ctrl-C says: before sending the job itself says that
+/// nothing was sent; while sending the messages in flight finish; while the results are
+/// written the write finishes.
+#[repr(u8)]
+enum Phase {
+    Preparing,
+    Sending,
+    WritingResults,
 }
 
 /// Asks a yes/no question on the terminal from a thread of its own, so that the runtime
@@ -109,15 +124,20 @@ async fn ask(question: String) -> Result<bool> {
 /// First Ctrl-C, SIGTERM or SIGHUP: stop starting sends (those in flight finish). Second: quit at
 /// once; the journal is consistent, so a rerun resumes.
 /// Before sending has started, the job itself says that nothing was sent.
-async fn watch_signals(stop: Arc<Stop>, signals: Option<Signals>, sending: Arc<AtomicBool>) {
+async fn watch_signals(stop: Arc<Stop>, signals: Option<Signals>, phase: Arc<AtomicU8>) {
     let Some(mut signals) = signals else {
         return;
     };
     signals.next().await;
     let _ = stop.set(StopReason::Interrupted);
-    if sending.load(Ordering::SeqCst) {
+    let phase = phase.load(Ordering::SeqCst);
+    if phase == Phase::Sending as u8 {
         terminal::warn(
             "interrupted: finishing the messages in flight; press Ctrl-C again to quit at once",
+        );
+    } else if phase == Phase::WritingResults as u8 {
+        terminal::warn(
+            "interrupted: finishing the results file; press Ctrl-C again to quit at once (then smsmerge report rebuilds it from the journal)",
         );
     }
     signals.next().await;

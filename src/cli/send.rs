@@ -106,6 +106,11 @@ fn dry_run(
     if let (Some(note), false) = (destination.spared_note(), settings.quiet) {
         terminal::note(note);
     }
+    for note in results_file::remove_left_behind(&destination.path) {
+        if !settings.quiet {
+            terminal::note(note);
+        }
+    }
     let run = RunInfo::new(RunKind::DryRun, "dry run: nothing was sent", started);
     let (totals, run) = tally(settings, plan, Outcomes::Planned, run);
     write_results(

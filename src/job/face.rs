@@ -46,6 +46,10 @@ pub trait Face: Consumer + Send {
     /// Sending starts now (the journal is open): a stop from here on finishes the messages
     /// in flight and leaves the rest NOT SENT, for a rerun to resume.
     fn sending(&mut self) {}
+
+    /// Sending has ended and the results are being written: a stop now lets the write finish
+    /// (the run still ends as interrupted).
+    fn writing_results(&mut self) {}
 }
 
 /// `label  value` on a line of its own, aligned like the plan's lines.

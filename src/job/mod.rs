@@ -22,7 +22,7 @@ pub use face::{Answer, Face, Said};
 pub use settings::SendSettings;
 
 use crate::book::Table;
-use crate::dispatch::stop::Stop;
+use crate::dispatch::stop::{Stop, StopReason};
 use crate::plan::Plan;
 use crate::plan::outcome::{self, Outcomes, Status, Totals};
 use crate::report::{self, RunInfo, RunKind};
@@ -32,6 +32,7 @@ use results_file::{Destination, Stand};
 use start::SendPlan;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How a run ended, as the process exit code scripts and cron read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +122,8 @@ impl<'a> Job<'a> {
         };
         let done = Outcomes::Known(&sent.outcomes);
         let (totals, run) = tally(settings, plan, done, sent.run.clone());
+        face.writing_results();
+        results_file::test_gate().await;
         let written = write_report(
             settings,
             &destination.path,
@@ -130,12 +133,24 @@ impl<'a> Job<'a> {
             &totals,
             &run,
         );
+        // The write does not yield to the runtime: a Ctrl-C during it reaches the face's
+        // watcher only once the runtime next polls its signals, which this pause lets it do.
+        tokio::time::sleep(SIGNALS_SETTLE).await;
+        let interrupted_while_writing =
+            !sent.interrupted && stop.get() == Some(&StopReason::Interrupted);
+        if interrupted_while_writing {
+            face.say(Said::Warning(interrupted_while_writing_line(
+                written.is_ok(),
+            )));
+        }
         if written.is_ok() && !settings.quiet {
             face.say(Said::ResultsAt(destination.path.clone()));
         }
         // Only now, with the results in place, may the journal say the run finished: a kill
-        // before this point leaves an unfinished run, whose rerun sends nothing twice.
-        let finished = sent.finished && written.is_ok();
+        // before this point leaves an unfinished run, whose rerun sends nothing twice. An
+        // interrupted run is never finished: its exit says "run the same command again", and
+        // that rerun sends nothing twice and writes the results once more.
+        let finished = sent.finished && written.is_ok() && !interrupted_while_writing;
         sent.journal.close(finished).await.with_context(|| {
             format!("cannot write the journal {}", sent.journal.path().display())
         })?;
@@ -148,7 +163,7 @@ impl<'a> Job<'a> {
             face.say(Said::Error(line.clone()));
             line
         });
-        let exit = if sent.interrupted {
+        let exit = if sent.interrupted || interrupted_while_writing {
             Exit::Interrupted
         } else if results_error.is_some() {
             // Something may have been sent: never "nothing done".
@@ -250,6 +265,23 @@ pub fn tally(
         .as_ref()
         .map(|price| price.explained(totals.segments()));
     (totals, run)
+}
+
+/// How long a send lets the runtime look at its signals after the results write, so that a
+/// Ctrl-C pressed during the write counts: far under anything a person notices.
+const SIGNALS_SETTLE: Duration = Duration::from_millis(10);
+
+/// What a run interrupted while its results were being written says: the write was not cut
+/// short, and nothing was sent after the interrupt.
+fn interrupted_while_writing_line(written: bool) -> String {
+    let results = if written {
+        "the results were written to the end first"
+    } else {
+        "the results could not be written (see below)"
+    };
+    format!(
+        "interrupted while the results were being written: sending had ended, so nothing was sent after the interrupt; {results}"
+    )
 }
 
 /// Writes the results file at `path` (the face is told where it is).

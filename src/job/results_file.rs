@@ -14,6 +14,26 @@ use crate::dispatch::journal;
 use crate::report::folder_of;
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A hidden variable for the test suite: a path. Before it writes the results, a send creates
+/// that file and waits until the test removes it, so that "a Ctrl-C during the results write"
+/// is a moment the test chooses, not a race against the machine's speed.
+pub const TEST_RESULTS_GATE_VARIABLE: &str = "SMSMERGE_TEST_RESULTS_GATE";
+
+/// Waits at the test suite's gate before the results write (see
+/// [`TEST_RESULTS_GATE_VARIABLE`]); returns at once when the variable is not set.
+pub async fn test_gate() {
+    let Some(gate) = std::env::var_os(TEST_RESULTS_GATE_VARIABLE).map(PathBuf::from) else {
+        return;
+    };
+    if std::fs::write(&gate, b"writing the results\n").is_err() {
+        return;
+    }
+    while gate.exists() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 /// What a run writes instead of real results, named after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +117,20 @@ impl Destination {
             self.path.display()
         ))
     }
+}
+
+/// Removes the temporary files that killed results writes left in the folder of `results`
+/// (see [`crate::report::write::remove_left_behind`]); a line for each, for the run to say.
+pub fn remove_left_behind(results: &Path) -> Vec<String> {
+    crate::report::write::remove_left_behind(folder_of(results))
+        .into_iter()
+        .map(|path| {
+            format!(
+                "removed {}, a results file an earlier run did not finish writing",
+                path.display()
+            )
+        })
+        .collect()
 }
 
 /// The lock files office programs put beside a workbook they have open, and the program's

@@ -120,6 +120,11 @@ pub(super) async fn send_plan(
     if let (Some(note), false) = (destination.spared_note(), settings.quiet) {
         face.say(Said::Note(note));
     }
+    for note in results_file::remove_left_behind(&destination.path) {
+        if !settings.quiet {
+            face.say(Said::Note(note));
+        }
+    }
     // The budget is checked on what this run will send, before the gateway is contacted.
     let next = next_rows(settings, table, plan, Outcomes::Known(&outcomes));
     let cost = next.cost();
