@@ -172,7 +172,11 @@ fn count(statuses: &[String], word: &str) -> usize {
 /// The error line a send stopped by a full disk ends with, for these counts: the first
 /// sentences, up to what became of the results.
 fn full_disk_line(journal: &Path, sent: usize, unanswered: usize) -> String {
-    let were = if sent == 1 { "message was" } else { "messages were" };
+    let were = if sent == 1 {
+        "message was"
+    } else {
+        "messages were"
+    };
     let mut line = format!(
         "smsmerge: error: the disk holding {} is full: sending stopped at once. {sent} {were} sent and recorded in the journal",
         journal.display()
@@ -235,7 +239,10 @@ fn a_full_disk_stops_the_send_at_once_writes_the_results_and_the_same_command_se
         wd.send_to(&book, &sim.url, &["-j", "1", "-o", "out.csv"]),
         if unanswered > 0 { 1 } else { 0 },
     );
-    assert!(again.contains(&format!("{sent} sent by an earlier run")), "{again}");
+    assert!(
+        again.contains(&format!("{sent} sent by an earlier run")),
+        "{again}"
+    );
     let statuses = csv_statuses(&results);
     assert_eq!(count(&statuses, "SENT"), TEN - unanswered, "{statuses:?}");
     assert_eq!(count(&statuses, "UNCERTAIN"), unanswered, "{statuses:?}");
@@ -302,7 +309,10 @@ fn results_a_full_disk_cannot_take_are_left_to_smsmerge_report() {
         wd.send_to(&book, &sim.url, &["-j", "1"]),
         if unanswered > 0 { 1 } else { 0 },
     );
-    assert!(again.contains(&format!("{sent} sent by an earlier run")), "{again}");
+    assert!(
+        again.contains(&format!("{sent} sent by an earlier run")),
+        "{again}"
+    );
     let statuses = Results::read(&results).statuses();
     assert_eq!(count(&statuses, "SENT"), TEN - unanswered, "{statuses:?}");
     let reached = once_each(&sim.log());
