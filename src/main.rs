@@ -10,6 +10,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     smsmerge::cli::panics::install_hook();
+    smsmerge::cli::file_size::write_errors_instead_of_signals();
     let cli = smsmerge::cli::args::Cli::parse();
     // The page is a face of its own beside the command line, so the binary starts it.
     let ran = match cli.command {

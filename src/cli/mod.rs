@@ -7,6 +7,7 @@ pub mod args;
 pub mod balance;
 pub mod config;
 pub mod face;
+pub mod file_size;
 pub mod init;
 pub mod monitor;
 pub mod panics;

@@ -26,7 +26,7 @@ pub mod stop;
 use crate::dispatch::events::{Consumer, Event};
 pub use crate::dispatch::gate::Timing;
 use crate::dispatch::gate::{Gate, Pauses};
-use crate::dispatch::journal::{Journal, JournalKey};
+use crate::dispatch::journal::{Journal, JournalKey, WriteFault};
 use crate::dispatch::pacer::Pacer;
 use crate::dispatch::stop::{Stop, StopReason};
 use crate::gateway::{Gateway, Message, SendError};
@@ -212,8 +212,16 @@ impl<G: Gateway> Context<'_, G> {
                 .key(i)
                 .and_then(|key| journal.outcome(key, self.batch.plan.rows[i].row_number, outcome))
         {
-            let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
+            self.journal_failed(journal, &e);
         }
+    }
+
+    /// Stops the batch on a journal that cannot be written, with the first failure.
+    fn journal_failed(&self, journal: &Journal, error: &std::io::Error) {
+        let fault = journal
+            .fault()
+            .unwrap_or_else(|| WriteFault::new(journal.path(), error));
+        let _ = self.batch.stop.set(StopReason::Journal(fault));
     }
 
     /// Row `i`'s journal key; every row that is sent has one.
@@ -236,7 +244,7 @@ impl<G: Gateway> Context<'_, G> {
         if let Some(journal) = self.batch.journal
             && let Err(e) = journal.flush()
         {
-            let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
+            self.journal_failed(journal, &e);
         }
     }
 
@@ -268,7 +276,7 @@ impl<G: Gateway> Context<'_, G> {
         match recorded {
             Ok(()) => true,
             Err(e) => {
-                let _ = self.batch.stop.set(StopReason::Journal(e.to_string()));
+                self.journal_failed(journal, &e);
                 false
             }
         }
@@ -418,7 +426,12 @@ impl<G: Gateway> Context<'_, G> {
             StopReason::NotAccepted { row, .. } => format!(
                 "not sent: the batch stopped when the gateway's answer to row {row} was not an acceptance"
             ),
-            other => format!("not sent: the batch stopped: {other}"),
+            StopReason::Journal(fault) if fault.disk_full() => {
+                "not sent: sending stopped when the disk was full".to_owned()
+            }
+            StopReason::Journal(_) => {
+                "not sent: sending stopped when the journal could not be written".to_owned()
+            }
         };
         let mut outcome = RowOutcome::new(Status::NotSent, detail);
         outcome.attempts = (attempts > 0).then_some(attempts);

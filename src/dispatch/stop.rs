@@ -2,6 +2,7 @@
 //! no acceptance, the journal, Ctrl-C, a page's Stop button), and watched by dispatch, which
 //! starts no request after it and ends every wait at once.
 
+use crate::dispatch::journal::WriteFault;
 use std::sync::OnceLock;
 use tokio::sync::Notify;
 
@@ -20,8 +21,9 @@ pub enum StopReason {
     },
     /// Ctrl-C or SIGTERM.
     Interrupted,
-    /// The journal could not be written: sending without a record is not allowed.
-    Journal(String),
+    /// The journal could not be written: sending without a record is not allowed. The first
+    /// failure, kept whole, so the run can say whether the disk is full.
+    Journal(WriteFault),
 }
 
 impl std::fmt::Display for StopReason {
@@ -32,7 +34,7 @@ impl std::fmt::Display for StopReason {
                 write!(f, "the gateway's answer to row {row} was {reason}")
             }
             StopReason::Interrupted => f.write_str("interrupted"),
-            StopReason::Journal(error) => write!(f, "the journal could not be written ({error})"),
+            StopReason::Journal(fault) => std::fmt::Display::fmt(fault, f),
         }
     }
 }

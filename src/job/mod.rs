@@ -12,6 +12,7 @@
 
 pub mod cost;
 pub mod face;
+pub mod journal_stop;
 pub mod rerun;
 pub mod results_file;
 pub mod settings;
@@ -116,9 +117,19 @@ impl<'a> Job<'a> {
             started,
             destination: &destination,
         };
-        let sent = match start::send_plan(this, outcomes, &stop, face).await? {
+        let mut sent = match start::send_plan(this, outcomes, &stop, face).await? {
             SendPlan::Sent(sent) => *sent,
             SendPlan::Ended(ended) => return Ok(ended.finished(this, planned, face)),
+        };
+        // A journal that failed holds some answers no more: the results say what it says.
+        let fault = sent.journal.fault();
+        let unanswered = match &fault {
+            Some(_) => journal_stop::as_journaled(
+                &mut sent.outcomes,
+                plan.rows.iter().map(|row| row.row_number),
+                &sent.journal.unanswered(),
+            ),
+            None => 0,
         };
         let done = Outcomes::Known(&sent.outcomes);
         let (totals, run) = tally(settings, plan, done, sent.run.clone());
@@ -143,25 +154,46 @@ impl<'a> Job<'a> {
                 written.is_ok(),
             )));
         }
+        if let Some(fault) = &fault {
+            let why = written
+                .as_ref()
+                .err()
+                .map(|e| results_failure(e, &destination.path));
+            let results = match &why {
+                None => journal_stop::Results::Written(&destination.path),
+                Some(why) => journal_stop::Results::Lost(why),
+            };
+            let counts = journal_stop::Counts::of(&totals, unanswered);
+            face.say(Said::Error(journal_stop::error_line(
+                fault, counts, results,
+            )));
+        }
         if written.is_ok() && !settings.quiet {
             face.say(Said::ResultsAt(destination.path.clone()));
         }
         // Only now, with the results in place, may the journal say the run finished: a kill
         // before this point leaves an unfinished run, whose rerun sends nothing twice. An
         // interrupted run is never finished: its exit says "run the same command again", and
-        // that rerun sends nothing twice and writes the results once more.
+        // that rerun sends nothing twice and writes the results once more. A journal that
+        // failed takes nothing more.
         let finished = sent.finished && written.is_ok() && !interrupted_while_writing;
-        sent.journal.close(finished).await.with_context(|| {
-            format!("cannot write the journal {}", sent.journal.path().display())
-        })?;
+        if fault.is_none() {
+            sent.journal.close(finished).await.with_context(|| {
+                format!("cannot write the journal {}", sent.journal.path().display())
+            })?;
+        }
         if !sent.sent_anything {
             rerun::leave_no_trace(sent.journal.path(), sent.kept.as_deref())?;
         }
         drop(sent.locks);
-        let results_error = written.err().map(|error| {
-            let line = results_lost(&error, &totals, &destination.path, sent.journal.path());
-            face.say(Said::Error(line.clone()));
-            line
+        let results_error = written.err().map(|error| match &fault {
+            // Said already, in the journal's error line.
+            Some(_) => format!("{error:#}"),
+            None => {
+                let line = results_lost(&error, &totals, &destination.path, sent.journal.path());
+                face.say(Said::Error(line.clone()));
+                line
+            }
         });
         let exit = if sent.interrupted || interrupted_while_writing {
             Exit::Interrupted
@@ -248,6 +280,21 @@ fn results_lost(error: &anyhow::Error, totals: &Totals, results: &Path, journal:
         journal = journal.display(),
         results = results.display()
     )
+}
+
+/// Why the results could not be written, in a few words: a full disk is named as such (the
+/// writer's own chain says the OS error twice), anything else as its chain says it.
+fn results_failure(error: &anyhow::Error, results: &Path) -> String {
+    let full = error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| crate::dispatch::journal::disk_full(e.kind()))
+    });
+    if full {
+        format!("the disk holding {} is full", results.display())
+    } else {
+        format!("{error:#}")
+    }
 }
 
 /// The totals of the outcomes and the run's facts with its finishing time.

@@ -200,17 +200,20 @@ pub(super) async fn send_plan(
         || outcomes
             .iter()
             .any(|o| matches!(o.status, Status::Sent | Status::Uncertain));
-    journal
-        .close(false)
-        .await
-        .with_context(|| format!("cannot write the journal {}", journal.path().display()))?;
+    // A journal that failed takes nothing more; what landed is what a rerun reads, and the
+    // failure is reported once the results are written (or not).
+    if journal.fault().is_none() {
+        journal
+            .close(false)
+            .await
+            .with_context(|| format!("cannot write the journal {}", journal.path().display()))?;
+    }
     let warning = match &stopped_by {
         Some(StopReason::Account(text)) => Some(format!(
             "the gateway answered \"{text}\": the batch was stopped and the rest NOT SENT"
         )),
-        Some(StopReason::Journal(error)) => Some(format!(
-            "the journal could not be written ({error}): sending stopped, the rest NOT SENT"
-        )),
+        // Said with what was sent and where the results are, after they are written.
+        Some(StopReason::Journal(_)) => None,
         Some(stop @ StopReason::NotAccepted { row, .. }) => Some(format!(
             "{stop}: the batch was stopped (an error page is never one message's problem); row {row} is UNCERTAIN, the rest NOT SENT; check the gateway (and success_pattern, if set) before running the same command again"
         )),

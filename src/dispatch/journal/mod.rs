@@ -9,9 +9,11 @@
 //! until a sync covers its own record. Each line is written whole in one `write`, and a
 //! reader ignores a torn last line, so a kill at any moment leaves a journal that resumes.
 
+mod fault;
 mod previous;
 mod records;
 
+pub use crate::dispatch::journal::fault::{WriteFault, disk_full};
 pub use crate::dispatch::journal::previous::{Covered, Damaged, Previous, first_header, load};
 pub use crate::dispatch::journal::records::{
     JournalKey, OutcomeRecord, PlanArgs, Record, RunHeader, VERSION, keys,
@@ -20,6 +22,7 @@ use crate::dispatch::journal::records::{now, rfc3339};
 use crate::plan::outcome::RowOutcome;
 use anyhow::{Context, Result};
 use chrono::Local;
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -88,10 +91,58 @@ pub struct Journal {
 struct Buffered {
     file: File,
     lines: Vec<u8>,
+    /// Where each buffered record's line ends in `lines`, and which row it speaks of.
+    ends: Vec<(usize, Marks)>,
     appended: u64,
     flushed: u64,
-    /// A write failed: what it held is lost, so nothing later may claim to be on disk.
-    broken: bool,
+    /// The first write that failed: what it held is lost, so nothing later may claim to be
+    /// on disk, and every later write fails with this same error.
+    fault: Option<WriteFault>,
+    /// Rows whose last record in the file is an attempt: in flight, or (after a failed write)
+    /// sent without their answer on record, so a rerun reads them UNCERTAIN. As many as are
+    /// in flight while the journal works.
+    asked: HashSet<u32>,
+}
+
+/// What a record says about a row, for [`Buffered::asked`].
+#[derive(Debug, Clone, Copy)]
+enum Marks {
+    /// A run header or a `finished` record.
+    Nothing,
+    /// A request for the row is about to leave.
+    Attempt(u32),
+    /// The row's outcome.
+    Outcome(u32),
+}
+
+impl Buffered {
+    /// Takes note of a record that is whole in the file.
+    fn landed(&mut self, marks: Marks) {
+        match marks {
+            Marks::Nothing => {}
+            Marks::Attempt(row) => {
+                self.asked.insert(row);
+            }
+            Marks::Outcome(row) => {
+                self.asked.remove(&row);
+            }
+        }
+    }
+}
+
+/// Writes all of `bytes` (as `write_all` does) and says how many reached the file before an
+/// error, so the records that landed whole are known.
+fn write_counted(file: &mut File, bytes: &[u8]) -> (usize, std::io::Result<()>) {
+    let mut written = 0;
+    while written < bytes.len() {
+        match file.write(&bytes[written..]) {
+            Ok(0) => return (written, Err(std::io::ErrorKind::WriteZero.into())),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (written, Err(e)),
+        }
+    }
+    (written, Ok(()))
 }
 
 impl Journal {
@@ -118,19 +169,21 @@ impl Journal {
             buffer: Mutex::new(Buffered {
                 file,
                 lines: Vec::with_capacity(64 * 1024),
+                ends: Vec::new(),
                 appended: 0,
                 flushed: 0,
-                broken: false,
+                fault: None,
+                asked: HashSet::new(),
             }),
             for_sync,
             synced: tokio::sync::Mutex::new(0),
             cut,
         };
         journal
-            .append(&Record::Run(header))
+            .append(&Record::Run(header), Marks::Nothing)
             .and_then(|_| journal.flush())
             .and_then(|_| journal.for_sync.sync_all())
-            .with_context(|| format!("cannot write the journal {}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}; nothing was sent", WriteFault::new(path, &e)))?;
         Ok(journal)
     }
 
@@ -151,35 +204,71 @@ impl Journal {
             .map_err(|_| std::io::Error::other("journal lock poisoned"))
     }
 
-    /// Adds a record to the buffer and returns its sequence number.
-    fn append(&self, record: &Record) -> std::io::Result<u64> {
+    /// The first write that failed, if one did: sending stops on it, and the run says what
+    /// it was.
+    pub fn fault(&self) -> Option<WriteFault> {
+        self.buffered().ok().and_then(|b| b.fault.clone())
+    }
+
+    /// The rows (spreadsheet row numbers, ascending) whose last record in the file is an
+    /// attempt: after a failed write, the messages whose answers are not on record, which
+    /// a rerun reads as UNCERTAIN and does not send again.
+    pub fn unanswered(&self) -> Vec<u32> {
+        let mut rows: Vec<u32> = self
+            .buffered()
+            .map(|b| b.asked.iter().copied().collect())
+            .unwrap_or_default();
+        rows.sort_unstable();
+        rows
+    }
+
+    /// Keeps the first failure, and hands back the error to report: that first one.
+    fn failed(&self, b: &mut Buffered, error: std::io::Error) -> std::io::Error {
+        b.fault
+            .get_or_insert_with(|| WriteFault::new(&self.path, &error))
+            .to_io_error()
+    }
+
+    /// Adds a record to the buffer and returns its sequence number; after a failed write,
+    /// fails with that write's error.
+    fn append(&self, record: &Record, marks: Marks) -> std::io::Result<u64> {
         let mut buffered = self.buffered()?;
         let b = &mut *buffered;
+        if let Some(fault) = &b.fault {
+            return Err(fault.to_io_error());
+        }
         let start = b.lines.len();
         if let Err(e) = serde_json::to_writer(&mut b.lines, record) {
             b.lines.truncate(start);
             return Err(std::io::Error::other(e));
         }
         b.lines.push(b'\n');
+        b.ends.push((b.lines.len(), marks));
         b.appended += 1;
         Ok(b.appended)
     }
 
     /// Writes every buffered record to the file, in one `write`: a kill leaves whole lines
     /// and at most one torn last line, which a reader ignores. Returns how many records are
-    /// now in the file.
+    /// now in the file. A write that fails part way (a disk that fills) still leaves the
+    /// records before it whole in the file, and they are counted as there.
     pub fn flush(&self) -> std::io::Result<u64> {
         let mut buffered = self.buffered()?;
         let b = &mut *buffered;
-        if b.broken {
-            return Err(std::io::Error::other("an earlier journal write failed"));
+        if let Some(fault) = &b.fault {
+            return Err(fault.to_io_error());
         }
         if !b.lines.is_empty() {
-            let written = b.file.write_all(&b.lines);
+            let (written, result) = write_counted(&mut b.file, &b.lines);
+            let ends = std::mem::take(&mut b.ends);
+            for &(_, marks) in ends.iter().take_while(|(end, _)| *end <= written) {
+                b.landed(marks);
+                b.flushed += 1;
+            }
             b.lines.clear();
-            b.broken = written.is_err();
-            written?;
-            b.flushed = b.appended;
+            if let Err(e) = result {
+                return Err(self.failed(b, e));
+            }
         }
         Ok(b.flushed)
     }
@@ -192,9 +281,13 @@ impl Journal {
         }
         let target = self.flush()?;
         let file = Arc::clone(&self.for_sync);
-        tokio::task::spawn_blocking(move || file.sync_data())
+        let sync = tokio::task::spawn_blocking(move || file.sync_data())
             .await
-            .map_err(std::io::Error::other)??;
+            .map_err(std::io::Error::other)
+            .and_then(|synced| synced);
+        if let Err(e) = sync {
+            return Err(self.failed(&mut *self.buffered()?, e));
+        }
         *synced = target;
         Ok(())
     }
@@ -202,18 +295,21 @@ impl Journal {
     /// Records that a request for `key` is about to leave, and returns once that record is
     /// durable. An error means the request must not be sent.
     pub async fn attempt(&self, key: &JournalKey, row: u32, attempt: u32) -> std::io::Result<()> {
-        let seq = self.append(&Record::Attempt {
-            key: key.to_string(),
-            row,
-            attempt,
-            time: now(),
-        })?;
+        let seq = self.append(
+            &Record::Attempt {
+                key: key.to_string(),
+                row,
+                attempt,
+                time: now(),
+            },
+            Marks::Attempt(row),
+        )?;
         self.sync_to(seq).await
     }
 
     /// Records a message's outcome: written with the next flush, durable with the next sync.
     pub fn outcome(&self, key: &JournalKey, row: u32, outcome: &RowOutcome) -> std::io::Result<()> {
-        self.append(&Record::Outcome(OutcomeRecord {
+        let record = Record::Outcome(OutcomeRecord {
             key: key.to_string(),
             row,
             status: outcome.status.as_str().to_owned(),
@@ -222,14 +318,14 @@ impl Journal {
             sent_at: outcome.sent_at.map(rfc3339),
             attempts: outcome.attempts.unwrap_or(0),
             time: now(),
-        }))
-        .map(|_| ())
+        });
+        self.append(&record, Marks::Outcome(row)).map(|_| ())
     }
 
     /// Closes the run: `finished` when it left nothing to send, then a final sync.
     pub async fn close(&self, finished: bool) -> std::io::Result<()> {
         if finished {
-            self.append(&Record::Finished { time: now() })?;
+            self.append(&Record::Finished { time: now() }, Marks::Nothing)?;
         }
         let last = self.buffered()?.appended;
         self.sync_to(last).await
@@ -565,13 +661,50 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt(&k(1), 2, 1).await.unwrap();
+        journal.attempt(&k(3), 4, 1).await.unwrap();
+        journal.outcome(&k(3), 4, &sent()).unwrap();
+        journal.flush().unwrap();
         // The disk "fills": the file is swapped for one that refuses writes.
         journal.buffered().unwrap().file = File::open(&path).unwrap();
         journal.outcome(&k(1), 2, &sent()).unwrap();
-        assert!(journal.flush().is_err());
-        // A later record would write fine, but the lost one must not be reported as durable.
-        assert!(journal.attempt(&k(2), 3, 1).await.is_err());
-        assert!(journal.flush().is_err());
+        let first = journal.flush().unwrap_err();
+        // A later record would write fine, but the lost one must not be reported as durable;
+        // each later write fails with the first error, not a vaguer one of its own.
+        for later in [
+            journal.attempt(&k(2), 3, 1).await.unwrap_err(),
+            journal.flush().unwrap_err(),
+            journal.close(true).await.unwrap_err(),
+        ] {
+            assert_eq!(later.kind(), first.kind());
+            assert_eq!(later.raw_os_error(), first.raw_os_error());
+        }
+        let fault = journal.fault().unwrap();
+        assert_eq!(fault.os_error, first.raw_os_error());
+        assert_eq!(fault.path, path);
+        // Row 2 went out and its answer was lost: the journal holds it as UNCERTAIN. Row 4's
+        // answer is on record, and row 3 never left.
+        assert_eq!(journal.unanswered(), [2]);
+        drop(journal);
+        let previous = load(&path).unwrap();
+        let uncertain = previous.carried_outcome(&k(1).to_string()).unwrap();
+        assert_eq!(uncertain.status, Status::Uncertain);
+        assert_eq!(previous.carried_outcome(&k(3).to_string()), Some(sent()));
+    }
+
+    #[tokio::test]
+    async fn a_journal_that_works_leaves_no_row_unanswered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let journal = Journal::open(&path, header()).unwrap();
+        journal.attempt(&k(1), 2, 1).await.unwrap();
+        assert_eq!(journal.unanswered(), [2], "in flight");
+        journal.attempt(&k(1), 2, 2).await.unwrap();
+        journal.outcome(&k(1), 2, &sent()).unwrap();
+        assert_eq!(journal.unanswered(), [2], "answered once it is written");
+        journal.close(true).await.unwrap();
+        assert!(journal.unanswered().is_empty());
+        assert!(journal.fault().is_none());
     }
 
     #[test]
