@@ -5,10 +5,13 @@
 //! in one pass in row order, so "DUPLICATE of row N" always points at the earliest row.
 
 pub mod budget;
+mod duplicates;
 pub mod exclude;
 pub mod outcome;
 pub mod recipient;
+mod sender;
 pub mod stray;
+mod template_cache;
 pub mod templates;
 
 use crate::book::value::{Value, ValueFormat};
@@ -18,12 +21,14 @@ use crate::text::lookalike::{self, CostNote};
 use crate::text::phone::{self, NumberRules};
 use crate::text::sms::{self, SmsInfo};
 use crate::text::template::{BoundTemplate, Template};
+use duplicates::mark_duplicates;
 use exclude::{ExcludeList, OptOut};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+pub use sender::check_sender;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+use template_cache::TemplateCache;
 
 /// Where each row's message template comes from.
 #[derive(Debug, Clone)]
@@ -606,143 +611,9 @@ struct RowScratch {
     templates: TemplateCache,
 }
 
-/// Per-row templates, parsed and bound once per distinct text rather than once per row: a
-/// message column usually repeats one or a few templates on every row.
-#[derive(Default)]
-struct TemplateCache {
-    parsed: FxHashMap<Box<str>, Result<BoundTemplate, String>>,
-}
-
-impl TemplateCache {
-    /// Distinct templates kept; a sheet of all-different templates just parses each.
-    const CAPACITY: usize = 256;
-
-    fn get(
-        &mut self,
-        cell: &Value,
-        headers: &Headers,
-        format: &ValueFormat,
-    ) -> Result<&BoundTemplate, String> {
-        let shown;
-        let source: &str = match cell {
-            Value::Text(s) => s,
-            other => {
-                shown = format.display(other);
-                &shown
-            }
-        };
-        if !self.parsed.contains_key(source) {
-            if self.parsed.len() >= Self::CAPACITY {
-                self.parsed.clear();
-            }
-            let template = Template::parse(source)
-                .and_then(|t| t.bind(headers))
-                .map_err(|e| format!("message template: {e}"));
-            self.parsed.insert(source.into(), template);
-        }
-        match self.parsed.get(source) {
-            Some(Ok(template)) => Ok(template),
-            Some(Err(e)) => Err(e.clone()),
-            None => Err("message template: internal error (please report it)".to_owned()),
-        }
-    }
-}
-
-/// Marks every ready row whose recipient and text equal an earlier ready row's as a
-/// DUPLICATE of that earliest row.
-///
-/// The map is keyed by a 64-bit hash of (recipient, text) rather than the texts themselves:
-/// for a million rows that is 34 MB instead of 82 MB at the moment memory peaks. Hashes are
-/// computed in parallel; a hash that matches is confirmed by comparing the texts, and the
-/// (astronomically rare) rows whose hash collides with a different message are settled
-/// exactly in a second map keyed by the texts.
-fn mark_duplicates(rows: &mut [PlannedRow]) {
-    mark_duplicates_hashed_by(rows, message_hash);
-}
-
-/// [`mark_duplicates`] with the hash as a parameter, so tests can force collisions.
-///
-/// The rows to send are listed as (hash, index) and sorted, so equal messages end up next to
-/// each other, earliest first: 16 bytes per row while it runs. (A hash map from hash to first
-/// row, as before, took 35 MB at a million rows plus a 16 MB vector of hashes, and this runs
-/// when the plan is at its largest.)
-fn mark_duplicates_hashed_by(rows: &mut [PlannedRow], hash: fn(&str, &str) -> u64) {
-    // Collected in one vector of its final size: a parallel collect of a filtered iterator
-    // would join pieces (twice the memory for a moment), and hashing is quick.
-    let ready = rows.iter().filter(|row| row.is_ready()).count();
-    let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(ready);
-    keyed.extend(rows.iter().enumerate().filter_map(|(i, row)| {
-        match (row.is_ready(), &row.recipient, &row.text) {
-            (true, Some(to), Some(text)) => Some((hash(to, text), i)),
-            _ => None,
-        }
-    }));
-    keyed.par_sort_unstable();
-    let mut duplicates = Vec::new();
-    // The distinct messages of one hash (more than one only when two collide), by first row.
-    let mut firsts: Vec<usize> = Vec::new();
-    for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-        firsts.clear();
-        for &(_, i) in group {
-            let same = |&&j: &&usize| {
-                rows[j].recipient == rows[i].recipient && rows[j].text == rows[i].text
-            };
-            match firsts.iter().find(same) {
-                Some(&j) => duplicates.push((i, rows[j].row_number)),
-                None => firsts.push(i),
-            }
-        }
-    }
-    for (i, of_row) in duplicates {
-        rows[i].verdict = Verdict::Duplicate { of_row };
-    }
-}
-
-/// A 64-bit hash of a message's recipient and text, the parts separated by their lengths.
-fn message_hash(to: &str, text: &str) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
-    hasher.write_usize(to.len());
-    hasher.write(to.as_bytes());
-    hasher.write(text.as_bytes());
-    hasher.finish()
-}
-
-/// Checks a sender id as operators accept it: up to 11 Latin letters, digits, spaces and
-/// `- _ . & '` for a name, or up to 15 digits (with an optional leading `+`) for a number.
-pub fn check_sender(sender: &str) -> Result<String, String> {
-    let sender = sender.trim();
-    if sender.is_empty() {
-        return Err("the sender id is empty".to_owned());
-    }
-    let digits = sender.strip_prefix('+').unwrap_or(sender);
-    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
-        if digits.len() > 15 {
-            return Err(format!(
-                "numeric sender id {sender:?} is longer than 15 digits"
-            ));
-        }
-        return Ok(sender.to_owned());
-    }
-    let length = sender.chars().count();
-    if length > 11 {
-        return Err(format!(
-            "sender id {sender:?} is {length} characters; a name may have at most 11"
-        ));
-    }
-    if let Some(bad) = sender
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || " -_.&'".contains(*c)))
-    {
-        return Err(format!(
-            "sender id {sender:?} contains {bad:?}; use Latin letters, digits, spaces and - _ . & '"
-        ));
-    }
-    Ok(sender.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::duplicates::mark_duplicates_hashed_by;
     use super::*;
     use crate::book::Headers;
     use std::path::PathBuf;
