@@ -177,7 +177,8 @@ fn an_exclude_list_is_read_by_the_same_numbering_plan_as_the_recipients() {
     );
     let list = wd.file("optouts.csv", "500 12345\n96565748\n+965 6555 1234\n");
     let mut cmd = wd.dry_run(&book, &["--sender", "OTSMS", "--country-code", "965"]);
-    cmd.args(["--template", "Hi {{Name}}", "--exclude"]).arg(&list);
+    cmd.args(["--template", "Hi {{Name}}", "--exclude"])
+        .arg(&list);
     let stderr = expect_exit(cmd, 0);
     assert!(stderr.contains("--exclude: 3 numbers read"), "{stderr}");
     let r = Results::read(&wd.path("book.results.xlsx"));
