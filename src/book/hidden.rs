@@ -381,10 +381,11 @@ fn scan_ods_table(reader: impl std::io::BufRead, sheet: &str) -> std::io::Result
             .map_err(std::io::Error::other)?;
         match (&event, inside) {
             (Event::Eof, _) => break,
-            (Event::Start(e), None) if e.name().as_ref() == "table:table" => {
-                if attr(e, "table:name").as_deref() == Some(sheet) {
-                    inside = Some(0);
-                }
+            (Event::Start(e), None)
+                if e.name().as_ref() == "table:table"
+                    && attr(e, "table:name").as_deref() == Some(sheet) =>
+            {
+                inside = Some(0);
             }
             (Event::Start(e), Some(depth)) if e.name().as_ref() == "table:table" => {
                 inside = Some(depth + 1);

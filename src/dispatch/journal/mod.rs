@@ -127,7 +127,7 @@ impl Journal {
             cut,
         };
         journal
-            .append(&Record::Run(header))
+            .append(&Record::Run(Box::new(header)))
             .and_then(|_| journal.flush())
             .and_then(|_| journal.for_sync.sync_all())
             .with_context(|| format!("cannot write the journal {}", path.display()))?;
@@ -501,7 +501,7 @@ mod tests {
         let path = dir.path().join("j");
         let torn = torn_journal(&path).await;
         let mut glued = torn.clone();
-        glued.push_str(&serde_json::to_string(&Record::Run(header())).unwrap());
+        glued.push_str(&serde_json::to_string(&Record::Run(Box::new(header()))).unwrap());
         glued.push('\n');
         std::fs::write(&path, &glued).unwrap();
         let journal = Journal::open(&path, header()).unwrap();

@@ -133,8 +133,9 @@ impl RunHeader {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Record {
-    /// A run starts (or resumes: a resumed run appends a new header).
-    Run(RunHeader),
+    /// A run starts (or resumes: a resumed run appends a new header). Boxed: a header is
+    /// written once a run, attempts and outcomes once a message.
+    Run(Box<RunHeader>),
     /// A request is about to leave.
     Attempt {
         /// The message's journal key.
