@@ -32,8 +32,8 @@
 //!     sheet: "Sheet1".into(),
 //!     headers: Headers::new(vec!["Name".into(), "Phone".into()]),
 //!     rows: vec![
-//!         Row { number: 2, cells: vec![text("Amal"), text("+962791234567")] },
-//!         Row { number: 3, cells: vec![text("Omar"), text("not a number")] },
+//!         Row { number: 2, cells: vec![text("Amal"), text("+962791234567")], hidden: false },
+//!         Row { number: 3, cells: vec![text("Omar"), text("not a number")], hidden: false },
 //!     ],
 //!     untitled_columns: Vec::new(),
 //!     ignored_columns: 0,
@@ -55,6 +55,7 @@
 //!     gsm_substitute: false,
 //!     gsm_only: false,
 //!     strict_braces: false,
+//!     skip_hidden_rows: false,
 //! };
 //! let planner = Planner::new(&table.headers, &settings);
 //! let plan = planner.finish(planner.plan_rows(&table.rows));

@@ -375,3 +375,236 @@ fn a_macro_sheet_is_skipped_with_a_warning_and_the_other_sheets_read() {
         "{stderr}"
     );
 }
+
+/// `hidden.xlsx`: a title row, the header on row 3, and five customers, of whom rows 5 and
+/// 7 are hidden (row 7 repeats row 4's message, which must still go), with a row hidden
+/// above the header that is no data row at all.
+fn hidden_rows_book(wd: &Workdir) -> PathBuf {
+    wd.xlsx("hidden.xlsx", "Customers", |ws| {
+        ws.write_string(0, 0, "Customer list")?;
+        ws.set_row_hidden(1)?;
+        ws.write_string(2, 0, "Phone")?;
+        ws.write_string(2, 1, "Name")?;
+        for (r, phone, name) in [
+            (3, "+9613123456", "Rana"),
+            (4, "+9613123457", "Omar"),
+            (5, "+9613123458", "Lina"),
+            (6, "+9613123456", "Rana"),
+            (7, "+9613123459", "Sami"),
+        ] {
+            ws.write_string(r, 0, phone)?;
+            ws.write_string(r, 1, name)?;
+        }
+        ws.set_row_hidden(4)?;
+        ws.set_row_hidden(6)?;
+        Ok(())
+    })
+}
+
+#[test]
+fn rows_hidden_in_excel_are_sent_and_the_plan_says_how_many() {
+    let wd = Workdir::new();
+    let book = hidden_rows_book(&wd);
+    let (r, stderr) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert!(
+        stderr.contains("2 rows are hidden in Excel and are included"),
+        "{stderr}"
+    );
+    assert_eq!(
+        r.statuses(),
+        ["READY", "READY", "READY", "DUPLICATE", "READY"]
+    );
+    // And a simulated send sends them.
+    let mut cmd = wd.command();
+    cmd.arg("send").arg(&book).args([
+        "--sender",
+        "OTSMS",
+        "--template",
+        "Hi {{Name}}",
+        "--simulate",
+        "--yes",
+    ]);
+    expect_exit(cmd, 0);
+    let sent = Results::read(&wd.simulated_results("hidden"));
+    assert_eq!(
+        sent.statuses(),
+        ["SENT", "SENT", "SENT", "DUPLICATE", "SENT"]
+    );
+    assert_eq!(sent.text(1, "Name"), "Omar");
+}
+
+#[test]
+fn skip_hidden_rows_skips_them_before_the_duplicate_check() {
+    let wd = Workdir::new();
+    let book = hidden_rows_book(&wd);
+    let (r, stderr) = dry_run(&wd, &book, "Hi {{Name}}", &["--skip-hidden-rows"]);
+    assert!(
+        stderr.contains("2 rows are hidden in Excel and are skipped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hidden        2"), "{stderr}");
+    assert!(!stderr.contains("opted out"), "{stderr}");
+    // Rows 5 and 7 of the sheet; row 7 repeats row 4, which is no duplicate of a hidden row.
+    assert_eq!(r.column("Row"), ["4", "5", "6", "7", "8"]);
+    assert_eq!(
+        r.statuses(),
+        ["READY", "SKIPPED", "READY", "SKIPPED", "READY"]
+    );
+    assert_eq!(r.text(1, "Detail"), "hidden in Excel");
+    assert_eq!(r.text(3, "Detail"), "hidden in Excel");
+
+    // A hidden first occurrence does not make the visible one a duplicate.
+    let book = wd.xlsx("first.xlsx", "Sheet1", |ws| {
+        ws.write_string(0, 0, "Phone")?;
+        ws.write_string(1, 0, "+9613123456")?;
+        ws.write_string(2, 0, "+9613123456")?;
+        ws.set_row_hidden(1)?;
+        Ok(())
+    });
+    let (r, _) = dry_run(&wd, &book, "Hello", &["--skip-hidden-rows"]);
+    assert_eq!(r.statuses(), ["SKIPPED", "READY"]);
+    let (r, _) = dry_run(&wd, &book, "Hello", &[]);
+    assert_eq!(r.statuses(), ["READY", "DUPLICATE"]);
+}
+
+#[test]
+fn skip_hidden_rows_in_the_config_file() {
+    let wd = Workdir::new();
+    let book = hidden_rows_book(&wd);
+    wd.file("smsmerge.toml", "skip_hidden_rows = true\n");
+    let (r, _) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert_eq!(
+        r.statuses(),
+        ["READY", "SKIPPED", "READY", "SKIPPED", "READY"]
+    );
+}
+
+#[test]
+fn ods_collapsed_filtered_and_repeated_rows_are_hidden() {
+    let wd = Workdir::new();
+    let person = |phone: &str, name: &str| [text(phone), text(name)];
+    let hidden_row = |visibility: &str, repeated: u32, cells: &[String]| {
+        format!(
+            r#"<table:table-row table:visibility="{visibility}" table:number-rows-repeated="{repeated}">{}</table:table-row>"#,
+            cells.concat()
+        )
+    };
+    let book = ods(
+        &wd,
+        "hidden.ods",
+        &[
+            row(&[text("Phone"), text("Name")]),
+            row(&person("+9613123456", "Rana")),
+            // Rows 3 and 4: the same person, collapsed twice over.
+            hidden_row("collapse", 2, &person("+9613123457", "Omar")),
+            row(&person("+9613123458", "Lina")),
+            // Row 6, hidden by a filter.
+            hidden_row("filter", 1, &person("+9613123459", "Sami")),
+            row(&person("+9613123460", "Hadi")),
+        ]
+        .concat(),
+    );
+    let (r, stderr) = dry_run(&wd, &book, "Hi {{Name}}", &[]);
+    assert!(
+        stderr.contains("3 rows are hidden in Excel and are included"),
+        "{stderr}"
+    );
+    assert_eq!(r.column("Row"), ["2", "3", "4", "5", "6", "7"]);
+    let (r, _) = dry_run(&wd, &book, "Hi {{Name}}", &["--skip-hidden-rows"]);
+    assert_eq!(
+        r.statuses(),
+        ["READY", "SKIPPED", "SKIPPED", "READY", "SKIPPED", "READY"]
+    );
+    assert_eq!(r.text(4, "Detail"), "hidden in Excel");
+}
+
+#[test]
+fn a_workbook_without_hidden_rows_says_nothing_of_them() {
+    let wd = Workdir::new();
+    let book = wd.xlsx_rows("plain.xlsx", &[&["Phone"], &["+9613123456"]]);
+    let (r, stderr) = dry_run(&wd, &book, "Hello", &["--skip-hidden-rows"]);
+    assert!(!stderr.contains("hidden"), "{stderr}");
+    assert_eq!(r.statuses(), ["READY"]);
+}
+
+#[test]
+fn time_format_shapes_xlsx_times_and_date_times() {
+    let wd = Workdir::new();
+    let book = wd.xlsx("times.xlsx", "Sheet1", |ws| {
+        let time = rust_xlsxwriter::Format::new().set_num_format("hh:mm");
+        let stamp = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy hh:mm");
+        let day = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+        ws.write_string(0, 0, "Phone")?;
+        ws.write_string(0, 1, "At")?;
+        ws.write_string(0, 2, "When")?;
+        ws.write_string(0, 3, "Day")?;
+        ws.write_string(1, 0, "+9613123456")?;
+        // 14:05 and 9 March 2026 14:05, as Excel serials; a plain date.
+        ws.write_number_with_format(1, 1, 14.0 / 24.0 + 5.0 / 1440.0, &time)?;
+        ws.write_number_with_format(1, 2, 46090.0 + 14.0 / 24.0 + 5.0 / 1440.0, &stamp)?;
+        ws.write_number_with_format(1, 3, 46090.0, &day)?;
+        Ok(())
+    });
+    let template = "{{At}} | {{When}} | {{Day}}";
+    let (r, _) = dry_run(&wd, &book, template, &[]);
+    assert_eq!(
+        r.column("Message"),
+        ["14:05 | 2026-03-09 14:05 | 2026-03-09"]
+    );
+    let (r, _) = dry_run(&wd, &book, template, &["--time-format", "%I:%M %p"]);
+    assert_eq!(
+        r.column("Message"),
+        ["02:05 PM | 2026-03-09 02:05 PM | 2026-03-09"]
+    );
+    let both = ["--time-format", "%H.%M", "--date-format", "%d/%m/%Y"];
+    let (r, _) = dry_run(&wd, &book, template, &both);
+    assert_eq!(
+        r.column("Message"),
+        ["14.05 | 09/03/2026 14.05 | 09/03/2026"]
+    );
+    // From the config file too; a flag beats it.
+    wd.file("smsmerge.toml", "time_format = \"%Hh%M\"\n");
+    let (r, _) = dry_run(&wd, &book, "{{At}}", &[]);
+    assert_eq!(r.column("Message"), ["14h05"]);
+    let (r, _) = dry_run(&wd, &book, "{{At}}", &["--time-format", "%H:%M:%S"]);
+    assert_eq!(r.column("Message"), ["14:05:00"]);
+}
+
+#[test]
+fn time_format_shapes_ods_times_and_a_bad_one_is_refused() {
+    let wd = Workdir::new();
+    let time = r#"<table:table-cell office:value-type="time" office:time-value="PT10H30M00S"><text:p>10:30</text:p></table:table-cell>"#;
+    let book = ods(
+        &wd,
+        "times.ods",
+        &[
+            row(&[text("Phone"), text("At")]),
+            row(&[text("+9613123456"), time.to_owned()]),
+        ]
+        .concat(),
+    );
+    let (r, _) = dry_run(
+        &wd,
+        &book,
+        "See you at {{At}}",
+        &["--time-format", "%-I:%M %P"],
+    );
+    assert_eq!(r.column("Message"), ["See you at 10:30 am"]);
+    let stderr = expect_exit(
+        wd.dry_run(
+            &book,
+            &["--sender", "OTSMS", "--time-format", "%d/%m %H:%M"],
+        ),
+        2,
+    );
+    assert!(
+        stderr.contains("--time-format \"%d/%m %H:%M\" is not a valid strftime format"),
+        "{stderr}"
+    );
+    wd.file("smsmerge.toml", "time_format = \"%Q\"\n");
+    let stderr = expect_exit(wd.dry_run(&book, &["--sender", "OTSMS"]), 2);
+    assert!(
+        stderr.contains("time_format in the config file"),
+        "{stderr}"
+    );
+}

@@ -3,6 +3,7 @@
 
 use super::cells::*;
 use super::error::*;
+use super::hidden::HiddenRows;
 use super::table::*;
 use crate::book::value::Value;
 use calamine::{Data, DataRef};
@@ -71,6 +72,11 @@ pub(super) struct TableBuilder<'a> {
     pub(super) untitled: Vec<(usize, u32, Value)>,
     /// Untitled columns beyond [`MAX_UNTITLED_COLUMNS`], dropped.
     pub(super) ignored_columns: usize,
+    /// Finds the sheet's hidden rows; called once the header is accepted, so a sheet that is
+    /// not wanted, or a format that records none, costs nothing.
+    pub(super) find_hidden: Option<Box<dyn FnOnce() -> HiddenRows + 'a>>,
+    /// The sheet's hidden rows, once found.
+    pub(super) hidden: HiddenRows,
 }
 
 impl<'a> TableBuilder<'a> {
@@ -95,6 +101,8 @@ impl<'a> TableBuilder<'a> {
             rows: Vec::new(),
             untitled: Vec::new(),
             ignored_columns: 0,
+            find_hidden: None,
+            hidden: HiddenRows::default(),
         }
     }
 
@@ -202,6 +210,9 @@ impl<'a> TableBuilder<'a> {
                 self.titled[*col as usize] = Some(index);
             }
             self.headers = Some(headers);
+            if let Some(find) = self.find_hidden.take() {
+                self.hidden = find();
+            }
             return Flow::Continue;
         }
         if self.current_has_data
@@ -215,6 +226,7 @@ impl<'a> TableBuilder<'a> {
             self.rows.push(Row {
                 number: row + 1,
                 cells,
+                hidden: self.hidden.contains(row),
             });
             if self.rows.len() - self.shown >= ROW_BATCH {
                 self.show_rows();

@@ -38,7 +38,8 @@ pub fn without_macro_sheets<R: Read + Seek>(
     Ok(skipped)
 }
 
-fn read_part<R: Read + Seek>(
+/// A small part of the archive (a workbook or relationships part) as text, bounded.
+pub(super) fn read_part<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     name: &str,
 ) -> std::io::Result<String> {

@@ -13,6 +13,7 @@ pub mod cells;
 pub mod contained;
 pub mod csv;
 pub mod error;
+pub mod hidden;
 pub mod macro_sheets;
 pub mod ods_repair;
 pub mod open;

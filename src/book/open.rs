@@ -7,7 +7,7 @@ use super::csv::*;
 use super::error::*;
 use super::sniff::*;
 use super::table::*;
-use super::{macro_sheets, ods_repair};
+use super::{hidden, macro_sheets, ods_repair};
 use calamine::{Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx, XlsxError};
 use std::fs::File;
 use std::io::BufReader;
@@ -165,6 +165,17 @@ impl Book {
         let mut builder = TableBuilder::new(wanted);
         builder.header_row_wanted = header_row.map(|n| n.saturating_sub(1));
         builder.on_rows = Some(on_rows);
+        match &self.kind {
+            Kind::Xlsx(_) => {
+                builder.find_hidden = Some(Box::new(|| hidden::xlsx_hidden_rows(path, sheet)));
+            }
+            Kind::Ods(_) => {
+                builder.find_hidden = Some(Box::new(|| hidden::ods_hidden_rows(path, sheet)));
+            }
+            // xls and xlsb keep row visibility in binary records calamine does not expose;
+            // a CSV file has none.
+            Kind::Xls(_) | Kind::Xlsb(_) | Kind::Csv => {}
+        }
         match &mut self.kind {
             Kind::Xlsx(b) => {
                 let mut cells = b

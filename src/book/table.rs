@@ -75,6 +75,9 @@ pub struct Row {
     pub number: u32,
     /// Exactly `headers.len()` values.
     pub cells: Vec<Value>,
+    /// Hidden in the spreadsheet program (by hand or by a filter), where the format records
+    /// it (xlsx, ods); a person looking at the sheet does not see this row.
+    pub hidden: bool,
 }
 
 /// The chosen sheet of the input, ready for planning.
@@ -97,6 +100,13 @@ pub struct Table {
     pub title: Option<(u32, String)>,
     /// Sheets of the workbook that cannot be read and were left out (Excel 4.0 macro sheets).
     pub skipped_sheets: Vec<String>,
+}
+
+impl Table {
+    /// How many of its rows are hidden in the spreadsheet program ([`Row::hidden`]).
+    pub fn hidden_rows(&self) -> usize {
+        self.rows.iter().filter(|r| r.hidden).count()
+    }
 }
 
 /// Which sheet to read: `--sheet NAME|N`.

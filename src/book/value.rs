@@ -60,38 +60,71 @@ pub fn trim_visible(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c.is_control() || is_invisible(c))
 }
 
-/// How values print in messages and CSV output: the one setting is `--date-format`.
+/// How values print in messages and CSV output: `--date-format` and `--time-format`.
 #[derive(Debug, Clone, Default)]
 pub struct ValueFormat {
     date_format: Option<String>,
+    time_format: Option<String>,
 }
 
-/// A `--date-format` that chrono cannot use; checked up front because chrono's formatter
-/// fails (and `to_string` panics) only when a bad format is applied.
+/// A `--date-format` or `--time-format` that chrono cannot use; checked up front because
+/// chrono's formatter fails (and `to_string` panics) only when a bad format is applied.
 #[derive(Debug, thiserror::Error)]
-#[error("--date-format {0:?} is not a valid strftime format (example: \"%d/%m/%Y\")")]
-pub struct BadDateFormat(String);
+#[error("{what} {format:?} is not a valid strftime format (example: \"{example}\")")]
+pub struct BadFormat {
+    /// Where it was given: `--date-format`, `time_format in the config file`.
+    what: String,
+    format: String,
+    example: &'static str,
+}
+
+impl BadFormat {
+    /// The same refusal, naming where the format was given (a config file's key, say).
+    pub fn given_as(mut self, what: impl Into<String>) -> BadFormat {
+        self.what = what.into();
+        self
+    }
+}
 
 impl ValueFormat {
     /// Checks a strftime pattern once, so rendering a million rows can never fail on it.
-    pub fn new(date_format: Option<&str>) -> Result<ValueFormat, BadDateFormat> {
+    pub fn new(date_format: Option<&str>) -> Result<ValueFormat, BadFormat> {
         if let Some(fmt) = date_format {
             // Some patterns parse but cannot format a date without a time zone (%z, %Z):
             // formatting one sample catches both kinds.
             let sample = chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
                 .and_then(|d| d.and_hms_opt(23, 59, 58))
                 .unwrap_or_default();
-            let mut probe = String::new();
-            let broken = fmt.is_empty()
-                || StrftimeItems::new(fmt).any(|item| matches!(item, Item::Error))
-                || write!(probe, "{}", sample.format(fmt)).is_err();
-            if broken {
-                return Err(BadDateFormat(fmt.to_owned()));
+            if !formats(fmt, |probe| write!(probe, "{}", sample.format(fmt))) {
+                return Err(BadFormat {
+                    what: "--date-format".to_owned(),
+                    format: fmt.to_owned(),
+                    example: "%d/%m/%Y",
+                });
             }
         }
         Ok(ValueFormat {
             date_format: date_format.map(str::to_owned),
+            time_format: None,
         })
+    }
+
+    /// The same, with times (and the time of date-times) in `time_format`: the same strftime
+    /// tokens, of which a time has only the time's (`%H`, `%I`, `%M`, `%S`, `%p`, ...).
+    pub fn with_time_format(mut self, time_format: Option<&str>) -> Result<ValueFormat, BadFormat> {
+        if let Some(fmt) = time_format {
+            // A time has no date, so a date token (%Y) fails on the sample: refused here.
+            let sample = NaiveTime::from_hms_opt(23, 59, 58).unwrap_or_default();
+            if !formats(fmt, |probe| write!(probe, "{}", sample.format(fmt))) {
+                return Err(BadFormat {
+                    what: "--time-format".to_owned(),
+                    format: fmt.to_owned(),
+                    example: "%H:%M",
+                });
+            }
+        }
+        self.time_format = time_format.map(str::to_owned);
+        Ok(self)
     }
 
     /// The value as a person reads it in Excel: integers without `.0`, other numbers in
@@ -122,12 +155,28 @@ impl ValueFormat {
                 out.push_str(if *b { "TRUE" } else { "FALSE" });
                 Ok(())
             }
-            Value::DateTime(dt) => match &self.date_format {
-                Some(fmt) => write!(out, "{}", dt.format(fmt)),
-                None if dt.time() == NaiveTime::MIN => write!(out, "{}", dt.format("%Y-%m-%d")),
-                None => write!(out, "{}", dt.format("%Y-%m-%d %H:%M")),
+            Value::DateTime(dt) => {
+                let date = self.date_format.as_deref();
+                let midnight = dt.time() == NaiveTime::MIN;
+                match (&self.time_format, date) {
+                    // Without a time format, a date format is the date-time's whole pattern.
+                    (None, Some(date)) => write!(out, "{}", dt.format(date)),
+                    (None, None) if !midnight => write!(out, "{}", dt.format("%Y-%m-%d %H:%M")),
+                    // A midnight date-time is a date cell: it shows no time.
+                    (_, date) if midnight => write!(out, "{}", dt.format(date.unwrap_or(DATE))),
+                    (Some(time), date) => write!(
+                        out,
+                        "{} {}",
+                        dt.format(date.unwrap_or(DATE)),
+                        dt.time().format(time)
+                    ),
+                    (None, None) => write!(out, "{}", dt.format(DATE)),
+                }
+            }
+            Value::Time(t) => match &self.time_format {
+                Some(fmt) => write!(out, "{}", t.format(fmt)),
+                None => write!(out, "{}", t.format(time_pattern(t))),
             },
-            Value::Time(t) => write!(out, "{}", t.format(time_pattern(t))),
             Value::Duration(d) => {
                 let minutes = d.num_minutes();
                 write!(out, "{}:{:02}", minutes / 60, (minutes % 60).abs())
@@ -138,6 +187,17 @@ impl ValueFormat {
             }
         };
     }
+}
+
+/// The default pattern of a date (and of a date-time's date).
+const DATE: &str = "%Y-%m-%d";
+
+/// Whether `fmt` is a strftime pattern that formats the sample `apply` writes with it.
+fn formats(fmt: &str, apply: impl FnOnce(&mut String) -> std::fmt::Result) -> bool {
+    let mut probe = String::new();
+    !fmt.is_empty()
+        && !StrftimeItems::new(fmt).any(|item| matches!(item, Item::Error))
+        && apply(&mut probe).is_ok()
 }
 
 fn time_pattern(t: &NaiveTime) -> &'static str {

@@ -539,11 +539,27 @@ pub struct SendArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_048_576), help_heading = "Input")]
     pub header_row: Option<u32>,
 
+    /// Leave out rows hidden in Excel (by hand or by a filter): they are SKIPPED.
+    ///
+    /// xlsx, xlsm and ods record hidden rows; csv, xls and xlsb do not, and all their rows
+    /// count. Without this flag hidden rows are sent, and the plan says how many there are.
+    /// Also `skip_hidden_rows = true` in the config file.
+    #[arg(long, help_heading = "Input")]
+    pub skip_hidden_rows: bool,
+
     /// strftime format for dates in messages.
     ///
     /// [default: %Y-%m-%d, and %Y-%m-%d %H:%M for date-times]
     #[arg(long, value_name = "FORMAT", help_heading = "Message")]
     pub date_format: Option<String>,
+
+    /// strftime format for times in messages (time cells, ods times); a date-time shows its
+    /// date, a space and its time in it.
+    ///
+    /// Also `time_format` in the config file. [default: %H:%M, and %H:%M:%S when the
+    /// seconds are not zero]
+    #[arg(long, value_name = "FORMAT", help_heading = "Message")]
+    pub time_format: Option<String>,
 
     /// A column in single braces ({Name}) in a template is an error, not a warning.
     ///

@@ -54,6 +54,10 @@ pub struct ConfigFile {
     pub success_pattern: Option<String>,
     /// Default `--header-row`: the 1-based row the column titles are in.
     pub header_row: Option<u32>,
+    /// Default `--skip-hidden-rows`: rows hidden in Excel are SKIPPED.
+    pub skip_hidden_rows: Option<bool>,
+    /// Default `--time-format` (`"%H:%M"`).
+    pub time_format: Option<String>,
 }
 
 /// A config file that was found and read.

@@ -281,6 +281,8 @@ mod tests {
             currency,
             success_pattern,
             header_row,
+            skip_hidden_rows,
+            time_format,
         } = file;
         assert!(password.is_none(), "the starter config holds no password");
         assert!(uid.is_some() && username.is_some() && password_file.is_some());
@@ -293,6 +295,8 @@ mod tests {
         assert!(max_total_segments.is_some() && price_per_segment.is_some());
         assert!(currency.is_some() && success_pattern.is_some());
         assert_eq!(header_row, Some(2));
+        assert_eq!(skip_hidden_rows, Some(true));
+        assert_eq!(time_format.as_deref(), Some("%I:%M %p"));
     }
 
     #[test]

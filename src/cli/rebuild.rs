@@ -94,6 +94,7 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
     flag("--sender", plan.sender.as_deref());
     flag("--country-code", plan.country_code.as_deref());
     flag("--date-format", plan.date_format.as_deref());
+    flag("--time-format", plan.time_format.as_deref());
     let max_segments = plan.max_segments.to_string();
     flag("--max-segments", Some(&max_segments));
     for (on, name) in [
@@ -101,6 +102,7 @@ fn settings_for(plan: &PlanArgs, book: &Path, output: &Path, quiet: bool) -> Res
         (plan.gsm_substitute, "--gsm-substitute"),
         (plan.gsm_only, "--gsm-only"),
         (plan.strict_braces, "--strict-braces"),
+        (plan.skip_hidden_rows, "--skip-hidden-rows"),
     ] {
         if on {
             argv.push(name.into());

@@ -179,6 +179,10 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
             table.sheet
         ));
     }
+    let hidden = table.hidden_rows();
+    if hidden > 0 && !settings.quiet {
+        terminal::note(hidden_rows_line(hidden, settings.skip_hidden_rows));
+    }
     if !table.untitled_columns.is_empty() {
         const SHOWN: usize = 10;
         let mut columns =
@@ -221,6 +225,20 @@ pub fn read_and_plan(settings: &SendSettings) -> Result<(Table, Plan)> {
     let plan = planner.finish(rows);
     warn_single_braces(&table, &plan, &settings.format);
     Ok((table, plan))
+}
+
+/// What the plan says of the rows hidden in Excel: that they are sent, or left out.
+fn hidden_rows_line(hidden: usize, skipped: bool) -> String {
+    let (rows, are) = if hidden == 1 {
+        ("1 row is".to_owned(), "is")
+    } else {
+        (format!("{hidden} rows are"), "are")
+    };
+    if skipped {
+        format!("{rows} hidden in Excel and {are} skipped (--skip-hidden-rows)")
+    } else {
+        format!("{rows} hidden in Excel and {are} included; --skip-hidden-rows leaves them out")
+    }
 }
 
 /// The plan's warning about templates that name a column in single braces (`{Name}`),

@@ -238,7 +238,21 @@ impl SendSettings {
             allow_landlines: args.allow_landlines
                 || file.and_then(|f| f.allow_landlines).unwrap_or(false),
         };
-        let format = ValueFormat::new(args.date_format.as_deref())?;
+        let time_format = args
+            .time_format
+            .clone()
+            .or_else(|| file.and_then(|f| f.time_format.clone()));
+        let format = ValueFormat::new(args.date_format.as_deref())?
+            .with_time_format(time_format.as_deref())
+            .map_err(|e| match (&args.time_format, loaded.as_ref()) {
+                (None, Some(config)) => e.given_as(format!(
+                    "time_format in the config file {}",
+                    config.path.display()
+                )),
+                _ => e,
+            })?;
+        let skip_hidden_rows =
+            args.skip_hidden_rows || file.and_then(|f| f.skip_hidden_rows).unwrap_or(false);
         let template_text = match (&args.template, &args.template_file) {
             (Some(text), _) => Some(text.clone()),
             (None, Some(path)) => Some(read_template_file(path)?),
@@ -322,6 +336,8 @@ impl SendSettings {
             no_number_check: !numbers.check_plan,
             allow_landlines: numbers.allow_landlines,
             date_format: args.date_format.clone(),
+            time_format,
+            skip_hidden_rows,
             allow_duplicates: args.allow_duplicates,
             max_segments: args.max_segments,
             exclude: exclude_paths,
@@ -337,6 +353,7 @@ impl SendSettings {
                 .map_or(SheetChoice::Auto, SheetChoice::Named),
             to: args.to.clone(),
             header_row: args.header_row.or_else(|| file.and_then(|f| f.header_row)),
+            skip_hidden_rows,
             template,
             template_name: args.template_name.clone(),
             message_column: args.message_column.clone(),

@@ -86,9 +86,15 @@ pub fn plan_summary(table: &Table, totals: &Totals) -> String {
         "duplicates",
         totals.count(Status::Duplicate).to_string(),
     ));
-    let skipped = totals.count(Status::Skipped);
-    if skipped > 0 {
-        out.push_str(&plan_line("opted out", skipped.to_string()));
+    let opted_out = totals.count(Status::Skipped) - totals.skipped_hidden;
+    if opted_out > 0 {
+        out.push_str(&plan_line("opted out", opted_out.to_string()));
+    }
+    if totals.skipped_hidden > 0 {
+        out.push_str(&plan_line(
+            "hidden",
+            format!("{} (--skip-hidden-rows)", totals.skipped_hidden),
+        ));
     }
     out
 }

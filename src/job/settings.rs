@@ -44,8 +44,11 @@ pub struct SendSettings {
     pub header_row: Option<u32>,
     /// `--country-code`, `--no-number-check`, `--allow-landlines`.
     pub numbers: NumberRules,
-    /// `--date-format`, checked.
+    /// `--date-format` and `--time-format`, checked.
     pub format: ValueFormat,
+    /// `--skip-hidden-rows` (or the config's `skip_hidden_rows`): rows hidden in Excel are
+    /// SKIPPED.
+    pub skip_hidden_rows: bool,
     /// `--allow-duplicates`.
     pub allow_duplicates: bool,
     /// `--max-segments`.
@@ -183,6 +186,7 @@ impl SendSettings {
             gsm_substitute: self.gsm_substitute,
             gsm_only: self.gsm_only,
             strict_braces: self.strict_braces,
+            skip_hidden_rows: self.skip_hidden_rows,
         })
     }
 }

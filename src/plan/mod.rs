@@ -81,7 +81,12 @@ pub struct PlanSettings {
     /// `--strict-braces`: a template naming a column in single braces makes its rows
     /// INVALID.
     pub strict_braces: bool,
+    /// `--skip-hidden-rows`: rows hidden in Excel are SKIPPED.
+    pub skip_hidden_rows: bool,
 }
+
+/// The reason of a row SKIPPED by `--skip-hidden-rows`.
+pub const HIDDEN_IN_EXCEL: &str = "hidden in Excel";
 
 /// The identity of a message: a hash of recipient, sender and text. It recognises a message
 /// across runs even when the workbook was edited or reordered (journal and resume use it).
@@ -392,6 +397,10 @@ impl<'a> Planner<'a> {
             &sender,
             &text,
         ) {
+            // Before the opt-outs and the problems: the row is left out as the sheet shows it.
+            _ if row.hidden && settings.skip_hidden_rows => {
+                Verdict::Skipped(HIDDEN_IN_EXCEL.into())
+            }
             (Ok(Some(reason)), ..) => Verdict::Skipped(reason.into()),
             (Err(problem), ..) => {
                 problems.push(problem);
@@ -629,6 +638,7 @@ mod tests {
                 .map(|(i, cells)| Row {
                     number: i as u32 + 2,
                     cells,
+                    hidden: false,
                 })
                 .collect(),
             untitled_columns: Vec::new(),
@@ -658,6 +668,7 @@ mod tests {
             gsm_substitute: false,
             gsm_only: false,
             strict_braces: false,
+            skip_hidden_rows: false,
         }
     }
 

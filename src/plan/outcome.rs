@@ -3,7 +3,7 @@
 //! This is the boundary between the stages that decide (plan and dispatch)
 //! and the stage that reports: the report and the exit code are built only from these values.
 
-use crate::plan::{NumberCheck, Plan, PlannedRow, Verdict};
+use crate::plan::{HIDDEN_IN_EXCEL, NumberCheck, Plan, PlannedRow, Verdict};
 use crate::text::lookalike::CostNote;
 use crate::text::sms::{Encoding, SmsInfo};
 use chrono::{DateTime, FixedOffset};
@@ -262,6 +262,9 @@ pub struct Totals {
     /// INVALID rows that only the numbering plan refused (the country-blind rules take
     /// them): a sudden jump says the plan is behind, and `--no-number-check` is the way out.
     pub invalid_by_numbering_plan: usize,
+    /// SKIPPED rows left out because they are hidden in Excel (`--skip-hidden-rows`), not
+    /// opted out.
+    pub skipped_hidden: usize,
 }
 
 impl Totals {
@@ -276,6 +279,11 @@ impl Totals {
             totals.counts[status.index()] += 1;
             if status == Status::Invalid && row.number_check == NumberCheck::RefusedByPlan {
                 totals.invalid_by_numbering_plan += 1;
+            }
+            if status == Status::Skipped
+                && matches!(&row.verdict, Verdict::Skipped(reason) if &**reason == HIDDEN_IN_EXCEL)
+            {
+                totals.skipped_hidden += 1;
             }
             if matches!(status, Status::Ready | Status::Sent)
                 && let Some(sms) = row.sms

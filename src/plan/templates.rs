@@ -230,6 +230,7 @@ mod tests {
                 .map(|(i, (name, text))| Row {
                     number: i as u32 + 2,
                     cells: vec![Value::Text(Arc::from(*name)), Value::Text(Arc::from(*text))],
+                    hidden: false,
                 })
                 .collect(),
             untitled_columns: Vec::new(),

@@ -180,7 +180,7 @@ impl Journal {
             cut,
         };
         journal
-            .append(&Record::Run(header), Marks::Nothing)
+            .append(&Record::Run(Box::new(header)), Marks::Nothing)
             .and_then(|_| journal.flush())
             .and_then(|_| journal.for_sync.sync_all())
             .map_err(|e| anyhow::anyhow!("{}; nothing was sent", WriteFault::new(path, &e)))?;
@@ -597,7 +597,7 @@ mod tests {
         let path = dir.path().join("j");
         let torn = torn_journal(&path).await;
         let mut glued = torn.clone();
-        glued.push_str(&serde_json::to_string(&Record::Run(header())).unwrap());
+        glued.push_str(&serde_json::to_string(&Record::Run(Box::new(header()))).unwrap());
         glued.push('\n');
         std::fs::write(&path, &glued).unwrap();
         let journal = Journal::open(&path, header()).unwrap();

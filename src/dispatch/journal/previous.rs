@@ -151,7 +151,7 @@ pub fn load(path: &Path) -> Result<Previous> {
         };
         match record {
             Record::Run(header) => {
-                previous.header = Some(header);
+                previous.header = Some(*header);
                 previous.finished = false;
                 previous.finished_at = None;
             }
@@ -184,7 +184,7 @@ pub fn first_header(path: &Path) -> Result<Option<RunHeader>> {
         .read_line(&mut line)
         .with_context(|| format!("journal {}", path.display()))?;
     Ok(match serde_json::from_str(&line) {
-        Ok(Record::Run(header)) => Some(header),
+        Ok(Record::Run(header)) => Some(*header),
         _ => None,
     })
 }

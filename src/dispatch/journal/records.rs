@@ -32,6 +32,15 @@ pub struct PlanArgs {
     pub country_code: Option<String>,
     /// `--date-format`.
     pub date_format: Option<String>,
+    /// `--time-format` (flag or config): it changes the text, so the batch. Absent in older
+    /// journals.
+    #[serde(default)]
+    pub time_format: Option<String>,
+    /// `--skip-hidden-rows` (flag or config). Recorded, not compared: it only changes which
+    /// rows are SKIPPED, never a message's text, so a resume with the other setting cannot
+    /// send one twice.
+    #[serde(default)]
+    pub skip_hidden_rows: bool,
     /// `--allow-duplicates`.
     pub allow_duplicates: bool,
     /// `--max-segments`.
@@ -79,6 +88,7 @@ impl PlanArgs {
         check(self.sender != other.sender, "the sender");
         check(self.country_code != other.country_code, "the country code");
         check(self.date_format != other.date_format, "--date-format");
+        check(self.time_format != other.time_format, "--time-format");
         check(
             self.allow_duplicates != other.allow_duplicates,
             "--allow-duplicates",
@@ -123,8 +133,9 @@ impl RunHeader {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Record {
-    /// A run starts (or resumes: a resumed run appends a new header).
-    Run(RunHeader),
+    /// A run starts (or resumes: a resumed run appends a new header). Boxed: a header is
+    /// written once a run, attempts and outcomes once a message.
+    Run(Box<RunHeader>),
     /// A request is about to leave.
     Attempt {
         /// The message's journal key.
