@@ -8,6 +8,7 @@ pub mod balance;
 pub mod config;
 pub mod face;
 pub mod file_size;
+pub mod help;
 pub mod init;
 pub mod monitor;
 pub mod panics;

@@ -3,7 +3,8 @@
 //! describe the flags the binary really has.
 
 use crate::cli::Exit;
-use crate::cli::args::{self, Cli, CompletionsArgs, ManArgs};
+use crate::cli::args::{Cli, CompletionsArgs, ManArgs};
+use crate::cli::help;
 use anyhow::{Context, Result, bail};
 use clap::CommandFactory;
 use std::io::Write;
@@ -63,13 +64,13 @@ fn render(command: &clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
     }
     if command.get_after_long_help().is_some() {
         let mut text = String::from(".SH EXAMPLES\n.nf\n");
-        for line in args::EXAMPLES.lines().skip(1) {
+        for line in help::EXAMPLES.lines().skip(1) {
             text.push_str(&roff_line(line));
         }
         text.push_str(".fi\n");
-        text.push_str(&roff_section("EXIT STATUS", &args::EXIT_STATUS));
-        text.push_str(&roff_section("ENVIRONMENT", &args::ENVIRONMENT));
-        text.push_str(&roff_section("FILES", &args::FILES));
+        text.push_str(&roff_section("EXIT STATUS", &help::EXIT_STATUS));
+        text.push_str(&roff_section("ENVIRONMENT", &help::ENVIRONMENT));
+        text.push_str(&roff_section("FILES", &help::FILES));
         out.write_all(text.as_bytes())?;
     } else if command.get_after_help().is_some() {
         man.render_extra_section(out)?;
