@@ -127,7 +127,10 @@ mod tests {
         let (fresh, _) = part(dir.path(), "fresh", Duration::ZERO);
         let other = dir.path().join(".smsmerge-lock");
         std::fs::write(&other, "").unwrap();
-        assert_eq!(remove_left_behind(dir.path()), std::slice::from_ref(&killed));
+        assert_eq!(
+            remove_left_behind(dir.path()),
+            std::slice::from_ref(&killed)
+        );
         assert!(!killed.exists());
         assert!(writing.exists() && fresh.exists() && other.exists());
     }
