@@ -7,12 +7,21 @@
 
 mod common;
 
-use common::Results;
+use common::held::{Accepting, HeldGateway};
+use common::{Results, Workdir};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+/// Any account: the held gateway does not check it.
+const ACCOUNT: [(&str, &str); 3] = [
+    ("OTSMS_UID", "7"),
+    ("OTSMS_USERNAME", "office"),
+    ("OTSMS_PASSWORD", "pw-7"),
+];
 
 /// A child process killed when the test ends, however it ends.
 struct Killed(Child);
@@ -95,6 +104,61 @@ async fn shown(client: &Client, css: &str) -> Element {
     }
 }
 
+/// `smsmerge ui` with headless Chromium driving it over chromedriver; both programs end
+/// when it is dropped.
+struct Browser {
+    client: Client,
+    /// The printed address, with its token.
+    address: String,
+    _page: Killed,
+    _driver: Killed,
+}
+
+impl Browser {
+    /// Starts `page` (an `smsmerge ui` command with `--no-open`) and a browser on it.
+    async fn start(page: Command, chromium: &Path, driver: &Path) -> Browser {
+        let (page, line) = start_and_read(page, true, "the page is at ");
+        let address = line
+            .split("the page is at ")
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_owned();
+
+        let mut chromedriver = Command::new(driver);
+        chromedriver.arg("--port=0");
+        let (driver, line) =
+            start_and_read(chromedriver, false, "was started successfully on port");
+        let port: u16 = line
+            .rsplit("on port ")
+            .next()
+            .and_then(|p| p.trim_end_matches('.').trim().parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+
+        let mut args = vec!["--headless=new", "--disable-gpu", "--window-size=1100,1000"];
+        // Chromium refuses to run as root inside its sandbox (CI containers run as root).
+        if nix_root() {
+            args.push("--no-sandbox");
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({ "binary": chromium, "args": args }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("connect to chromedriver");
+        Browser {
+            client,
+            address,
+            _page: page,
+            _driver: driver,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
     let Some((chromium, driver)) = browser() else {
@@ -107,38 +171,8 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
 
     let mut page = Command::new(env!("CARGO_BIN_EXE_smsmerge"));
     page.arg("ui").arg(folder.path()).arg("--no-open");
-    let (_page, line) = start_and_read(page, true, "the page is at ");
-    let address = line
-        .split("the page is at ")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_owned();
-
-    let mut chromedriver = Command::new(&driver);
-    chromedriver.arg("--port=0");
-    let (_driver, line) = start_and_read(chromedriver, false, "was started successfully on port");
-    let port: u16 = line
-        .rsplit("on port ")
-        .next()
-        .and_then(|p| p.trim_end_matches('.').trim().parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-
-    let mut args = vec!["--headless=new", "--disable-gpu", "--window-size=1100,1000"];
-    // Chromium refuses to run as root inside its sandbox (CI containers run as root).
-    if nix_root() {
-        args.push("--no-sandbox");
-    }
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        serde_json::json!({ "binary": chromium, "args": args }),
-    );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("connect to chromedriver");
+    let browser = Browser::start(page, &chromium, &driver).await;
+    let (client, address) = (browser.client.clone(), browser.address.clone());
 
     // The printed address with its token opens the page.
     client.goto(&address).await.unwrap();
@@ -226,7 +260,7 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
     }
     for (status, count) in dry["statuses"].as_object().unwrap() {
         let count = count.as_u64().unwrap();
-        let css = format!("[id='total-{status}'] td");
+        let css = format!("#total-{} td", status.replace(' ', "-"));
         let shown_count = match client.find(Locator::Css(&css)).await {
             Ok(cell) => numbers_in(&cell.text().await.unwrap()),
             Err(_) => vec![0],
@@ -282,6 +316,132 @@ async fn a_workbook_is_checked_sent_to_the_simulator_and_shown_in_arabic() {
     shot(&client, "09-start-arabic").await;
 
     client.close().await.unwrap();
+}
+
+/// Rows of the stop-and-resume workbook, and the requests the page keeps in flight for it
+/// (its config file's `concurrency`).
+const ROWS: usize = 12;
+const IN_FLIGHT: usize = 2;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_stopped_mid_way_resumes_and_sends_nothing_twice() {
+    let Some((chromium, driver)) = browser() else {
+        return;
+    };
+    let wd = Workdir::new();
+    let book = wd.numbered_book(ROWS);
+    // A gateway that holds each request until the test answers it, found as `send` finds one:
+    // the account and the address in the environment.
+    let gateway = Arc::new(HeldGateway::start("1000"));
+    let config = wd.file("smsmerge.toml", format!("concurrency = {IN_FLIGHT}\n"));
+    let mut page = wd.process();
+    page.arg("ui")
+        .arg(wd.path(""))
+        .arg("--no-open")
+        .arg("--config")
+        .arg(&config)
+        .env("OTSMS_BASE_URL", &gateway.url)
+        .envs(ACCOUNT);
+    let browser = Browser::start(page, &chromium, &driver).await;
+    let client = &browser.client;
+    client.goto(&browser.address).await.unwrap();
+
+    // The workbook, checked, sent with the account of the environment.
+    let input = shown(client, "#file").await;
+    input.send_keys(book.to_str().unwrap()).await.unwrap();
+    let sender = shown(client, "#sender").await;
+    sender.clear().await.unwrap();
+    sender.send_keys("OTSMS").await.unwrap();
+    shown(client, "#check-button").await.click().await.unwrap();
+    shown(client, "#totals").await;
+    shown(client, "#mode-real").await.click().await.unwrap();
+    shown(client, "#send-button").await.click().await.unwrap();
+    let question = shown(client, "#question:not([hidden]) #question-text").await;
+    let asked = question.text().await.unwrap();
+    assert!(
+        asked.starts_with(&format!("Send {ROWS} messages")),
+        "{asked}"
+    );
+    shown(client, "#yes").await.click().await.unwrap();
+
+    // Three answered; Stop while the fourth is held, unanswered.
+    const ANSWERED: usize = 3;
+    let held_gateway = Arc::clone(&gateway);
+    let (mut sent, held) = tokio::task::spawn_blocking(move || {
+        let answered: Vec<String> = (0..ANSWERED)
+            .map(|_| {
+                let held = held_gateway.next();
+                let recipient = held.recipient.clone();
+                held.accept();
+                recipient
+            })
+            .collect();
+        (answered, held_gateway.next())
+    })
+    .await
+    .unwrap();
+    shown(client, "#stop").await.click().await.unwrap();
+    // The page says so once the server has the stop, and Stop cannot be pressed again.
+    shown(client, "#stopping:not([hidden])").await;
+    shown(client, "#stop:disabled").await;
+    shot(client, "10-stopping").await;
+
+    // The requests in flight get their answer; none starts after the stop.
+    sent.push(held.recipient.clone());
+    let first = sent.clone();
+    let accepting = Accepting::start(Arc::clone(&gateway));
+    held.accept();
+    shown(client, "#resume").await;
+    sent.extend(accepting.so_far());
+    assert!(
+        sent.len() <= ANSWERED + IN_FLIGHT,
+        "requests started after the stop: {sent:?}"
+    );
+    let count = |status: &'static str| async move {
+        let css = format!("#result-{} td", status.replace(' ', "-"));
+        match client.find(Locator::Css(&css)).await {
+            Ok(cell) => numbers_in(&cell.text().await.unwrap())[0],
+            Err(_) => 0,
+        }
+    };
+    assert_eq!(count("SENT").await, sent.len() as u64);
+    assert_eq!(count("NOT SENT").await, (ROWS - sent.len()) as u64);
+    // NOT SENT in its own colour, not SENT's.
+    shown(client, "#result-NOT-SENT th.NOT-SENT:not(.SENT)").await;
+    let stopped = shown(client, "#stopped").await.text().await.unwrap();
+    assert!(stopped.contains("interrupted"), "{stopped}");
+    shot(client, "11-stopped").await;
+
+    // Resume, from the Arabic page: the question again, for the rest only, then the end.
+    shown(client, "#lang").await.click().await.unwrap();
+    shown(client, "html[dir=rtl] #resume").await;
+    shot(client, "12-stopped-arabic").await;
+    shown(client, "#resume").await.click().await.unwrap();
+    let question = shown(client, "#question:not([hidden]) #question-text").await;
+    let asked = question.text().await.unwrap();
+    let rest = ROWS - sent.len();
+    assert!(
+        asked.starts_with(&format!("Send {rest} message")),
+        "{asked}"
+    );
+    shown(client, "#yes").await.click().await.unwrap();
+    shown(client, "html[dir=rtl] #summary").await;
+    assert!(client.find(Locator::Css("#resume")).await.is_err());
+    assert_eq!(count("SENT").await, ROWS as u64);
+    shot(client, "13-resumed-arabic").await;
+
+    // From the gateway's side: every recipient got exactly one message.
+    let mut recipients = first;
+    recipients.extend(accepting.finish());
+    recipients.sort();
+    let mut expected: Vec<String> = (0..ROWS).map(|i| format!("9617{i:07}")).collect();
+    expected.sort();
+    assert_eq!(recipients, expected, "each recipient exactly once");
+    assert_eq!(
+        Results::read(&wd.results("book")).statuses(),
+        ["SENT"; ROWS]
+    );
+    client.clone().close().await.unwrap();
 }
 
 /// Whether the test runs as root.

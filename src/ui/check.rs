@@ -327,7 +327,11 @@ fn totals(body: &mut Html, frame: &Frame<'_>, checked: &Checked) {
     for status in Status::ALL {
         let n = totals.count(status);
         if n > 0 {
-            line(status.as_str(), n.to_string(), status.as_str());
+            line(
+                status.as_str(),
+                n.to_string(),
+                &super::html::status_class(status),
+            );
         }
     }
     if !checked.cost.is_empty() {
@@ -381,7 +385,10 @@ fn rows_table(body: &mut Html, frame: &Frame<'_>, checked: &Checked, paging: &Pa
             .cell("td", row.recipient.as_deref().unwrap_or(""))
             .el(
                 "td",
-                &format!("class=\"status {}\"", outcome.status.as_str()),
+                &format!(
+                    "class=\"status {}\"",
+                    super::html::status_class(outcome.status)
+                ),
                 outcome.status.as_str(),
             )
             .cell("td", &outcome.detail)

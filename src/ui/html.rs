@@ -24,6 +24,12 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// A status as a CSS class and an id part: its word with `-` for the space (`NOT-SENT`), so
+/// that NOT SENT takes its own colour and not SENT's, and an id stays one word.
+pub fn status_class(status: crate::plan::outcome::Status) -> String {
+    status.as_str().replace(' ', "-")
+}
+
 /// A page being written.
 #[derive(Default)]
 pub struct Html(String);

@@ -61,6 +61,8 @@ pub struct Live {
     per_second: f64,
     seconds_left: Option<u64>,
     error: Option<String>,
+    /// Stop was pressed: no request starts any more, those in flight are being answered.
+    stopping: bool,
     stopped: Option<String>,
     exit: Option<u8>,
     /// What the job said (notes, warnings, the plan's gateway lines), in order.
@@ -93,12 +95,58 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Sending {
+    /// A send of `checked` started with `form`, being prepared.
+    pub(super) fn new(checked: Arc<Checked>, form: SendForm) -> Sending {
+        Sending {
+            live: Mutex::new(Live {
+                phase: Phase::Preparing,
+                question: None,
+                total: 0,
+                done: 0,
+                sent: 0,
+                failed: 0,
+                uncertain: 0,
+                paused: None,
+                per_second: 0.0,
+                seconds_left: None,
+                error: None,
+                stopping: false,
+                stopped: None,
+                exit: None,
+                said: Vec::new(),
+                started: None,
+            }),
+            stop: Mutex::new(None),
+            answer: Mutex::new(None),
+            attention: Mutex::new(Vec::new()),
+            checked,
+            results: Mutex::new(None),
+            finished: Mutex::new(None),
+            done: tokio::sync::Notify::new(),
+            form,
+        }
+    }
+
     /// Stops it as Ctrl-C does: at the question, the job ends with nothing sent and says
-    /// so, as `send` does on Ctrl-C at its prompt.
+    /// so, as `send` does on Ctrl-C at its prompt. Pressed while the job is still being
+    /// prepared (before it has a stop handle), it is kept and applied when the handle comes.
     pub fn stop(&self) {
-        if let Some(stop) = lock(&self.stop).as_ref() {
+        let handle = lock(&self.stop);
+        lock(&self.live).stopping = true;
+        if let Some(stop) = handle.as_ref() {
             let _ = stop.set(StopReason::Interrupted);
         }
+        drop(handle);
+        self.done.notify_waiters();
+    }
+
+    /// Gives it the job's stop handle, already set if Stop was pressed before.
+    pub(super) fn attach_stop(&self, stop: Arc<Stop>) {
+        let mut handle = lock(&self.stop);
+        if lock(&self.live).stopping {
+            let _ = stop.set(StopReason::Interrupted);
+        }
+        *handle = Some(stop);
     }
 
     /// Whether it is over (results written, or failed).
@@ -317,33 +365,7 @@ pub async fn start(
     let (Some(checked), Some(opened)) = (checked, opened) else {
         return see_other("/");
     };
-    let sending = Arc::new(Sending {
-        live: Mutex::new(Live {
-            phase: Phase::Preparing,
-            question: None,
-            total: 0,
-            done: 0,
-            sent: 0,
-            failed: 0,
-            uncertain: 0,
-            paused: None,
-            per_second: 0.0,
-            seconds_left: None,
-            error: None,
-            stopped: None,
-            exit: None,
-            said: Vec::new(),
-            started: None,
-        }),
-        stop: Mutex::new(None),
-        answer: Mutex::new(None),
-        attention: Mutex::new(Vec::new()),
-        checked: Arc::clone(&checked),
-        results: Mutex::new(None),
-        finished: Mutex::new(None),
-        done: tokio::sync::Notify::new(),
-        form: form.clone(),
-    });
+    let sending = Arc::new(Sending::new(checked, form));
     session.state().send = Some(Arc::clone(&sending));
     let worker = Arc::clone(&session);
     let job_side = Arc::clone(&sending);
@@ -392,7 +414,7 @@ fn send(
         .enable_all()
         .build()?;
     let job = Job::new(&settings, &table, &plan, started);
-    *lock(&sending.stop) = Some(job.stop_handle());
+    sending.attach_stop(job.stop_handle());
     let mut face = PageFace {
         sending: Arc::clone(sending),
     };
@@ -523,6 +545,8 @@ pub async fn page(
             super::html::esc(t.per_second),
             super::html::esc(t.time_left)
         ))
+        .raw("</p><p id=\"stopping\" class=\"warning\" hidden>")
+        .text(t.stopping)
         .raw("</p><p id=\"paused\" dir=\"auto\"></p><p class=\"error\" id=\"send-error\" dir=\"auto\"></p>")
         .raw(&format!(
             "<button id=\"stop\" class=\"danger\" data-action=\"{}\">",
@@ -578,9 +602,8 @@ pub async fn results(
                 continue;
             }
             body.raw(&format!(
-                "<tr id=\"result-{}\"><th class=\"status {}\">",
-                status.as_str(),
-                status.as_str()
+                "<tr id=\"result-{class}\"><th class=\"status {class}\">",
+                class = super::html::status_class(status)
             ))
             .text(status.as_str())
             .raw("</th><td>")
@@ -642,7 +665,10 @@ pub async fn results(
                 .cell("td", row.and_then(|r| r.recipient.as_deref()).unwrap_or(""))
                 .el(
                     "td",
-                    &format!("class=\"status {}\"", outcome.status.as_str()),
+                    &format!(
+                        "class=\"status {}\"",
+                        super::html::status_class(outcome.status)
+                    ),
                     outcome.status.as_str(),
                 )
                 .cell("td", &outcome.detail)

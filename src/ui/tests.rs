@@ -399,3 +399,29 @@ async fn stop_before_the_answer_sends_nothing_and_says_so() {
     );
     assert!(!results.contains("download-results"), "{results}");
 }
+
+#[test]
+fn stop_pressed_while_the_send_is_prepared_is_kept_for_the_job() {
+    // Before the job exists (the workbook being read and planned again) there is no stop
+    // handle yet; the press must not be lost, or the question would come after it.
+    let checked = Arc::new(check::Checked {
+        plan: crate::plan::Plan {
+            rows: Vec::new(),
+            message: None,
+        },
+        outcomes: Vec::new(),
+        totals: Default::default(),
+        cost: String::new(),
+        over_budget: None,
+        choices: check::Choices::default(),
+        results: PathBuf::new(),
+    });
+    let sending = sending::Sending::new(checked, sending::SendForm::default());
+    sending.stop();
+    let handle = Arc::new(crate::dispatch::stop::Stop::new());
+    sending.attach_stop(Arc::clone(&handle));
+    assert_eq!(
+        handle.get(),
+        Some(&crate::dispatch::stop::StopReason::Interrupted)
+    );
+}

@@ -91,6 +91,64 @@ impl HeldGateway {
     pub fn try_next(&self) -> Option<Held> {
         self.arrived.lock().ok()?.try_recv().ok()
     }
+
+    /// The next send request, if one arrives within `wait`.
+    pub fn next_within(&self, wait: Duration) -> Option<Held> {
+        self.arrived.lock().ok()?.recv_timeout(wait).ok()
+    }
+}
+
+/// Accepts every send request the gateway gets, on a thread of its own, until
+/// [`Accepting::finish`]; for a test that waits on something else (a page) meanwhile.
+pub struct Accepting {
+    accepted: Arc<Mutex<Vec<String>>>,
+    finish: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Accepting {
+    /// Starts accepting.
+    pub fn start(gateway: Arc<HeldGateway>) -> Accepting {
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let finish = Arc::new(AtomicBool::new(false));
+        let (list, finishing) = (Arc::clone(&accepted), Arc::clone(&finish));
+        let thread = std::thread::spawn(move || {
+            // The short wait only bounds how long `finish` takes to be seen.
+            while !finishing.load(Ordering::SeqCst) {
+                if let Some(held) = gateway.next_within(Duration::from_millis(20)) {
+                    // Recorded before the answer leaves, so whoever sees the answer's effect
+                    // sees the record.
+                    list.lock().expect("the list").push(held.recipient.clone());
+                    held.accept();
+                }
+            }
+        });
+        Accepting {
+            accepted,
+            finish,
+            thread: Some(thread),
+        }
+    }
+
+    /// The recipients accepted so far, in order.
+    pub fn so_far(&self) -> Vec<String> {
+        self.accepted.lock().expect("the list").clone()
+    }
+
+    /// Stops accepting; every recipient it accepted, in order.
+    pub fn finish(mut self) -> Vec<String> {
+        self.finish.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.so_far()
+    }
+}
+
+impl Drop for Accepting {
+    fn drop(&mut self) {
+        self.finish.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Serves the HTTP/1.1 requests of one connection (keep-alive; GET, no bodies).

@@ -138,6 +138,9 @@ function setupProgress() {
     $("bar").value = live.done;
     $("paused").textContent = live.paused || "";
     $("send-error").textContent = live.error || "";
+    // Pressed Stop: said at once, and not pressed twice.
+    $("stopping").hidden = !live.stopping;
+    $("stop").disabled = live.stopping;
     if (live.phase === "finished" || live.phase === "failed") {
       source.close();
       $("stop").hidden = true;
