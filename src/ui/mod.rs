@@ -13,6 +13,7 @@
 mod check;
 mod guard;
 mod html;
+mod results;
 mod runs;
 mod sending;
 mod texts;
@@ -150,8 +151,8 @@ pub fn router(session: Arc<Session>) -> Router {
         .route("/events", get(sending::events))
         .route("/confirm", post(sending::confirm))
         .route("/stop", post(sending::stop))
-        .route("/results", get(sending::results))
-        .route("/download/results", get(sending::download))
+        .route("/results", get(results::results))
+        .route("/download/results", get(results::download))
         .route("/runs", get(runs::page))
         .route("/runs/open", post(runs::open))
         .route("/assets/app.js", get(script))

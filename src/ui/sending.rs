@@ -1,5 +1,5 @@
-//! Steps 5 and 6 of the page: the send, as the engine's [`Job`] with the page as its face, and its
-//! results.
+//! Step 5 of the page: the send, as the engine's [`Job`] with the page as its face (its
+//! results are step 6, in `results`).
 //!
 //! The job runs on a thread of its own, as `send` runs it. Its confirmation is `send`'s
 //! question, word for word, shown in the page and answered by a button; its events feed the
@@ -60,13 +60,13 @@ pub struct Live {
     paused: Option<String>,
     per_second: f64,
     seconds_left: Option<u64>,
-    error: Option<String>,
+    pub(super) error: Option<String>,
     /// Stop was pressed: no request starts any more, those in flight are being answered.
     stopping: bool,
     stopped: Option<String>,
     exit: Option<u8>,
     /// What the job said (notes, warnings, the plan's gateway lines), in order.
-    said: Vec<String>,
+    pub(super) said: Vec<String>,
     #[serde(skip)]
     started: Option<Instant>,
 }
@@ -78,19 +78,19 @@ pub struct Sending {
     /// The answer to the question, while it is asked.
     answer: Mutex<Option<tokio::sync::oneshot::Sender<bool>>>,
     /// The rows this run left FAILED or UNCERTAIN, with their plan index.
-    attention: Mutex<Vec<(usize, RowOutcome)>>,
+    pub(super) attention: Mutex<Vec<(usize, RowOutcome)>>,
     /// The plan it sends.
     pub checked: Arc<Checked>,
     /// The results file, once written.
-    results: Mutex<Option<PathBuf>>,
+    pub(super) results: Mutex<Option<PathBuf>>,
     /// The totals of the results.
-    finished: Mutex<Option<crate::job::Finished>>,
+    pub(super) finished: Mutex<Option<crate::job::Finished>>,
     done: tokio::sync::Notify,
     /// How it was started, for Resume.
     form: SendForm,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -150,7 +150,7 @@ impl Sending {
     }
 
     /// Whether it is over (results written, or failed).
-    fn is_over(&self) -> bool {
+    pub(super) fn is_over(&self) -> bool {
         matches!(self.phase(), Phase::Finished | Phase::Failed)
     }
 
@@ -191,7 +191,7 @@ impl Sending {
         lock(&self.live).error.clone()
     }
 
-    fn snapshot(&self) -> Live {
+    pub(super) fn snapshot(&self) -> Live {
         let mut live = lock(&self.live).clone();
         if let Some(started) = live.started {
             let seconds = started.elapsed().as_secs_f64();
@@ -557,140 +557,4 @@ pub async fn page(
         .text(t.step_results)
         .raw("</a></section>");
     html_page(lang, frame.page(body))
-}
-
-/// GET /results: the Summary's numbers, the rows that need attention, the download, Resume.
-pub async fn results(
-    State(session): State<Arc<Session>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let lang = lang(&headers, query.as_deref());
-    let Some(sending) = session.state().send.clone() else {
-        return see_other("/");
-    };
-    if !sending.is_over() {
-        return see_other("/send");
-    }
-    let frame = Frame {
-        lang,
-        csrf: &session.csrf,
-        here: "/results",
-    };
-    let t = frame.t();
-    let live = sending.snapshot();
-    let mut body = Html::new();
-    body.raw("<section id=\"results\"><h2>")
-        .text(t.step_results)
-        .raw("</h2>");
-    if let Some(error) = &live.error {
-        body.el("p", "class=\"error\" id=\"send-error\" dir=\"auto\"", error);
-    }
-    if !live.said.is_empty() {
-        body.raw("<ul id=\"said\">");
-        for line in &live.said {
-            body.el("li", "dir=\"auto\"", line);
-        }
-        body.raw("</ul>");
-    }
-    if let Some(finished) = lock(&sending.finished).as_ref() {
-        let totals = &finished.totals;
-        body.raw("<table class=\"totals\" id=\"summary\">");
-        for status in crate::plan::outcome::Status::ALL {
-            let n = totals.count(status);
-            if n == 0 {
-                continue;
-            }
-            body.raw(&format!(
-                "<tr id=\"result-{class}\"><th class=\"status {class}\">",
-                class = super::html::status_class(status)
-            ))
-            .text(status.as_str())
-            .raw("</th><td>")
-            .text(&n.to_string())
-            .raw(&format!(
-                "</td><td><progress value=\"{n}\" max=\"{}\"></progress></td></tr>",
-                totals.rows.max(1)
-            ));
-        }
-        body.raw("<tr><th>")
-            .text(t.segments)
-            .raw("</th><td>")
-            .text(&totals.segments().to_string())
-            .raw("</td><td></td></tr>");
-        if let Some(cost) = &finished.run.estimated_cost {
-            body.raw("<tr><th>cost</th><td>")
-                .text(cost)
-                .raw("</td><td></td></tr>");
-        }
-        body.raw("</table>");
-        if let Some(stopped) = &finished.run.stopped {
-            body.el("p", "class=\"warning\" id=\"stopped\"", stopped);
-        }
-        if finished.exit == crate::cli::Exit::Interrupted || finished.run.stopped.is_some() {
-            body.el("p", "class=\"warning\"", t.interrupted_note);
-            body.raw(&format!(
-                "<form method=\"post\" action=\"{}\"><button class=\"primary\" id=\"resume\">",
-                frame.action("/send?resume=1")
-            ))
-            .text(t.resume)
-            .raw("</button></form>");
-        }
-        if finished.results_written {
-            body.raw("<p><a id=\"download-results\" href=\"/download/results\">")
-                .text(t.download_results)
-                .raw("</a></p>");
-        }
-    }
-    body.raw("<h3>").text(t.needs_attention).raw("</h3>");
-    let attention = lock(&sending.attention).clone();
-    if attention.is_empty() {
-        body.el("p", "", t.none);
-    } else {
-        body.raw("<table class=\"rows\" id=\"attention\"><thead><tr>");
-        for head in [t.row, t.recipient, t.status, t.reason] {
-            body.el("th", "", head);
-        }
-        body.raw("</tr></thead><tbody>");
-        let mut attention = attention;
-        attention.sort_by_key(|(i, _)| *i);
-        for (index, outcome) in &attention {
-            let row = &sending.checked.plan.rows.get(*index);
-            body.raw("<tr>")
-                .el(
-                    "td",
-                    "",
-                    &row.map_or(String::new(), |r| r.row_number.to_string()),
-                )
-                .cell("td", row.and_then(|r| r.recipient.as_deref()).unwrap_or(""))
-                .el(
-                    "td",
-                    &format!(
-                        "class=\"status {}\"",
-                        super::html::status_class(outcome.status)
-                    ),
-                    outcome.status.as_str(),
-                )
-                .cell("td", &outcome.detail)
-                .raw("</tr>");
-        }
-        body.raw("</tbody></table>");
-    }
-    body.raw("<p><a href=\"/\">")
-        .text(t.start_over)
-        .raw("</a></p></section>");
-    html_page(lang, frame.page(body))
-}
-
-/// GET /download/results: the results workbook, the same file `send` writes.
-pub async fn download(State(session): State<Arc<Session>>) -> Response {
-    let path = session
-        .state()
-        .send
-        .as_ref()
-        .and_then(|s| lock(&s.results).clone());
-    match path {
-        Some(path) => super::check::file_response(&path).await,
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
 }
