@@ -258,13 +258,15 @@ fn verdict(number: &PhoneNumber, digits: &str) -> Result<Known, PlanProblem> {
             }));
         }
     }
-    if !PHONE_NUMBER_UTIL.is_valid_number(number) {
+    // One pass over the plan's patterns: the library's validity check is this same lookup
+    // of the number's type, compared with "unknown" (asking both doubled the cost).
+    let kind = PHONE_NUMBER_UTIL.get_number_type(number);
+    if kind == PhoneNumberType::Unknown {
         return Err(PlanProblem::NotInUse {
             digits: digits.to_owned(),
             country: country(),
         });
     }
-    let kind = PHONE_NUMBER_UTIL.get_number_type(number);
     Ok(Known {
         digits: digits.to_owned(),
         landline: kind == PhoneNumberType::FixedLine,
