@@ -10,9 +10,14 @@
 //! installed in a virtualenv under `target/bench`; it is skipped with a note if Python or its
 //! packages are not available. Then the sending checks: throughput against a simulator with
 //! 50 ms latency, the same with and without the journal (in this process, through the
-//! library), and `--rate 500` checked second by second from the simulator's log.
+//! library), and `--rate 500` checked second by second from the simulator's log. Last, the
+//! page (`smsmerge ui`) on the 100k book (10k with `--quick`): see [`page`].
 //!
 //! The Markdown report goes to stdout and to `target/bench/report.md`.
+
+// In a folder of its own: a file beside this one would be a bench target of its own to cargo.
+#[path = "harness/page.rs"]
+mod page;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -48,9 +53,15 @@ struct Args {
     /// Messages for the `--rate 500` run.
     #[arg(long, default_value = "10k", value_parser = parse_count)]
     rate_messages: usize,
-    /// Only the sending checks (50 ms latency, --rate), not the sizes.
+    /// Only the sending checks (50 ms latency, --rate), not the sizes nor the page.
     #[arg(long)]
     sending_only: bool,
+    /// Rows of the workbook the page (`smsmerge ui`) is measured on.
+    #[arg(long, default_value = "100k", value_parser = parse_count)]
+    page_rows: usize,
+    /// Only the page, not the sizes nor the sending checks.
+    #[arg(long, conflicts_with = "sending_only")]
+    page_only: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -79,6 +90,7 @@ fn main() -> Result<()> {
         args.sizes = vec![10_000];
         args.latency_messages = 2_000;
         args.rate_messages = 1_000;
+        args.page_rows = 10_000;
     }
     // The simulator's demo account, for the sends made through the library in this process.
     // SAFETY: nothing else runs yet, so no other thread reads the environment.
@@ -99,7 +111,7 @@ fn main() -> Result<()> {
         report.line(format!("Python script: {why}.\n"));
     }
     let mut sizes = Vec::new();
-    if args.sending_only {
+    if args.sending_only || args.page_only {
         args.sizes.clear();
     }
     for &rows in &args.sizes {
@@ -110,7 +122,16 @@ fn main() -> Result<()> {
     if !sizes.is_empty() {
         report.sizes(&sizes, args.concurrency);
     }
-    report.sending(&bench.sending(&args)?);
+    if !args.page_only {
+        report.sending(&bench.sending(&args)?);
+    }
+    if !args.sending_only {
+        let book = bench.workbook(args.page_rows)?;
+        eprintln!("== the page, {} rows", args.page_rows);
+        let sim = bench.simulator(&["--balance", "1000000000"], None)?;
+        let measured = page::measure(&bench, args.page_rows, &book, &sim.url)?;
+        report.line(page::report(&measured));
+    }
     report.finish(&bench.dir.join("report.md"))
 }
 
