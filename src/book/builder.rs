@@ -1,4 +1,4 @@
-//! Cells, in reading order, become a [`Table`](super::table::Table): the header found (after a
+//! Cells, in reading order, become a [`Table`]: the header found (after a
 //! lone title row, or at `--header-row`), empty rows and columns left out, limits kept.
 
 use super::cells::*;

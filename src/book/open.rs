@@ -1,5 +1,5 @@
 //! Opening a workbook with the reader its content needs, listing its sheets, and reading the
-//! chosen one cell by cell into a [`TableBuilder`](super::builder::TableBuilder).
+//! chosen one cell by cell into a `TableBuilder`.
 
 use super::archive::*;
 use super::builder::*;

@@ -1,5 +1,5 @@
-//! The entry points: a path and what the caller wants become a [`Table`](super::table::Table)
-//! or a [`BookError`](super::error::BookError), with a parser's panic contained.
+//! The entry points: a path and what the caller wants become a [`Table`]
+//! or a [`BookError`], with a parser's panic contained.
 
 use super::builder::SheetRead;
 use super::contained;

@@ -41,7 +41,7 @@ impl Headers {
         self.names.len()
     }
 
-    /// True for a header with no columns (never produced by [`read`]).
+    /// True for a header with no columns (never produced by [`read`](fn@crate::book::read)).
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
@@ -145,7 +145,7 @@ pub struct Companion<'a> {
     pub found: &'a mut dyn FnMut(Result<Table, BookError>),
 }
 
-/// Rows handed to [`read_with_progress`]'s callback at a time.
+/// Rows handed to [`read_with_progress`](crate::book::read_with_progress)'s callback at a time.
 pub const ROW_BATCH: usize = 8192;
 
 /// Excel's name for a 0-based column index: 0 → "A", 25 → "Z", 26 → "AA".
@@ -162,5 +162,5 @@ pub fn column_letter(mut col: u32) -> String {
     String::from_utf8_lossy(&letters).into_owned()
 }
 
-/// What [`read_with_progress`] shows the rows to, as they are read.
+/// What [`read_with_progress`](crate::book::read_with_progress) shows the rows to, as they are read.
 pub type OnRows<'a> = dyn FnMut(&Headers, &[Row]) + 'a;

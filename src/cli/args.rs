@@ -99,6 +99,8 @@ pub struct GatewayArgs {
     pub config: Option<PathBuf>,
 
     /// Gateway base URL [env: OTSMS_BASE_URL; default: http://www.ot-sms.com].
+    // The help text shows the address as it is typed, so not as a Markdown link.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 

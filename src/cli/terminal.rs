@@ -2,7 +2,7 @@
 //! sent, warnings, errors, and where the results went. Messages go to stderr, so stdout stays
 //! free for machine-readable output; a closed stderr is not an error.
 //!
-//! Every line leaves through [`to_stderr`] or [`to_stdout`], which show control characters
+//! Every line leaves through `to_stderr` or `to_stdout`, which show control characters
 //! and bidi overrides as visible symbols (`crate::text::printable`): much of what is printed comes
 //! from cells, file names, the config file and the gateway.
 

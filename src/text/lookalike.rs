@@ -114,7 +114,7 @@ pub struct Substituted {
 /// Replaces every character that has a GSM-7 look-alike and leaves every other character as
 /// it is. A needlessly-UCS-2 text becomes GSM-7; a text with Arabic or emoji stays UCS-2, its
 /// quotes and dashes replaced but its joiners and direction marks kept (see
-/// [`CONTEXT_MARKS`]).
+/// `CONTEXT_MARKS`).
 ///
 /// Exists for `--gsm-substitute`: the user allows smsmerge to send `'` for `’` to pay for
 /// one segment instead of three.

@@ -7,7 +7,7 @@
 //! (lock, journal, budget, balance, confirmation, results). Nothing below this folder
 //! imports it.
 //!
-//! The server listens on 127.0.0.1 only and lets nothing through [`guard`] without the
+//! The server listens on 127.0.0.1 only and lets nothing through `guard` without the
 //! session's token; uploads go to a private temporary folder removed at exit.
 
 mod check;
