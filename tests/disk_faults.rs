@@ -12,6 +12,9 @@ use std::path::Path;
 
 const N: usize = 5;
 
+/// The batch a full disk stops mid-way.
+const TEN: usize = 10;
+
 /// The recipient of row `i` of [`Workdir::numbered_book`], as smsmerge normalizes it.
 fn recipient(i: usize) -> String {
     format!("9617{i:07}")
@@ -169,6 +172,25 @@ fn count(statuses: &[String], word: &str) -> usize {
     statuses.iter().filter(|s| *s == word).count()
 }
 
+/// The SENT and UNCERTAIN counts of a batch of [`TEN`] that a full disk stopped mid-way
+/// (checked to be mid-way), and how its error line names the messages left.
+#[track_caller]
+fn stopped_mid_batch(statuses: &[String]) -> (usize, usize, String) {
+    let (sent, unanswered, rest) = (
+        count(statuses, "SENT"),
+        count(statuses, "UNCERTAIN"),
+        count(statuses, "NOT SENT"),
+    );
+    assert!(sent >= 1 && rest >= 1, "stopped mid-batch: {statuses:?}");
+    assert_eq!(sent + unanswered + rest, TEN, "{statuses:?}");
+    let rest_words = if rest == 1 {
+        "the one message left".to_owned()
+    } else {
+        format!("the other {rest} messages")
+    };
+    (sent, unanswered, rest_words)
+}
+
 /// The error line a send stopped by a full disk ends with, for these counts: the first
 /// sentences, up to what became of the results.
 fn full_disk_line(journal: &Path, sent: usize, unanswered: usize) -> String {
@@ -201,7 +223,6 @@ fn one_clear_error(stderr: &str) {
 
 #[test]
 fn a_full_disk_stops_the_send_at_once_writes_the_results_and_the_same_command_sends_the_rest() {
-    const TEN: usize = 10;
     let wd = Workdir::new();
     let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = wd.numbered_book(TEN);
@@ -213,18 +234,7 @@ fn a_full_disk_stops_the_send_at_once_writes_the_results_and_the_same_command_se
     // The results say what the journal says: how many of each depends on when the answers
     // came back, never on how many bytes the journal could take.
     let statuses = csv_statuses(&results);
-    let (sent, unanswered, rest) = (
-        count(&statuses, "SENT"),
-        count(&statuses, "UNCERTAIN"),
-        count(&statuses, "NOT SENT"),
-    );
-    assert!(sent >= 1 && rest >= 1, "stopped mid-batch: {statuses:?}");
-    assert_eq!(sent + unanswered + rest, TEN, "{statuses:?}");
-    let rest_words = if rest == 1 {
-        "the one message left".to_owned()
-    } else {
-        format!("the other {rest} messages")
-    };
+    let (sent, unanswered, rest_words) = stopped_mid_batch(&statuses);
     let expected = format!(
         "{}The results are written to out.csv. Once there is space, run the same command again: it sends {rest_words} and nothing twice.\n",
         full_disk_line(Path::new("out.csv.journal"), sent, unanswered)
@@ -262,7 +272,6 @@ fn a_full_disk_stops_the_send_at_once_writes_the_results_and_the_same_command_se
 
 #[test]
 fn results_a_full_disk_cannot_take_are_left_to_smsmerge_report() {
-    const TEN: usize = 10;
     let wd = Workdir::new();
     let sim = SimProcess::start(&wd, &["--account", TEST_ACCOUNT]);
     let book = wd.numbered_book(TEN);
@@ -285,18 +294,7 @@ fn results_a_full_disk_cannot_take_are_left_to_smsmerge_report() {
     let rebuilt_err = expect_exit(report, 1);
     assert!(!rebuilt_err.contains("error"), "{rebuilt_err}");
     let statuses = Results::read(&results).statuses();
-    let (sent, unanswered, rest) = (
-        count(&statuses, "SENT"),
-        count(&statuses, "UNCERTAIN"),
-        count(&statuses, "NOT SENT"),
-    );
-    assert!(sent >= 1 && rest >= 1, "stopped mid-batch: {statuses:?}");
-    assert_eq!(sent + unanswered + rest, TEN, "{statuses:?}");
-    let rest_words = if rest == 1 {
-        "the one message left".to_owned()
-    } else {
-        format!("the other {rest} messages")
-    };
+    let (sent, unanswered, rest_words) = stopped_mid_batch(&statuses);
     let expected = format!(
         "{}The results could not be written either (the disk holding {results} is full). Once there is space, run the same command again: it sends {rest_words} and nothing twice (it writes the results too), or run `smsmerge report {journal}` to write the results without sending.\n",
         full_disk_line(&journal, sent, unanswered),
