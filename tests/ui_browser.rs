@@ -410,6 +410,9 @@ async fn a_send_stopped_mid_way_resumes_and_sends_nothing_twice() {
     shown(client, "#result-NOT-SENT th.NOT-SENT:not(.SENT)").await;
     let stopped = shown(client, "#stopped").await.text().await.unwrap();
     assert!(stopped.contains("interrupted"), "{stopped}");
+    // The page's own words, with its Resume button, not the command line's.
+    let page = client.source().await.unwrap();
+    assert!(!page.contains("run the same command again"), "{page}");
     shot(client, "11-stopped").await;
 
     // Resume, from the Arabic page: the question again, for the rest only, then the end.

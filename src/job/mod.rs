@@ -314,6 +314,12 @@ pub fn tally(
     (totals, run)
 }
 
+/// What an interrupted send says of the rows it did not send, in the command line's words: a
+/// face with its own words for it (the page, in its language, with its Resume button) leaves
+/// this line out.
+pub const INTERRUPTED_WARNING: &str =
+    "interrupted: the rest NOT SENT; run the same command again to send them";
+
 /// How long a send lets the runtime look at its signals after the results write, so that a
 /// Ctrl-C pressed during the write counts: far under anything a person notices.
 const SIGNALS_SETTLE: Duration = Duration::from_millis(10);

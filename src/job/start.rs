@@ -217,9 +217,7 @@ pub(super) async fn send_plan(
         Some(stop @ StopReason::NotAccepted { row, .. }) => Some(format!(
             "{stop}: the batch was stopped (an error page is never one message's problem); row {row} is UNCERTAIN, the rest NOT SENT; check the gateway (and success_pattern, if set) before running the same command again"
         )),
-        Some(StopReason::Interrupted) => Some(
-            "interrupted: the rest NOT SENT; run the same command again to send them".to_owned(),
-        ),
+        Some(StopReason::Interrupted) => Some(super::INTERRUPTED_WARNING.to_owned()),
         None => None,
     };
     if let Some(warning) = warning {

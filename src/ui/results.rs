@@ -37,9 +37,15 @@ pub async fn results(
     if let Some(error) = &live.error {
         body.el("p", "class=\"error\" id=\"send-error\" dir=\"auto\"", error);
     }
-    if !live.said.is_empty() {
+    // The page says "interrupted" in its own words, beside its Resume button.
+    let said: Vec<&String> = live
+        .said
+        .iter()
+        .filter(|line| line.as_str() != crate::job::INTERRUPTED_WARNING)
+        .collect();
+    if !said.is_empty() {
         body.raw("<ul id=\"said\">");
-        for line in &live.said {
+        for line in said {
             body.el("li", "dir=\"auto\"", line);
         }
         body.raw("</ul>");
