@@ -5,152 +5,58 @@
 //! the page and `send` from drifting: a flag's default, its check and its error message are
 //! the command line's.
 
+use super::choices::{Choices, Opened, Purpose, settings};
 use super::html::{Frame, Html};
 use super::{Session, html_page, lang, see_other};
-use crate::cli::args::{Cli, Command};
-use crate::cli::settings::SendSettings;
 use crate::plan::outcome::{self, Outcomes, RowOutcome, Status, Totals};
 use crate::plan::{Plan, Planner};
 use crate::report::{RunInfo, RunKind};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use axum::Form;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Local;
 use serde::{Deserialize, Serialize};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Rows on one page of the check's table.
 pub const PAGE_ROWS: usize = 100;
 
-/// What the user chose in steps 2 and 3, as the form sends it.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Choices {
-    /// Recipient column; empty: as `send` detects it.
-    #[serde(default)]
-    pub to: String,
-    /// Sender id; empty: the config's, or a `sender` column.
-    #[serde(default)]
-    pub sender: String,
-    /// Default country code; empty: the config's.
-    #[serde(default)]
-    pub country_code: String,
-    /// Where the message is: `column`, `templates` or `typed`.
-    #[serde(default)]
-    pub source: String,
-    /// The per-row message column.
-    #[serde(default)]
-    pub message_column: String,
-    /// The one template typed in the page.
-    #[serde(default)]
-    pub template: String,
-    /// A template of the Templates sheet for every row; empty: the `template` column's.
-    #[serde(default)]
-    pub template_name: String,
-    /// `--gsm-substitute` (a checkbox: present or not).
-    #[serde(default)]
-    pub gsm_substitute: Option<String>,
-}
-
-/// How the flags are meant: a check writes its results privately, a send beside the book.
-pub enum Purpose<'a> {
-    /// `--dry-run`, results in the private temporary folder.
-    Check,
-    /// A real send (or to the simulator), with these extra flags.
-    Send(&'a [OsString]),
-}
-
-impl Choices {
-    /// `send`'s command line for these choices on `book`.
-    fn command_line(&self, book: &Path, sheet: Option<&str>) -> Vec<OsString> {
-        let mut line: Vec<OsString> = vec!["smsmerge".into(), "send".into(), book.into()];
-        let mut flag = |name: &str, value: &str| {
-            if !value.trim().is_empty() {
-                line.push(name.into());
-                line.push(value.into());
-            }
-        };
-        flag("--sheet", sheet.unwrap_or(""));
-        flag("--to", &self.to);
-        flag("--sender", &self.sender);
-        flag("--country-code", &self.country_code);
-        match self.source.as_str() {
-            "typed" => {
-                // An empty template is `send`'s error too, not a silent per-row message.
-                line.push("--template".into());
-                line.push(self.template.clone().into());
-            }
-            "templates" => flag("--template-name", &self.template_name),
-            _ => flag("--message-column", &self.message_column),
-        }
-        if self.gsm_substitute.is_some() {
-            line.push("--gsm-substitute".into());
-        }
-        line
+/// The send step's form, under the check.
+pub fn send_form(body: &mut Html, frame: &Frame<'_>, session: &Session) {
+    let t = frame.t();
+    let _ = session;
+    body.raw(&format!(
+        "<section id=\"send\"><h2>{}</h2><form method=\"post\" action=\"{}\" id=\"send-form\">",
+        super::html::esc(t.step_send),
+        frame.action("/send")
+    ));
+    body.raw("<label class=\"choice\"><input type=\"radio\" name=\"mode\" value=\"simulate\" id=\"mode-simulate\" checked> ")
+        .text(t.simulator)
+        .raw("</label><label class=\"choice\"><input type=\"radio\" name=\"mode\" value=\"real\" id=\"mode-real\"> ")
+        .text(t.real_account)
+        .raw("</label><fieldset><legend>")
+        .text(t.account_hint)
+        .raw("</legend>");
+    for (name, label, kind) in [
+        ("uid", t.uid, "text"),
+        ("username", t.username, "text"),
+        ("password", t.password, "password"),
+    ] {
+        // Never a value: what was typed stays in the server's memory only.
+        body.raw("<label>").text(label).raw(&format!(
+            " <input type=\"{kind}\" name=\"{name}\" autocomplete=\"off\"></label> "
+        ));
     }
-}
-
-/// The settings `send` would have for these choices, through its own flags and checks.
-pub fn settings(
-    session: &Session,
-    opened: &super::workbook::Opened,
-    choices: &Choices,
-    purpose: Purpose<'_>,
-) -> Result<SendSettings> {
-    let mut line = choices.command_line(&opened.path, opened.sheet.as_deref());
-    line.push("-q".into());
-    match purpose {
-        Purpose::Check => {
-            line.push("--dry-run".into());
-            line.push("-o".into());
-            line.push(
-                session
-                    .temp_dir()
-                    .join("check")
-                    .join(results_name(opened))
-                    .into(),
-            );
-        }
-        Purpose::Send(extra) => {
-            if opened.uploaded {
-                line.push("-o".into());
-                line.push(session.folder.join(results_name(opened)).into());
-            }
-            line.extend(extra.iter().cloned());
-        }
-    }
-    if let Some(config) = &session.config {
-        line.push("--config".into());
-        line.push(config.into());
-    }
-    let cli = match <Cli as clap::Parser>::try_parse_from(line) {
-        Ok(cli) => cli,
-        Err(e) => bail!("{}", first_line(&e.to_string())),
-    };
-    let Command::Send(args) = cli.command else {
-        bail!("not a send command");
-    };
-    SendSettings::from_config(&args, session.config()?)
-}
-
-/// The results' file name `send` gives this book.
-fn results_name(opened: &super::workbook::Opened) -> String {
-    crate::cli::settings::default_output(Path::new(&opened.name))
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "results.xlsx".to_owned())
-}
-
-/// clap's error without its usage lines: the one line a person needs.
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or(text)
-        .trim_start_matches("error: ")
-        .to_owned()
+    body.raw("</fieldset><label>")
+        .text(t.quiet_hours)
+        .raw(" <input name=\"quiet_hours\" size=\"11\"></label> <label>")
+        .text(t.not_before)
+        .raw(" <input name=\"not_before\" size=\"16\"></label><p><button type=\"submit\" class=\"primary\" id=\"send-button\">")
+        .text(t.prepare_send)
+        .raw("</button></p></form></section>");
 }
 
 /// A check's result, kept for paging and for the send.
@@ -172,11 +78,7 @@ pub struct Checked {
 }
 
 /// The check itself: `send --dry-run` with the page's choices.
-pub fn check(
-    session: &Session,
-    opened: &super::workbook::Opened,
-    choices: &Choices,
-) -> Result<Checked> {
+pub fn check(session: &Session, opened: &Opened, choices: &Choices) -> Result<Checked> {
     let settings = settings(session, opened, choices, Purpose::Check)?;
     if let Some(dir) = settings.output.parent() {
         std::fs::create_dir_all(dir)?;
@@ -278,7 +180,7 @@ pub async fn page(
         .raw("</a></p>");
     rows_table(&mut body, &frame, &checked, &paging);
     body.raw("</section>");
-    super::sending::send_form(&mut body, &frame, &session);
+    send_form(&mut body, &frame, &session);
     html_page(lang, frame.page(body))
 }
 
@@ -513,11 +415,7 @@ pub async fn count(
     axum::Json(answer).into_response()
 }
 
-fn counted(
-    session: &Session,
-    opened: &super::workbook::Opened,
-    choices: &Choices,
-) -> Result<Counted> {
+fn counted(session: &Session, opened: &Opened, choices: &Choices) -> Result<Counted> {
     let settings = settings(session, opened, choices, Purpose::Check)?;
     let table = &opened.table;
     let bound = settings.bind(table, None)?;

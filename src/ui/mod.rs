@@ -11,6 +11,7 @@
 //! session's token; uploads go to a private temporary folder removed at exit.
 
 mod check;
+mod choices;
 mod guard;
 mod html;
 mod results;
@@ -58,11 +59,11 @@ pub struct Session {
 #[derive(Default)]
 struct State {
     /// The workbook chosen or uploaded, with its sheets.
-    book: Option<workbook::Opened>,
+    book: Option<choices::Opened>,
     /// The last error of the workbook step, shown there.
     book_error: Option<String>,
     /// The choices of steps 2 and 3.
-    choices: check::Choices,
+    choices: choices::Choices,
     /// The last check (dry run).
     checked: Option<Arc<check::Checked>>,
     /// The last check's error, shown on the message step.

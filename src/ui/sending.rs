@@ -6,7 +6,8 @@
 //! live progress the page reads as Server-Sent Events, a few times a second, so a reload
 //! simply reconnects. Stop is the job's stop handle: Ctrl-C's meaning.
 
-use super::check::{Checked, Purpose};
+use super::check::Checked;
+use super::choices::{Opened, Purpose};
 use super::html::{Frame, Html};
 use super::{Session, html_page, lang, see_other};
 use crate::dispatch::events::{Consumer, Event};
@@ -393,11 +394,11 @@ pub async fn start(
 /// The job itself, with the check's choices and the send form's flags.
 fn send(
     session: &Session,
-    opened: &super::workbook::Opened,
+    opened: &Opened,
     sending: &Arc<Sending>,
 ) -> Result<crate::job::Finished> {
     let flags = sending.form.flags(&opened.path, opened.uploaded);
-    let mut settings = super::check::settings(
+    let mut settings = super::choices::settings(
         session,
         opened,
         &sending.checked.choices,
@@ -470,41 +471,6 @@ pub async fn stop(State(session): State<Arc<Session>>) -> Response {
         sending.stop();
     }
     StatusCode::NO_CONTENT.into_response()
-}
-
-/// The send step's form, under the check.
-pub fn send_form(body: &mut Html, frame: &Frame<'_>, session: &Session) {
-    let t = frame.t();
-    let _ = session;
-    body.raw(&format!(
-        "<section id=\"send\"><h2>{}</h2><form method=\"post\" action=\"{}\" id=\"send-form\">",
-        super::html::esc(t.step_send),
-        frame.action("/send")
-    ));
-    body.raw("<label class=\"choice\"><input type=\"radio\" name=\"mode\" value=\"simulate\" id=\"mode-simulate\" checked> ")
-        .text(t.simulator)
-        .raw("</label><label class=\"choice\"><input type=\"radio\" name=\"mode\" value=\"real\" id=\"mode-real\"> ")
-        .text(t.real_account)
-        .raw("</label><fieldset><legend>")
-        .text(t.account_hint)
-        .raw("</legend>");
-    for (name, label, kind) in [
-        ("uid", t.uid, "text"),
-        ("username", t.username, "text"),
-        ("password", t.password, "password"),
-    ] {
-        // Never a value: what was typed stays in the server's memory only.
-        body.raw("<label>").text(label).raw(&format!(
-            " <input type=\"{kind}\" name=\"{name}\" autocomplete=\"off\"></label> "
-        ));
-    }
-    body.raw("</fieldset><label>")
-        .text(t.quiet_hours)
-        .raw(" <input name=\"quiet_hours\" size=\"11\"></label> <label>")
-        .text(t.not_before)
-        .raw(" <input name=\"not_before\" size=\"16\"></label><p><button type=\"submit\" class=\"primary\" id=\"send-button\">")
-        .text(t.prepare_send)
-        .raw("</button></p></form></section>");
 }
 
 /// GET /send: the live progress, the question, Stop.

@@ -413,7 +413,7 @@ fn stop_pressed_while_the_send_is_prepared_is_kept_for_the_job() {
         totals: Default::default(),
         cost: String::new(),
         over_budget: None,
-        choices: check::Choices::default(),
+        choices: choices::Choices::default(),
         results: PathBuf::new(),
     });
     let sending = sending::Sending::new(checked, sending::SendForm::default());

@@ -5,7 +5,7 @@
 //! any path taken away and refused if it still looks like one, so it can never land outside.
 //! A picked file must be one the folder's listing showed.
 
-use super::check::Choices;
+use super::choices::{Choices, Opened, Purpose};
 use super::html::{Frame, Html};
 use super::{Session, html_page, lang, see_other};
 use crate::book::{self, Table};
@@ -21,26 +21,6 @@ use std::sync::Arc;
 
 /// The extensions `send` reads.
 pub const EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
-
-/// A workbook the page has open.
-#[derive(Clone)]
-pub struct Opened {
-    /// Where it is (in the folder, or the private folder for an upload).
-    pub path: PathBuf,
-    /// Its file name, as the user knows it.
-    pub name: String,
-    /// Uploaded (results go to the folder) or picked (results beside it, as `send` puts
-    /// them).
-    pub uploaded: bool,
-    /// The sheet chosen in the picker; `None`: as `send` chooses.
-    pub sheet: Option<String>,
-    /// Every sheet's name.
-    pub sheets: Vec<String>,
-    /// The chosen sheet, read.
-    pub table: super::SharedTable,
-    /// The recipient column `send` would use.
-    pub recipient: Option<usize>,
-}
 
 /// Reads `path` as `send` would (the same checks and errors), and lists its sheets.
 fn open(
@@ -59,12 +39,7 @@ fn open(
         table: Arc::new(empty_table()),
         recipient: None,
     };
-    let settings = super::check::settings(
-        session,
-        &opened,
-        &Choices::default(),
-        super::check::Purpose::Check,
-    )?;
+    let settings = super::choices::settings(session, &opened, &Choices::default(), Purpose::Check)?;
     let test = |headers: &book::Headers| settings.recipient_column(headers).is_some();
     let table = book::read(&settings.book, &settings.sheet, &settings.wanted(&test))?;
     opened.sheets = sheet_names(&opened.path, &table);
