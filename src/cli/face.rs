@@ -74,6 +74,7 @@ impl Face for TerminalFace<'_> {
             Said::Error(line) => terminal::error(line),
             Said::Lines(lines) => terminal::print_raw(&lines),
             Said::ResultsAt(path) => terminal::print_results_path(&path),
+            Said::Interrupted => terminal::warn(crate::job::INTERRUPTED_WARNING),
         }
     }
 

@@ -26,6 +26,10 @@ pub enum Said {
     Lines(String),
     /// The results file was written here.
     ResultsAt(PathBuf),
+    /// Ctrl-C or Stop ended the batch and the rest are NOT SENT: the command line says to
+    /// run the same command again ([`crate::job::INTERRUPTED_WARNING`]), the page offers its
+    /// Resume button in its own language.
+    Interrupted,
 }
 
 /// A face of a job: told what happens, asked to confirm, and fed the batch's events.

@@ -314,9 +314,8 @@ pub fn tally(
     (totals, run)
 }
 
-/// What an interrupted send says of the rows it did not send, in the command line's words: a
-/// face with its own words for it (the page, in its language, with its Resume button) leaves
-/// this line out.
+/// What an interrupted send says of the rows it did not send ([`Said::Interrupted`]), in the
+/// command line's words.
 pub const INTERRUPTED_WARNING: &str =
     "interrupted: the rest NOT SENT; run the same command again to send them";
 

@@ -217,7 +217,10 @@ pub(super) async fn send_plan(
         Some(stop @ StopReason::NotAccepted { row, .. }) => Some(format!(
             "{stop}: the batch was stopped (an error page is never one message's problem); row {row} is UNCERTAIN, the rest NOT SENT; check the gateway (and success_pattern, if set) before running the same command again"
         )),
-        Some(StopReason::Interrupted) => Some(super::INTERRUPTED_WARNING.to_owned()),
+        Some(StopReason::Interrupted) => {
+            face.say(Said::Interrupted);
+            None
+        }
         None => None,
     };
     if let Some(warning) = warning {

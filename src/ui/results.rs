@@ -37,15 +37,9 @@ pub async fn results(
     if let Some(error) = &live.error {
         body.el("p", "class=\"error\" id=\"send-error\" dir=\"auto\"", error);
     }
-    // The page says "interrupted" in its own words, beside its Resume button.
-    let said: Vec<&String> = live
-        .said
-        .iter()
-        .filter(|line| line.as_str() != crate::job::INTERRUPTED_WARNING)
-        .collect();
-    if !said.is_empty() {
+    if !live.said.is_empty() {
         body.raw("<ul id=\"said\">");
-        for line in said {
+        for line in &live.said {
             body.el("li", "dir=\"auto\"", line);
         }
         body.raw("</ul>");

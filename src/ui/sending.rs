@@ -245,6 +245,8 @@ impl Face for PageFace {
             Said::Note(line) | Said::Warning(line) | Said::Error(line) => line,
             Said::Lines(lines) => lines.trim_end().to_owned(),
             Said::ResultsAt(path) => format!("results written to {}", path.display()),
+            // The results step says it in the page's language, beside its Resume button.
+            Said::Interrupted => return,
         };
         lock(&self.sending.live).said.push(line);
         self.sending.done.notify_waiters();
