@@ -285,14 +285,7 @@ fn rows_table(body: &mut Html, frame: &Frame<'_>, checked: &Checked, paging: &Pa
         body.raw("<tr>")
             .el("td", "", &row.row_number.to_string())
             .cell("td", row.recipient.as_deref().unwrap_or(""))
-            .el(
-                "td",
-                &format!(
-                    "class=\"status {}\"",
-                    super::html::status_class(outcome.status)
-                ),
-                outcome.status.as_str(),
-            )
+            .status_cell(outcome.status)
             .cell("td", &outcome.detail)
             .cell("td", row.text.as_deref().unwrap_or(""))
             .raw("</tr>");

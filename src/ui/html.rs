@@ -69,6 +69,12 @@ impl Html {
         self.el(tag, "dir=\"auto\"", text)
     }
 
+    /// A row's status as a table cell, in the status's colour.
+    pub fn status_cell(&mut self, status: crate::plan::outcome::Status) -> &mut Html {
+        let class = format!("class=\"status {}\"", status_class(status));
+        self.el("td", &class, status.as_str())
+    }
+
     /// The markup so far.
     pub fn into_string(self) -> String {
         self.0

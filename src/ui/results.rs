@@ -114,14 +114,7 @@ pub async fn results(
                     &row.map_or(String::new(), |r| r.row_number.to_string()),
                 )
                 .cell("td", row.and_then(|r| r.recipient.as_deref()).unwrap_or(""))
-                .el(
-                    "td",
-                    &format!(
-                        "class=\"status {}\"",
-                        super::html::status_class(outcome.status)
-                    ),
-                    outcome.status.as_str(),
-                )
+                .status_cell(outcome.status)
                 .cell("td", &outcome.detail)
                 .raw("</tr>");
         }
